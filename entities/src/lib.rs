@@ -1,0 +1,16 @@
+//! sea-orm entities of Canmou, one file a table. Domain meaning (grains, kinds, day numbers)
+//! lives in the server's `domain` module; these types mirror the rows.
+
+pub mod audit_log;
+pub mod calendar;
+pub mod card;
+pub mod card_set;
+pub mod card_set_assignment;
+pub mod data_version;
+pub mod fact;
+pub mod metric;
+pub mod org;
+pub mod period_status;
+pub mod scope;
+pub mod user;
+pub mod user_org;

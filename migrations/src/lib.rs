@@ -1,0 +1,35 @@
+//! Canmou's schema, one file a migration, each with a working `down()`.
+//!
+//! Seed data that every installation needs (the indicator catalogue of `metrics.md` and the
+//! default card set) is part of the migration that creates its table, so a fresh database is
+//! usable without the demo.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_orgs;
+mod m20261127_000002_create_users;
+mod m20261127_000003_create_metrics;
+mod m20261127_000004_create_facts;
+mod m20261127_000005_create_data_version;
+mod m20261127_000006_create_card_sets;
+mod m20261127_000007_create_calendar;
+mod m20261127_000008_create_audit_log;
+pub mod seed;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_orgs::Migration),
+            Box::new(m20261127_000002_create_users::Migration),
+            Box::new(m20261127_000003_create_metrics::Migration),
+            Box::new(m20261127_000004_create_facts::Migration),
+            Box::new(m20261127_000005_create_data_version::Migration),
+            Box::new(m20261127_000006_create_card_sets::Migration),
+            Box::new(m20261127_000007_create_calendar::Migration),
+            Box::new(m20261127_000008_create_audit_log::Migration),
+        ]
+    }
+}

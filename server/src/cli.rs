@@ -1,0 +1,45 @@
+//! The command line: `canmou [demo|serve|migrate|generate]`. With no command, the demo.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::DemoScale;
+
+#[derive(Debug, Parser)]
+#[command(name = "canmou", version, about = "Canmou (参谋): the mobile KPI backend for government DingTalk")]
+pub struct Cli {
+    /// A TOML configuration file (layered over the defaults, under CANMOU_… variables).
+    #[arg(long, short, env = "CANMOU_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the demo: a generated province in ./data/canmou.db and in-process sandboxes.
+    /// Needs no configuration. The default command.
+    Demo {
+        /// `standard` (about 600 org nodes) or `large` (about 2,000).
+        #[arg(long, value_parser = crate::demo::parse_scale)]
+        scale: Option<DemoScale>,
+    },
+    /// Start the service against the configured database and DingTalk.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate {
+        /// Roll back this many migrations instead.
+        #[arg(long)]
+        down: Option<u32>,
+    },
+    /// Generate the demo province into the configured (empty) database, e.g. PostgreSQL for
+    /// benchmarks, then exit.
+    Generate {
+        #[arg(long, value_parser = crate::demo::parse_scale, default_value = "standard")]
+        scale: DemoScale,
+        /// Days of history.
+        #[arg(long)]
+        days: Option<u32>,
+    },
+}

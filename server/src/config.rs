@@ -1,0 +1,325 @@
+//! Settings, layered: built-in defaults → an optional TOML file → `CANMOU_…` environment
+//! variables (nested keys joined by `__`, e.g. `CANMOU_SERVER__PORT=9000`). Unknown keys and
+//! malformed values stop start-up with a message naming the key and where it came from.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// The JWT secret used by demo mode. `canmou serve` refuses to start with it.
+pub const DEMO_JWT_SECRET: &str = "canmou-demo-secret-do-not-use-in-production";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub business: BusinessSettings,
+    pub auth: AuthSettings,
+    pub dingtalk: DingtalkSettings,
+    pub feed: FeedSettings,
+    pub log: LogSettings,
+    pub demo: DemoSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    /// 0 picks a free port (tests do this); the bound port is reported.
+    pub port: u16,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Worker threads of the HTTP server; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`. May hold a password: redacted.
+    #[serde(serialize_with = "expose")]
+    pub url: SecretString,
+    pub max_connections: u32,
+    /// Seconds to wait for a pooled connection.
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessSettings {
+    /// IANA time zone of business dates.
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    #[serde(serialize_with = "expose")]
+    pub jwt_secret: SecretString,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// Lifetime of an issued token, in seconds.
+    pub token_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DingtalkSettings {
+    pub app_key: String,
+    #[serde(serialize_with = "expose")]
+    pub app_secret: SecretString,
+    pub agent_id: i64,
+    pub corp_id: String,
+    /// Old API base (`https://oapi.dingtalk.com`).
+    pub oapi_base: String,
+    /// New API base (`https://api.dingtalk.com`).
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// Base URL of the upstream aggregate feed; empty in demo mode (the sandbox is used).
+    pub base_url: String,
+    #[serde(serialize_with = "expose")]
+    pub token: SecretString,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info,canmou=debug`. `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemoScale {
+    /// About 600 org nodes: 11 cities, 90 districts, 5 departments under each.
+    Standard,
+    /// About 2,000 org nodes: 20 departments under each city and district.
+    Large,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Where demo mode keeps its SQLite file.
+    pub data_dir: PathBuf,
+    pub seed: u64,
+    pub scale: DemoScale,
+    /// Days of history to generate.
+    pub days: u32,
+}
+
+fn expose<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    // Only used to feed the defaults into figment; never for display.
+    s.serialize_str(secret.expose_secret())
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            server: ServerSettings { host: "127.0.0.1".into(), port: 8080, body_limit: 64 * 1024, workers: 0 },
+            database: DatabaseSettings {
+                url: SecretString::from("sqlite://data/canmou.db"),
+                max_connections: 16,
+                acquire_timeout_secs: 5,
+            },
+            business: BusinessSettings { timezone: "Asia/Shanghai".into() },
+            auth: AuthSettings {
+                jwt_secret: SecretString::from(DEMO_JWT_SECRET),
+                jwt_issuer: "canmou".into(),
+                jwt_audience: "canmou-miniapp".into(),
+                token_ttl_secs: 2 * 3600,
+            },
+            dingtalk: DingtalkSettings {
+                app_key: String::new(),
+                app_secret: SecretString::from(""),
+                agent_id: 0,
+                corp_id: String::new(),
+                oapi_base: "https://oapi.dingtalk.com".into(),
+                api_base: "https://api.dingtalk.com".into(),
+            },
+            feed: FeedSettings { base_url: String::new(), token: SecretString::from("") },
+            log: LogSettings { format: LogFormat::Text, filter: "info,sea_orm_migration=warn".into() },
+            demo: DemoSettings {
+                data_dir: PathBuf::from("data"),
+                seed: 20261127,
+                scale: DemoScale::Standard,
+                days: 400,
+            },
+        }
+    }
+}
+
+/// Why the settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Defaults, then `file` (if given, it must exist), then `CANMOU_…` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::Invalid(format!("config file {} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        // `CANMOU_CONFIG` names the file; it is not a setting.
+        figment = figment.merge(Env::prefixed("CANMOU_").split("__").ignore(&["config"]));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.business.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "business.timezone: `{}` is not an IANA time zone (e.g. Asia/Shanghai)",
+                self.business.timezone
+            )));
+        }
+        let url = self.database.url.expose_secret();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError::Invalid(
+                "database.url: expected sqlite://FILE or postgres://… (the value is not shown: it may hold a password)"
+                    .into(),
+            ));
+        }
+        if self.auth.token_ttl_secs == 0 || self.auth.token_ttl_secs > 24 * 3600 {
+            return Err(ConfigError::Invalid("auth.token_ttl_secs: must be between 1 and 86400".into()));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid("database.max_connections: must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// What `canmou serve` needs beyond what demo mode needs: a real JWT secret and DingTalk
+    /// credentials.
+    pub fn check_production(&self) -> Result<(), ConfigError> {
+        let secret = self.auth.jwt_secret.expose_secret();
+        if secret == DEMO_JWT_SECRET {
+            return Err(ConfigError::Invalid(
+                "auth.jwt_secret: still the demo secret; set CANMOU_AUTH__JWT_SECRET to a random string of 32 bytes or more".into(),
+            ));
+        }
+        if secret.len() < 32 {
+            return Err(ConfigError::Invalid("auth.jwt_secret: must be at least 32 bytes".into()));
+        }
+        if self.dingtalk.app_key.is_empty() || self.dingtalk.app_secret.expose_secret().is_empty() {
+            return Err(ConfigError::Invalid(
+                "dingtalk.app_key / dingtalk.app_secret: DingTalk credentials are required (CANMOU_DINGTALK__APP_KEY, CANMOU_DINGTALK__APP_SECRET)".into(),
+            ));
+        }
+        if self.dingtalk.agent_id <= 0 {
+            return Err(ConfigError::Invalid("dingtalk.agent_id: the mini-program's agent id is required".into()));
+        }
+        Ok(())
+    }
+
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.business.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // figment's Jail closures return its (large) error type; that is its API.
+    #![allow(clippy::result_large_err)]
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_are_the_demo_and_not_fit_for_production() {
+        Jail::expect_with(|_| {
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.server.port, 8080);
+            assert_eq!(s.timezone(), chrono_tz::Asia::Shanghai);
+            assert!(s.check_production().unwrap_err().to_string().contains("auth.jwt_secret"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_the_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file("canmou.toml", "[server]\nport = 9000\nhost = \"0.0.0.0\"\n")?;
+            jail.set_env("CANMOU_SERVER__PORT", "9100");
+            let s = Settings::load(Some(Path::new("canmou.toml"))).unwrap();
+            assert_eq!(s.server.port, 9100);
+            assert_eq!(s.server.host, "0.0.0.0");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        Jail::expect_with(|jail| {
+            jail.create_file("canmou.toml", "[server]\nprot = 9000\n")?;
+            let err = Settings::load(Some(Path::new("canmou.toml"))).unwrap_err().to_string();
+            assert!(err.contains("prot"), "{err}");
+            jail.set_env("CANMOU_SERVR__PORT", "1");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("servr"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_malformed_value_is_named() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CANMOU_SERVER__PORT", "eighty");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains("server.port"), "{err}");
+            jail.set_env("CANMOU_SERVER__PORT", "80");
+            jail.set_env("CANMOU_BUSINESS__TIMEZONE", "Mars/Olympus");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("business.timezone"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn production_needs_a_real_secret_and_dingtalk_credentials() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CANMOU_AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef");
+            let err = Settings::load(None).unwrap().check_production().unwrap_err().to_string();
+            assert!(err.contains("dingtalk.app_key"), "{err}");
+            jail.set_env("CANMOU_DINGTALK__APP_KEY", "key");
+            jail.set_env("CANMOU_DINGTALK__APP_SECRET", "secret");
+            jail.set_env("CANMOU_DINGTALK__AGENT_ID", "123");
+            assert!(Settings::load(None).unwrap().check_production().is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_are_redacted_when_printed() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CANMOU_DINGTALK__APP_SECRET", "s3cr3t-value");
+            let s = Settings::load(None).unwrap();
+            assert!(!format!("{s:?}").contains("s3cr3t-value"));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,146 @@
+//! Opening the database: SQLite (a file, WAL) or PostgreSQL, and running migrations.
+//!
+//! A file at the SQLite path that is not a SQLite database, or a SQLite database that is not
+//! Canmou's, is refused with a clear message and never touched.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+use secrecy::ExposeSecret;
+
+use crate::config::DatabaseSettings;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// The file behind a `sqlite:` URL, if it names one.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" { None } else { Some(PathBuf::from(path)) }
+}
+
+/// Refuses a file that exists but is not a SQLite database.
+pub fn check_sqlite_file(path: &Path) -> anyhow::Result<()> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    if !meta.is_file() {
+        bail!("{} is not a regular file; refusing to use it as the database", path.display());
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let mut header = [0u8; 16];
+    let read = std::io::Read::read(
+        &mut std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        &mut header,
+    )?;
+    if read < 16 || &header != SQLITE_MAGIC {
+        bail!(
+            "{} exists but is not a SQLite database (corrupt, or another kind of file); \
+             refusing to open or overwrite it. Move it away or point database.url elsewhere.",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Connects with the settings' pool limits; for SQLite, WAL and a busy timeout.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    let url = settings.url.expose_secret();
+    let mut url = url.to_owned();
+    if let Some(path) = sqlite_path(&url) {
+        check_sqlite_file(&path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        if !url.contains("mode=") {
+            url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+        }
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536")
+        });
+    let db = Database::connect(options).await.context("cannot connect to the database")?;
+    Ok(db)
+}
+
+/// Refuses a database that already holds tables but not Canmou's migration history, or one
+/// migrated by a newer Canmou.
+pub async fn check_ownership(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let backend = db.get_database_backend();
+    let tables_sql = match backend {
+        DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()",
+    };
+    let rows = db.query_all_raw(Statement::from_string(backend, tables_sql)).await?;
+    let tables: Vec<String> = rows.iter().filter_map(|r| r.try_get::<String>("", "name").ok()).collect();
+    if tables.is_empty() {
+        return Ok(());
+    }
+    if !tables.iter().any(|t| t == "seaql_migrations") {
+        bail!(
+            "the database already holds tables ({}) but is not a Canmou database; refusing to touch it",
+            tables.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let known: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let applied = db.query_all_raw(Statement::from_string(backend, "SELECT version FROM seaql_migrations")).await?;
+    for row in applied {
+        let version: String = row.try_get("", "version")?;
+        if !known.contains(&version) {
+            bail!("the database was migrated by a newer Canmou (migration {version} is unknown to this build)");
+        }
+    }
+    Ok(())
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    check_ownership(db).await?;
+    Migrator::up(db, None).await.context("migrations failed")?;
+    Ok(())
+}
+
+/// Whether every known migration has been applied (for `/readyz`).
+pub async fn migrations_current(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(sqlite_path("sqlite://data/canmou.db"), Some(PathBuf::from("data/canmou.db")));
+        assert_eq!(sqlite_path("sqlite:///tmp/x.db?mode=rwc"), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://localhost/test"), None);
+    }
+
+    #[test]
+    fn a_foreign_file_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("canmou.db");
+        std::fs::write(&path, "name,value\nnot,a database\n").unwrap();
+        let err = check_sqlite_file(&path).unwrap_err().to_string();
+        assert!(err.contains("not a SQLite database"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "name,value\nnot,a database\n");
+    }
+}

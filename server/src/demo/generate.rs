@@ -1,0 +1,313 @@
+//! Generating the demo province's facts: the model's daily values for every department, then
+//! parent orgs and coarser grains by the roll-up rules; distinct counts generated for every org
+//! and grain, never summed. Rows are produced metric by metric in primary-key order and
+//! bulk-loaded, so memory stays at one metric's worth.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{Days, NaiveDate, TimeZone};
+use entities::metric;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement, TransactionTrait};
+
+use super::model::{Leaf, Model};
+use crate::domain::metric::{Aggregation, Kind};
+use crate::domain::period::{Grain, Period, day_number};
+use crate::domain::rollup::{self, Figure};
+use crate::store::facts::{self, FactRow, origin};
+use crate::store::orgs::NewOrg;
+
+/// Distinct people in several child orgs overlap a little (people in two departments).
+const DISTINCT_OVERLAP: f64 = 0.985;
+
+/// What a generation produced.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    pub orgs: usize,
+    pub facts: u64,
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub seconds: f64,
+}
+
+/// The periods of every grain that meet the generated days, flat in (grain, start) order —
+/// the primary-key order of `facts`.
+struct Timeline {
+    days: Vec<NaiveDate>,
+    periods: Vec<Period>,
+    by_grain: Vec<Range<usize>>,
+    /// For each grain, for each period of it: the range of day indexes it covers.
+    days_of: Vec<Range<usize>>,
+}
+
+impl Timeline {
+    fn new(first: NaiveDate, last: NaiveDate) -> Timeline {
+        let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+        let mut periods = Vec::new();
+        let mut by_grain = Vec::new();
+        let mut days_of = Vec::new();
+        for grain in Grain::ALL {
+            let begin = periods.len();
+            let mut p = Period::containing(grain, first);
+            while p.start() <= last {
+                let lo = (p.start().max(first) - first).num_days() as usize;
+                let hi = ((p.end_exclusive().min(last + Days::new(1))) - first).num_days() as usize;
+                periods.push(p);
+                days_of.push(lo..hi);
+                p = p.next();
+            }
+            by_grain.push(begin..periods.len());
+        }
+        Timeline { days, periods, by_grain, days_of }
+    }
+
+    fn grain_range(&self, grain: Grain) -> Range<usize> {
+        self.by_grain.get(grain.code() as usize).cloned().unwrap_or(0..0)
+    }
+}
+
+/// The org tree as the generator needs it.
+struct Tree<'a> {
+    nodes: &'a [NewOrg],
+    children: Vec<Vec<usize>>,
+    /// Leaf departments with their model traits.
+    leaves: Vec<(usize, Leaf)>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(nodes: &'a [NewOrg], model: &Model) -> Tree<'a> {
+        let index: HashMap<i32, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+        let mut children = vec![Vec::new(); nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            if let Some(p) = n.parent_id.and_then(|p| index.get(&p)) {
+                children[*p].push(i);
+            }
+        }
+        let city_of = |mut i: usize| {
+            while nodes[i].level > 1 {
+                match nodes[i].parent_id.and_then(|p| index.get(&p)) {
+                    Some(p) => i = *p,
+                    None => break,
+                }
+            }
+            nodes[i].code.clone()
+        };
+        let leaves = (0..nodes.len())
+            .filter(|i| children[*i].is_empty())
+            .map(|i| {
+                let n = &nodes[i];
+                let city_level = n.level <= 2;
+                (i, model.leaf(&n.code, &city_of(i), n.sort_order as usize, city_level))
+            })
+            .collect();
+        Tree { nodes, children, leaves }
+    }
+
+    /// Parents after their children (ids grow downwards, so reverse id order works).
+    fn bottom_up(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.nodes.len()).rev().filter(|i| !self.children[*i].is_empty())
+    }
+}
+
+/// One metric's figures: `[org][period]`, periods as in the timeline.
+type Table = Vec<Vec<Option<Figure>>>;
+
+struct MetricInfo {
+    id: i32,
+    code: String,
+    kind: Kind,
+    parts: Option<(String, String)>,
+}
+
+/// Generates facts for `nodes` (already inserted) over `days` days ending on `last_day`.
+pub async fn facts(
+    db: &DatabaseConnection,
+    nodes: &[NewOrg],
+    seed: u64,
+    days: u32,
+    last_day: NaiveDate,
+    tz: &impl TimeZone,
+) -> anyhow::Result<Stats> {
+    let started = Instant::now();
+    let first_day = last_day - Days::new(u64::from(days.max(1) - 1));
+    let model = Model::new(seed);
+    let timeline = Timeline::new(first_day, last_day);
+    let tree = Tree::new(nodes, &model);
+    let metrics: Vec<MetricInfo> = metric::Entity::find()
+        .order_by_asc(metric::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let kind = Kind::parse(&m.kind, m.part_kind.as_deref()).with_context(|| format!("metric {}", m.code))?;
+            let parts = m.numerator.zip(m.denominator);
+            Ok(MetricInfo { id: m.id, code: m.code, kind, parts })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let updated_at: Vec<i64> = timeline.periods.iter().map(|p| stamp(p.end_exclusive(), tz)).collect();
+    // Ratios of distinct counts are built from their parts' tables: keep those.
+    let needed: Vec<&str> = metrics
+        .iter()
+        .filter(|m| m.kind == Kind::Ratio(Aggregation::Distinct))
+        .filter_map(|m| m.parts.as_ref())
+        .flat_map(|(n, d)| [n.as_str(), d.as_str()])
+        .collect();
+    let mut kept: HashMap<&str, Table> = HashMap::new();
+    let mut total = 0u64;
+    for m in &metrics {
+        let table = match m.kind {
+            Kind::Ratio(Aggregation::Distinct) => {
+                let parts = m.parts.as_ref().and_then(|(n, d)| Some((kept.get(n.as_str())?, kept.get(d.as_str())?)));
+                match parts {
+                    Some((num, den)) => distinct_ratio(num, den),
+                    None => anyhow::bail!("{}: its parts must come earlier in the catalogue", m.code),
+                }
+            }
+            Kind::Single(Aggregation::Distinct) => distinct_table(&m.code, &model, &tree, &timeline),
+            _ => derived_table(&m.code, m.kind, &model, &tree, &timeline),
+        };
+        let rows = rows_of(m, &table, &tree, &timeline, &updated_at);
+        let txn = db.begin().await?;
+        total += facts::upsert(&txn, &rows).await.with_context(|| format!("loading {}", m.code))?;
+        txn.commit().await?;
+        if let Some(code) = needed.iter().find(|c| **c == m.code) {
+            kept.insert(code, table);
+        }
+        tracing::debug!(metric = %m.code, rows = rows.len(), "generated");
+    }
+    mark_complete(db, last_day).await?;
+    Ok(Stats { orgs: nodes.len(), facts: total, first_day, last_day, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// Sum, last and ratio metrics: departments' days from the model, then parents' days, then
+/// every org's coarser periods — all by the roll-up rules.
+fn derived_table(code: &str, kind: Kind, model: &Model, tree: &Tree, tl: &Timeline) -> Table {
+    let mut table: Table = vec![vec![None; tl.periods.len()]; tree.nodes.len()];
+    for (i, leaf) in &tree.leaves {
+        for (d, date) in tl.days.iter().enumerate() {
+            table[*i][d] = model.leaf_daily(code, leaf, *date);
+        }
+    }
+    let days = tl.grain_range(Grain::Day);
+    for parent in tree.bottom_up() {
+        for d in days.clone() {
+            let figures: Vec<Figure> = tree.children[parent].iter().filter_map(|c| table[*c][d]).collect();
+            table[parent][d] = rollup::over_orgs(kind, &figures);
+        }
+    }
+    for row in &mut table {
+        for p in days.end..tl.periods.len() {
+            let series: Vec<(NaiveDate, Figure)> =
+                tl.days_of[p].clone().filter_map(|d| row[d].map(|f| (tl.days[d], f))).collect();
+            row[p] = rollup::over_time(kind, &series);
+        }
+    }
+    table
+}
+
+/// Distinct counts: generated for every org and grain. A department's count over a period
+/// lies between its busiest day and its cap; a parent's is its children's, less the overlap.
+fn distinct_table(code: &str, model: &Model, tree: &Tree, tl: &Timeline) -> Table {
+    let mut table: Table = vec![vec![None; tl.periods.len()]; tree.nodes.len()];
+    let days = tl.grain_range(Grain::Day);
+    for (i, leaf) in &tree.leaves {
+        let row = &mut table[*i];
+        for (d, date) in tl.days.iter().enumerate() {
+            row[d] = model.leaf_daily(code, leaf, *date);
+        }
+        for p in days.end..tl.periods.len() {
+            let span = tl.days_of[p].clone();
+            let busiest = span.clone().filter_map(|d| row[d].and_then(|f| f.value)).fold(0.0, f64::max);
+            let Some(last) = span.clone().last() else { continue };
+            let cap = model.distinct_cap(code, leaf, tl.days[last]).max(busiest);
+            // The longer the span, the closer the count gets to its cap; monotone in the
+            // number of days, so a period never counts fewer people than one inside it.
+            let cover = 0.92 * (1.0 - (-((span.len() as f64) - 1.0) / 25.0).exp());
+            row[p] = Some(Figure::single((busiest + (cap - busiest) * cover).round()));
+        }
+    }
+    for parent in tree.bottom_up() {
+        let row = (0..tl.periods.len())
+            .map(|p| {
+                let values = tree.children[parent].iter().filter_map(|c| table[*c][p].and_then(|f| f.value));
+                let (count, sum) = values.fold((0, 0.0), |(n, s), v| (n + 1, s + v));
+                (count > 0).then(|| Figure::single((sum * DISTINCT_OVERLAP).round()))
+            })
+            .collect();
+        table[parent] = row;
+    }
+    table
+}
+
+/// A ratio of distinct counts (active rate): generated upstream for every org and grain from
+/// the distinct numerator and the stock denominator of the same org and period.
+fn distinct_ratio(num: &Table, den: &Table) -> Table {
+    num.iter()
+        .zip(den)
+        .map(|(n_row, d_row)| {
+            n_row
+                .iter()
+                .zip(d_row)
+                .map(|(n, d)| match (n.and_then(|f| f.value), d.and_then(|f| f.value)) {
+                    (Some(n), Some(d)) => Some(Figure::ratio(n.min(d), d)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn rows_of(m: &MetricInfo, table: &Table, tree: &Tree, tl: &Timeline, updated_at: &[i64]) -> Vec<FactRow> {
+    let derivable = m.kind.derivable();
+    let mut rows = Vec::with_capacity(tree.nodes.len() * tl.periods.len());
+    for (i, node) in tree.nodes.iter().enumerate() {
+        let leaf = tree.children[i].is_empty();
+        for (p, period) in tl.periods.iter().enumerate() {
+            let Some(f) = table[i][p] else { continue };
+            let upstream = !derivable || (leaf && period.grain() == Grain::Day);
+            rows.push(FactRow {
+                metric_id: m.id,
+                org_id: node.id,
+                grain: period.grain().code(),
+                period_start: day_number(period.start()),
+                value: f.value,
+                num: f.num,
+                den: f.den,
+                updated_at: updated_at[p],
+                origin: if upstream { origin::UPSTREAM } else { origin::ROLLUP },
+            });
+        }
+    }
+    rows
+}
+
+/// When the upstream would have delivered a period: 01:10 business time the day after.
+fn stamp(day_after: NaiveDate, tz: &impl TimeZone) -> i64 {
+    day_after.and_hms_opt(1, 10, 0).and_then(|t| tz.from_local_datetime(&t).earliest()).map_or(0, |t| t.timestamp())
+}
+
+/// Records, per grain, the latest complete period: the one whose last day is `last_day` or
+/// earlier.
+async fn mark_complete(db: &DatabaseConnection, last_day: NaiveDate) -> anyhow::Result<()> {
+    let backend = db.get_database_backend();
+    for grain in Grain::ALL {
+        let mut p = Period::containing(grain, last_day);
+        if p.last_day() > last_day {
+            p = p.prev();
+        }
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DbBackend::Postgres => "INSERT INTO period_status (grain, complete_through, updated_at) VALUES ($1, $2, CURRENT_TIMESTAMP) \
+                     ON CONFLICT (grain) DO UPDATE SET complete_through = excluded.complete_through, updated_at = excluded.updated_at",
+                _ => "INSERT INTO period_status (grain, complete_through, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) \
+                     ON CONFLICT (grain) DO UPDATE SET complete_through = excluded.complete_through, updated_at = excluded.updated_at",
+            },
+            [grain.code().into(), day_number(p.start()).into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}

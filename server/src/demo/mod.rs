@@ -1,0 +1,99 @@
+//! Demo mode's data: a generated province in a SQLite file under `demo.data_dir`, made on
+//! the first start and reused afterwards. Generation writes to a temporary file that is renamed
+//! into place only when complete, so an interrupted first start leaves no half-filled database.
+
+pub mod generate;
+pub mod model;
+pub mod province;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::{Days, Utc};
+use entities::org;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use crate::config::{DatabaseSettings, DemoScale, Settings};
+use crate::db;
+use crate::domain::period::business_date;
+pub use generate::Stats;
+
+/// The SQLite file demo mode uses.
+pub fn database_path(settings: &Settings) -> PathBuf {
+    settings.demo.data_dir.join("canmou.db")
+}
+
+/// Opens the demo database, generating the province first when there is none. Returns the
+/// connection and, when it generated, what it made.
+pub async fn open_or_generate(settings: &Settings) -> anyhow::Result<(DatabaseConnection, Option<Stats>)> {
+    let path = database_path(settings);
+    let database = DatabaseSettings { url: sqlite_url(&path).into(), ..settings.database.clone() };
+    if path.exists() {
+        let conn = db::connect(&database).await?;
+        db::migrate(&conn).await?;
+        if org::Entity::find().count(&conn).await? > 0 {
+            return Ok((conn, None));
+        }
+        // Ours but empty (e.g. made by `canmou migrate`): fill it in place.
+        let stats = fill(&conn, settings).await?;
+        return Ok((conn, Some(stats)));
+    }
+    std::fs::create_dir_all(&settings.demo.data_dir)
+        .with_context(|| format!("cannot create {}", settings.demo.data_dir.display()))?;
+    let partial = path.with_extension("db.generating");
+    for stale in [partial.clone(), partial.with_extension("generating-wal"), partial.with_extension("generating-shm")] {
+        let _ = std::fs::remove_file(stale);
+    }
+    let stats = {
+        let conn = connect_for_bulk_load(&partial).await?;
+        db::migrate(&conn).await?;
+        let stats = fill(&conn, settings).await?;
+        conn.close().await?;
+        stats
+    };
+    std::fs::rename(&partial, &path)
+        .with_context(|| format!("cannot move the generated database to {}", path.display()))?;
+    let conn = db::connect(&database).await?;
+    Ok((conn, Some(stats)))
+}
+
+/// Generates the province into an empty, migrated database (SQLite or PostgreSQL).
+pub async fn fill(conn: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Stats> {
+    if org::Entity::find().count(conn).await? > 0 {
+        bail!("the database already holds an org tree; generate into an empty database");
+    }
+    let nodes = province::build(settings.demo.scale);
+    crate::store::orgs::insert_all(conn, &nodes).await?;
+    let tz = settings.timezone();
+    let yesterday = business_date(&tz, Utc::now()) - Days::new(1);
+    generate::facts(conn, &nodes, settings.demo.seed, settings.demo.days, yesterday, &tz).await
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+/// A connection tuned for loading millions of rows into a file nobody else uses yet: no
+/// journal, no fsync (the file is renamed into place only when complete).
+async fn connect_for_bulk_load(path: &Path) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(format!("{}?mode=rwc", sqlite_url(path)));
+    options.max_connections(1).sqlx_logging(false).acquire_timeout(Duration::from_secs(30)).map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(SqliteJournalMode::Off)
+            .synchronous(SqliteSynchronous::Off)
+            .foreign_keys(true)
+            .pragma("cache_size", "-262144")
+            .pragma("temp_store", "memory")
+    });
+    Database::connect(options).await.context("cannot create the demo database")
+}
+
+/// For `--scale` on the command line.
+pub fn parse_scale(s: &str) -> Result<DemoScale, String> {
+    match s {
+        "standard" => Ok(DemoScale::Standard),
+        "large" => Ok(DemoScale::Large),
+        other => Err(format!("unknown scale `{other}`: expected standard or large")),
+    }
+}

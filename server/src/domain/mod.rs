@@ -1,0 +1,6 @@
+//! Pure domain code: periods, indicator kinds and roll-ups. No I/O here; everything is tested
+//! directly.
+
+pub mod metric;
+pub mod period;
+pub mod rollup;

@@ -1,0 +1,13 @@
+//! Canmou (参谋): the backend of a DingTalk mini-program that shows government officials the
+//! key indicators of the organisations they are responsible for.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

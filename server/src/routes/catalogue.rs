@@ -1,0 +1,71 @@
+//! `GET /api/v1/metrics`: the indicator catalogue.
+
+use actix_web::{HttpResponse, web};
+use entities::metric;
+use sea_orm::{EntityTrait, QueryOrder};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// One indicator of the catalogue.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricDto {
+    pub code: String,
+    /// Chinese name, e.g. 活跃率.
+    pub name: String,
+    pub unit: String,
+    /// `sum`, `last`, `distinct` or `ratio`.
+    pub kind: String,
+    /// For a ratio: how its parts roll up.
+    pub part_kind: Option<String>,
+    pub numerator: Option<String>,
+    pub denominator: Option<String>,
+    /// `up` when a rise is good, `down` when a fall is.
+    pub direction: String,
+    /// Decimal places shown.
+    pub precision: i16,
+    /// `collab`, `service`, `mobile` or `governance`.
+    pub category: String,
+    /// The definition (口径).
+    pub description: String,
+    pub active: bool,
+}
+
+impl From<metric::Model> for MetricDto {
+    fn from(m: metric::Model) -> Self {
+        MetricDto {
+            code: m.code,
+            name: m.name,
+            unit: m.unit,
+            kind: m.kind,
+            part_kind: m.part_kind,
+            numerator: m.numerator,
+            denominator: m.denominator,
+            direction: m.direction,
+            precision: m.precision,
+            category: m.category,
+            description: m.description,
+            active: m.active,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Catalogue {
+    metrics: Vec<MetricDto>,
+}
+
+/// The indicator catalogue, in catalogue order.
+#[utoipa::path(get, path = "/api/v1/metrics", responses((status = 200, body = Catalogue)), tag = "metrics")]
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let metrics = metric::Entity::find()
+        .order_by_asc(metric::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(MetricDto::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(Catalogue { metrics }))
+}

@@ -1,0 +1,261 @@
+//! Building the HTTP application: `Application::build` binds the listener (port 0 works) and
+//! reports the real port, so tests start the real app.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Compress, Next, from_fn};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::config::Settings;
+use crate::error::{ApiError, ErrorBody, code_for_status};
+use crate::routes;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub tz: chrono_tz::Tz,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.server.host:port` and prepares the server; nothing is served until
+    /// [`Application::run_until_stopped`].
+    pub fn build(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState { tz: settings.timezone(), settings: Arc::new(settings.clone()), db });
+        let prometheus = PrometheusMetricsBuilder::new("canmou")
+            .endpoint("/metrics")
+            .mask_unmatched_patterns("UNKNOWN")
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
+        let body_limit = settings.server.body_limit;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(error_shape))
+                .wrap(prometheus.clone())
+                .wrap(TracingLogger::default())
+                .wrap(Compress::default())
+                .app_data(state.clone())
+                .app_data(json_config(body_limit))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(query_config())
+                .app_data(path_config())
+                .configure(configure_routes)
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Application { port, server: server.run() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn configure_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(get("/healthz", routes::health::healthz))
+        .service(get("/readyz", routes::health::readyz))
+        .service(get("/openapi.json", routes::openapi::spec))
+        .service(get("/api/v1/metrics", routes::catalogue::list));
+}
+
+/// A GET-only resource: other methods get `405 method_not_allowed`, not `404`.
+fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such endpoint".into()))
+}
+
+async fn method_not_allowed() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::MethodNotAllowed().finish()
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|err, _req| {
+        let api = match err {
+            JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+                ApiError::PayloadTooLarge { limit }
+            }
+            JsonPayloadError::ContentType => {
+                ApiError::InvalidBody("expected a JSON body with Content-Type: application/json".into())
+            }
+            JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::InvalidBody(format!("invalid JSON body: {e}")),
+            JsonPayloadError::Deserialize(e) => ApiError::InvalidBody(format!("malformed JSON: {e}")),
+            other => ApiError::InvalidBody(other.to_string()),
+        };
+        api.into()
+    })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let QueryPayloadError::Deserialize(e) = &err else {
+            return ApiError::invalid("query", err.to_string()).into();
+        };
+        ApiError::invalid(named_param(&e.to_string()).unwrap_or("query"), e.to_string()).into()
+    })
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        let PathError::Deserialize(e) = &err else {
+            return ApiError::invalid("path", err.to_string()).into();
+        };
+        ApiError::invalid("path", e.to_string()).into()
+    })
+}
+
+/// The parameter a serde message names (`unknown field `x``, `missing field `y``), if any.
+fn named_param(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+/// Gives every error answer the same JSON shape with the request id, and every answer an
+/// `x-request-id` header.
+async fn error_shape(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_json =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    // Reshape errors, and bare error statuses from actix; a handler's own JSON answer with an
+    // error status (such as `/readyz`'s 503) is left as it is.
+    if (status.is_client_error() || status.is_server_error()) && (res.response().error().is_some() || !is_json) {
+        let api = res.response().error().and_then(|e| e.as_error::<ApiError>());
+        let (code, message, param) = match (api, res.response().error()) {
+            (Some(api), _) => {
+                if let ApiError::Internal(cause) = api {
+                    tracing::error!(request_id, error = ?cause, "request failed");
+                }
+                (api.code(), api.to_string(), api.param().map(str::to_owned))
+            }
+            (None, Some(other)) => (code_for_status(status), other.to_string(), None),
+            (None, None) => {
+                (code_for_status(status), status.canonical_reason().unwrap_or("error").to_lowercase(), None)
+            }
+        };
+        let body = ErrorBody { error: code, message, param: param.as_deref(), request_id: &request_id };
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        res = res.map_body(|head, _| {
+            head.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            BoxBody::new(bytes)
+        });
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{HttpResponse, test, web};
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+    }
+
+    async fn echo(_body: web::Json<Body>) -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    async fn call(body: &'static str, content_type: &'static str) -> (u16, serde_json::Value) {
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(error_shape))
+                .wrap(TracingLogger::default())
+                .app_data(json_config(64))
+                .route("/echo", web::post().to(echo)),
+        )
+        .await;
+        let req = test::TestRequest::post()
+            .uri("/echo")
+            .insert_header(("content-type", content_type))
+            .set_payload(body)
+            .to_request();
+        let res = test::call_service(&app, req).await;
+        let status = res.status().as_u16();
+        let id = res.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let body: serde_json::Value = test::read_body_json(res).await;
+        assert_eq!(body["requestId"].as_str(), Some(id.as_str()));
+        assert!(!id.is_empty());
+        (status, body)
+    }
+
+    #[actix_web::test]
+    async fn malformed_json_is_a_400_with_a_stable_code() {
+        let (status, body) = call("{\"name\": ", "application/json").await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"], "invalid_body");
+        assert!(body["message"].as_str().unwrap_or("").contains("malformed JSON"), "{body}");
+    }
+
+    #[actix_web::test]
+    async fn an_unknown_field_is_named() {
+        let (status, body) = call("{\"name\":\"a\",\"nmae\":\"b\"}", "application/json").await;
+        assert_eq!(status, 400);
+        assert!(body["message"].as_str().unwrap_or("").contains("nmae"), "{body}");
+    }
+
+    #[actix_web::test]
+    async fn an_oversized_body_is_a_413() {
+        let big: &'static str = Box::leak(format!("{{\"name\":\"{}\"}}", "x".repeat(200)).into_boxed_str());
+        let (status, body) = call(big, "application/json").await;
+        assert_eq!(status, 413);
+        assert_eq!(body["error"], "payload_too_large");
+    }
+
+    #[actix_web::test]
+    async fn a_body_that_is_not_json_is_refused() {
+        let (status, body) = call("name=a", "application/x-www-form-urlencoded").await;
+        assert_eq!(status, 400);
+        assert_eq!(body["error"], "invalid_body");
+    }
+
+    #[::core::prelude::v1::test]
+    fn serde_messages_name_their_parameter() {
+        assert_eq!(named_param("unknown field `grian`, expected one of `grain`"), Some("grian"));
+        assert_eq!(named_param("invalid digit found in string"), None);
+    }
+}

@@ -1,0 +1,106 @@
+//! Writing facts in bulk: multi-row upserts in large prepared batches.
+//!
+//! The statement text for a full batch is the same every time, so the driver's statement cache
+//! prepares it once. A correction wins only when it is not older than what is stored, so a
+//! replayed page changes nothing.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+/// One row of `facts`, as stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FactRow {
+    pub metric_id: i32,
+    pub org_id: i32,
+    pub grain: i16,
+    pub period_start: i32,
+    pub value: Option<f64>,
+    pub num: Option<f64>,
+    pub den: Option<f64>,
+    pub updated_at: i64,
+    pub origin: i16,
+}
+
+/// Where a fact came from (`facts.origin`).
+pub mod origin {
+    pub const UPSTREAM: i16 = 0;
+    pub const ROLLUP: i16 = 1;
+    pub const COMPUTED: i16 = 2;
+}
+
+const COLUMNS: usize = 9;
+/// Rows per statement: under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+pub const BATCH_ROWS: usize = 3_000;
+
+fn insert_sql(backend: DbBackend, rows: usize) -> String {
+    let mut sql = String::with_capacity(120 + rows * COLUMNS * 6);
+    sql.push_str(
+        "INSERT INTO facts (metric_id, org_id, grain, period_start, value, num, den, updated_at, origin) VALUES ",
+    );
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..COLUMNS {
+            if c > 0 {
+                sql.push(',');
+            }
+            n += 1;
+            match backend {
+                DbBackend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(
+        " ON CONFLICT (metric_id, org_id, grain, period_start) DO UPDATE SET \
+         value = excluded.value, num = excluded.num, den = excluded.den, \
+         updated_at = excluded.updated_at, origin = excluded.origin \
+         WHERE excluded.updated_at >= facts.updated_at",
+    );
+    sql
+}
+
+/// Upserts `rows` in batches of [`BATCH_ROWS`]. Run it inside a transaction to make the whole
+/// call atomic. Returns the number of rows written.
+pub async fn upsert<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let full_sql = insert_sql(backend, BATCH_ROWS);
+    let mut written = 0;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let sql = if chunk.len() == BATCH_ROWS { full_sql.clone() } else { insert_sql(backend, chunk.len()) };
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
+        for r in chunk {
+            values.extend([
+                r.metric_id.into(),
+                r.org_id.into(),
+                r.grain.into(),
+                r.period_start.into(),
+                r.value.into(),
+                r.num.into(),
+                r.den.into(),
+                r.updated_at.into(),
+                r.origin.into(),
+            ]);
+        }
+        let result = db.execute_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        written += result.rows_affected();
+    }
+    Ok(written)
+}
+
+/// Moves the data version on: every cached answer rendered before this commit stops matching.
+pub async fn bump_data_version<C: ConnectionTrait>(db: &C) -> Result<(), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_string(
+        backend,
+        "UPDATE data_version SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = 1",
+    ))
+    .await?;
+    Ok(())
+}

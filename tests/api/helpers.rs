@@ -1,0 +1,148 @@
+//! `spawn_app()`: a fresh database, the real application on a random port, an HTTP client.
+
+use canmou::config::Settings;
+use canmou::startup::Application;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
+
+/// A fresh database that disappears with the test.
+pub struct TestDb {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    /// The temporary directory holding the SQLite file.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    /// The PostgreSQL server's admin URL and the database to drop.
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("canmou_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url).await.expect("TEST_DATABASE_URL must be reachable");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("cannot create a test database");
+                admin.close().await.ok();
+                let url = replace_database(&admin_url, &name);
+                TestDb { url, cleanup: Cleanup::Postgres { admin_url, name } }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("cannot create a temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("canmou.db").display());
+                TestDb { url, cleanup: Cleanup::Sqlite(dir) }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.cleanup, Cleanup::Postgres { .. })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; a database call needs a runtime of its own.
+            let dropper = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let admin = Database::connect(&admin_url).await.ok()?;
+                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
+                    admin.close().await.ok()
+                })
+            });
+            let _ = dropper.join();
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(i) if i > "postgres://".len() => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub client: reqwest::Client,
+    /// Dropped with the app: removes the test database.
+    _test_db: TestDb,
+}
+
+/// Settings for a test: a random port, the given database, quiet logs.
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.port = 0;
+    settings.server.workers = 2;
+    settings.database.url = db.url.clone().into();
+    settings.database.max_connections = 5;
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    let test_db = TestDb::new().await;
+    let settings = test_settings(&test_db);
+    let db = canmou::db::connect(&settings.database).await.expect("cannot connect to the test database");
+    canmou::db::migrate(&db).await.expect("migrations failed");
+    let app = Application::build(settings.clone(), db.clone()).expect("cannot build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("cannot build the HTTP client");
+    TestApp { address, db, client, _test_db: test_db }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request failed")
+    }
+
+    /// The names of the tables in the database.
+    pub async fn tables(&self) -> Vec<String> {
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            _ => "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()",
+        };
+        let rows = self.db.query_all_raw(Statement::from_string(backend, sql)).await.expect("cannot list tables");
+        let mut names: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "name").expect("name")).collect();
+        names.sort();
+        names
+    }
+}
+
+/// Asserts the common error shape and returns the body.
+pub async fn assert_error(res: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let header_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .expect("x-request-id header");
+    assert_eq!(res.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/json"));
+    let body: serde_json::Value = res.json().await.expect("a JSON error body");
+    assert_eq!(body["error"], code, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert_eq!(body["requestId"].as_str(), Some(header_id.as_str()), "{body}");
+    body
+}

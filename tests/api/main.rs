@@ -1,0 +1,12 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+//! Black-box tests: the real app on a random port against a fresh database — SQLite by
+//! default, PostgreSQL when `TEST_DATABASE_URL` is set (a fresh database per test, dropped
+//! afterwards).
+
+mod helpers;
+
+mod catalogue;
+mod errors;
+mod health;
+mod migrations;
