@@ -14,6 +14,7 @@ mod m20261127_000005_create_data_version;
 mod m20261127_000006_create_card_sets;
 mod m20261127_000007_create_calendar;
 mod m20261127_000008_create_audit_log;
+mod m20261127_000009_create_sync_runs;
 pub mod seed;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_card_sets::Migration),
             Box::new(m20261127_000007_create_calendar::Migration),
             Box::new(m20261127_000008_create_audit_log::Migration),
+            Box::new(m20261127_000009_create_sync_runs::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@ use migrations::{Migrator, MigratorTrait};
 
 use crate::helpers::{TestDb, spawn_app, test_settings};
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 16] = [
     "audit_log",
     "calendar",
     "card_set_assignments",
@@ -13,7 +13,10 @@ const TABLES: [&str; 13] = [
     "metrics",
     "orgs",
     "period_status",
+    "rejected_rows",
     "scopes",
+    "sync_runs",
+    "sync_state",
     "user_orgs",
     "users",
 ];
