@@ -22,6 +22,7 @@ pub struct Settings {
     pub dingtalk: DingtalkSettings,
     pub feed: FeedSettings,
     pub log: LogSettings,
+    pub cache: CacheSettings,
     pub demo: DemoSettings,
 }
 
@@ -64,6 +65,23 @@ pub struct AuthSettings {
     pub jwt_audience: String,
     /// Lifetime of an issued token, in seconds.
     pub token_ttl_secs: u64,
+    /// The key id (`kid`) written into tokens signed with `jwt_secret`.
+    pub jwt_key_id: String,
+    /// During a key rotation: the previous secret, still accepted (never used to sign).
+    #[serde(serialize_with = "expose")]
+    pub jwt_previous_secret: SecretString,
+    pub jwt_previous_key_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Upper bound of the rendered-answer cache, in MiB.
+    pub max_mb: u64,
+    /// How often each instance looks for a new data version written by another instance.
+    pub version_poll_ms: u64,
+    /// How long a signed-in user's role, status and scopes are reused before a reload.
+    pub user_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -144,6 +162,9 @@ impl Default for Settings {
                 jwt_issuer: "canmou".into(),
                 jwt_audience: "canmou-miniapp".into(),
                 token_ttl_secs: 2 * 3600,
+                jwt_key_id: "k1".into(),
+                jwt_previous_secret: SecretString::from(""),
+                jwt_previous_key_id: "k0".into(),
             },
             dingtalk: DingtalkSettings {
                 app_key: String::new(),
@@ -155,6 +176,7 @@ impl Default for Settings {
             },
             feed: FeedSettings { base_url: String::new(), token: SecretString::from("") },
             log: LogSettings { format: LogFormat::Text, filter: "info,sea_orm_migration=warn".into() },
+            cache: CacheSettings { max_mb: 64, version_poll_ms: 2000, user_ttl_secs: 30 },
             demo: DemoSettings {
                 data_dir: PathBuf::from("data"),
                 seed: 20261127,
@@ -207,6 +229,11 @@ impl Settings {
         }
         if self.auth.token_ttl_secs == 0 || self.auth.token_ttl_secs > 24 * 3600 {
             return Err(ConfigError::Invalid("auth.token_ttl_secs: must be between 1 and 86400".into()));
+        }
+        if self.auth.jwt_key_id.is_empty() || self.auth.jwt_key_id == self.auth.jwt_previous_key_id {
+            return Err(ConfigError::Invalid(
+                "auth.jwt_key_id: must be set and differ from auth.jwt_previous_key_id".into(),
+            ));
         }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid("database.max_connections: must be at least 1".into()));

@@ -1,13 +1,18 @@
 //! Canmou (参谋): the backend of a DingTalk mini-program that shows government officials the
 //! key indicators of the organisations they are responsible for.
 
+pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod views;

@@ -46,7 +46,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     stats.orgs, stats.facts, stats.first_day, stats.last_day, stats.seconds
                 );
             }
-            let app = Application::build(settings.clone(), conn)?;
+            let app = Application::build(settings.clone(), conn).await?;
             print_demo_banner(&settings.server.host, app.port());
             app.run_until_stopped().await?;
         }
@@ -54,7 +54,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             settings.check_production()?;
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let app = Application::build(settings, conn)?;
+            let app = Application::build(settings, conn).await?;
             tracing::info!(port = app.port(), "serving");
             app.run_until_stopped().await?;
         }

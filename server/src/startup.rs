@@ -2,7 +2,6 @@
 //! reports the real port, so tests start the real app.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -18,27 +17,23 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::config::Settings;
 use crate::error::{ApiError, ErrorBody, code_for_status};
 use crate::routes;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub settings: Arc<Settings>,
-    pub tz: chrono_tz::Tz,
-}
+use crate::state::{self, AppState};
 
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 impl Application {
     /// Binds `settings.server.host:port` and prepares the server; nothing is served until
     /// [`Application::run_until_stopped`].
-    pub fn build(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
+    pub async fn build(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState { tz: settings.timezone(), settings: Arc::new(settings.clone()), db });
+        let state = web::Data::new(AppState::new(settings.clone(), db).await?);
+        let app_state = state.clone();
         let prometheus = PrometheusMetricsBuilder::new("canmou")
             .endpoint("/metrics")
             .mask_unmatched_patterns("UNKNOWN")
@@ -51,7 +46,7 @@ impl Application {
                 .wrap(prometheus.clone())
                 .wrap(TracingLogger::default())
                 .wrap(Compress::default())
-                .app_data(state.clone())
+                .app_data(app_state.clone())
                 .app_data(json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(query_config())
@@ -63,15 +58,24 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        Ok(Application { port, server: server.run() })
+        Ok(Application { port, server: server.run(), state })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The state the handlers share (tests and workers reach the caches through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server stops, watching for data versions written by other instances.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let watcher = tokio::spawn(state::watch_version(self.state.clone().into_inner()));
+        let result = self.server.await;
+        watcher.abort();
+        result
     }
 }
 
@@ -79,7 +83,16 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(get("/healthz", routes::health::healthz))
         .service(get("/readyz", routes::health::readyz))
         .service(get("/openapi.json", routes::openapi::spec))
-        .service(get("/api/v1/metrics", routes::catalogue::list));
+        .service(get("/api/v1/metrics", routes::catalogue::list))
+        .service(get("/api/v1/me", routes::me::me))
+        .service(get("/api/v1/home", routes::home::home))
+        .service(get("/api/v1/metrics/{code}", routes::metric::detail))
+        .service(get("/api/v1/metrics/{code}/series", routes::metric::series))
+        .service(get("/api/v1/metrics/{code}/breakdown", routes::metric::breakdown))
+        .service(get("/api/v1/orgs", routes::orgs::search))
+        .service(get("/api/v1/orgs/{id}", routes::orgs::get))
+        .service(get("/api/v1/orgs/{id}/children", routes::orgs::children))
+        .service(get("/api/v1/exports/{name}", routes::exports::export));
 }
 
 /// A GET-only resource: other methods get `405 method_not_allowed`, not `404`.

@@ -78,6 +78,8 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
+    pub settings: Settings,
+    pub state: actix_web::web::Data<canmou::state::AppState>,
     /// Dropped with the app: removes the test database.
     _test_db: TestDb,
 }
@@ -89,6 +91,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.server.workers = 2;
     settings.database.url = db.url.clone().into();
     settings.database.max_connections = 5;
+    settings.cache.version_poll_ms = 50;
     settings
 }
 
@@ -97,14 +100,20 @@ pub async fn spawn_app() -> TestApp {
     let settings = test_settings(&test_db);
     let db = canmou::db::connect(&settings.database).await.expect("cannot connect to the test database");
     canmou::db::migrate(&db).await.expect("migrations failed");
-    let app = Application::build(settings.clone(), db.clone()).expect("cannot build the app");
+    spawn_app_on(test_db, settings, db).await
+}
+
+/// Starts the app on a database prepared by the caller (e.g. seeded before start-up).
+pub async fn spawn_app_on(test_db: TestDb, settings: Settings, db: DatabaseConnection) -> TestApp {
+    let app = Application::build(settings.clone(), db.clone()).await.expect("cannot build the app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("cannot build the HTTP client");
-    TestApp { address, db, client, _test_db: test_db }
+    TestApp { address, db, client, settings, state, _test_db: test_db }
 }
 
 impl TestApp {

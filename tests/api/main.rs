@@ -4,9 +4,12 @@
 //! default, PostgreSQL when `TEST_DATABASE_URL` is set (a fresh database per test, dropped
 //! afterwards).
 
+mod fixture;
 mod helpers;
 
+mod auth;
 mod catalogue;
 mod errors;
 mod health;
 mod migrations;
+mod read;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{Days, NaiveDate, TimeZone};
 use entities::metric;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 
 use super::model::{Leaf, Model};
 use crate::domain::metric::{Aggregation, Kind};
@@ -291,23 +291,12 @@ fn stamp(day_after: NaiveDate, tz: &impl TimeZone) -> i64 {
 /// Records, per grain, the latest complete period: the one whose last day is `last_day` or
 /// earlier.
 async fn mark_complete(db: &DatabaseConnection, last_day: NaiveDate) -> anyhow::Result<()> {
-    let backend = db.get_database_backend();
     for grain in Grain::ALL {
         let mut p = Period::containing(grain, last_day);
         if p.last_day() > last_day {
             p = p.prev();
         }
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            match backend {
-                sea_orm::DbBackend::Postgres => "INSERT INTO period_status (grain, complete_through, updated_at) VALUES ($1, $2, CURRENT_TIMESTAMP) \
-                     ON CONFLICT (grain) DO UPDATE SET complete_through = excluded.complete_through, updated_at = excluded.updated_at",
-                _ => "INSERT INTO period_status (grain, complete_through, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) \
-                     ON CONFLICT (grain) DO UPDATE SET complete_through = excluded.complete_through, updated_at = excluded.updated_at",
-            },
-            [grain.code().into(), day_number(p.start()).into()],
-        ))
-        .await?;
+        facts::mark_complete(db, p).await?;
     }
     Ok(())
 }

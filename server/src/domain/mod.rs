@@ -1,6 +1,10 @@
-//! Pure domain code: periods, indicator kinds and roll-ups. No I/O here; everything is tested
-//! directly.
+//! Pure domain code: periods, indicator kinds, roll-ups, the org tree, card maths and number
+//! formatting. No I/O here; everything is tested directly.
 
+pub mod card;
+pub mod catalogue;
+pub mod format;
 pub mod metric;
+pub mod org_tree;
 pub mod period;
 pub mod rollup;

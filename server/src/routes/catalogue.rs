@@ -6,7 +6,7 @@ use sea_orm::{EntityTrait, QueryOrder};
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One indicator of the catalogue.
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,5 +1,10 @@
 //! HTTP handlers, one file a resource.
 
 pub mod catalogue;
+pub mod exports;
 pub mod health;
+pub mod home;
+pub mod me;
+pub mod metric;
 pub mod openapi;
+pub mod orgs;

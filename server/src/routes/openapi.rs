@@ -8,10 +8,38 @@ use crate::error::ErrorBody;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canmou (参谋) API", description = "The mobile KPI backend for government DingTalk."),
-    paths(super::health::healthz, super::health::readyz, super::catalogue::list),
-    components(schemas(ErrorBody))
+    paths(
+        super::health::healthz,
+        super::health::readyz,
+        super::catalogue::list,
+        super::me::me,
+        super::home::home,
+        super::metric::detail,
+        super::metric::series,
+        super::metric::breakdown,
+        super::orgs::get,
+        super::orgs::children,
+        super::orgs::search,
+        super::exports::export,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme the read endpoints use.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
 
 pub async fn spec() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())

@@ -6,6 +6,8 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
+use crate::domain::period::{Period, day_number};
+
 /// One row of `facts`, as stored.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FactRow {
@@ -100,6 +102,28 @@ pub async fn bump_data_version<C: ConnectionTrait>(db: &C) -> Result<(), sea_orm
     db.execute_raw(Statement::from_string(
         backend,
         "UPDATE data_version SET version = version + 1, updated_at = CURRENT_TIMESTAMP WHERE id = 1",
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Records that the upstream calls `period` (and everything before it) final.
+pub async fn mark_complete<C: ConnectionTrait>(db: &C, period: Period) -> Result<(), sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "INSERT INTO period_status (grain, complete_through, updated_at) VALUES ($1, $2, CURRENT_TIMESTAMP) \
+             ON CONFLICT (grain) DO UPDATE SET complete_through = excluded.complete_through, updated_at = excluded.updated_at"
+        }
+        _ => {
+            "INSERT INTO period_status (grain, complete_through, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) \
+             ON CONFLICT (grain) DO UPDATE SET complete_through = excluded.complete_through, updated_at = excluded.updated_at"
+        }
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [period.grain().code().into(), day_number(period.start()).into()],
     ))
     .await?;
     Ok(())

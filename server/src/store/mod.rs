@@ -1,4 +1,8 @@
 //! Queries over sea-orm. Handlers and workers go through here.
 
+pub mod audit;
+pub mod card_sets;
 pub mod facts;
 pub mod orgs;
+pub mod reads;
+pub mod snapshot;

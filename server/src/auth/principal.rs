@@ -1,0 +1,98 @@
+//! The signed-in user as requests see it: role, status and data scope, cached briefly so that
+//! a request does not query the database to learn who is calling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use entities::{scope, user};
+use moka::future::Cache;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Role {
+        if s == "admin" { Role::Admin } else { Role::Viewer }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A user with what authorisation needs.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub id: i32,
+    pub userid: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub role: Role,
+    pub active: bool,
+    /// Roots of the org subtrees the user may see, in grant order.
+    pub scopes: Vec<i32>,
+}
+
+/// Users by id, reloaded after `ttl`, and dropped at once when they change here.
+#[derive(Clone)]
+pub struct PrincipalCache {
+    cache: Cache<i32, Option<Arc<Principal>>>,
+}
+
+impl PrincipalCache {
+    pub fn new(ttl: Duration) -> PrincipalCache {
+        PrincipalCache { cache: Cache::builder().max_capacity(100_000).time_to_live(ttl).build() }
+    }
+
+    /// The user, from the cache or the database; `None` for an unknown id.
+    pub async fn get(&self, db: &DatabaseConnection, id: i32) -> Result<Option<Arc<Principal>>, sea_orm::DbErr> {
+        if let Some(hit) = self.cache.get(&id).await {
+            return Ok(hit);
+        }
+        let loaded = load(db, id).await?.map(Arc::new);
+        self.cache.insert(id, loaded.clone()).await;
+        Ok(loaded)
+    }
+
+    /// Forgets a user whose role, status or scopes just changed.
+    pub async fn invalidate(&self, id: i32) {
+        self.cache.invalidate(&id).await;
+    }
+
+    pub fn invalidate_all(&self) {
+        self.cache.invalidate_all();
+    }
+}
+
+pub async fn load(db: &DatabaseConnection, id: i32) -> Result<Option<Principal>, sea_orm::DbErr> {
+    let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let scopes = scope::Entity::find()
+        .filter(scope::Column::UserId.eq(id))
+        .order_by_asc(scope::Column::GrantedAt)
+        .order_by_asc(scope::Column::OrgId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.org_id)
+        .collect();
+    Ok(Some(Principal {
+        id: u.id,
+        userid: u.dingtalk_userid,
+        name: u.name,
+        title: u.title,
+        role: Role::parse(&u.role),
+        active: u.active,
+        scopes,
+    }))
+}

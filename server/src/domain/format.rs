@@ -1,0 +1,71 @@
+//! Numbers for Chinese readers: 万 and 亿 for large counts, the metric's precision, `%` for
+//! rates (stored as fractions), and changes of rates in 个百分点.
+
+/// The display string of a value.
+pub fn display(value: f64, percent: bool, precision: u8) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    let p = usize::from(precision);
+    if percent {
+        return format!("{:.p$}%", value * 100.0);
+    }
+    let abs = value.abs();
+    if abs >= 1e8 {
+        format!("{:.2}亿", value / 1e8)
+    } else if abs >= 1e4 {
+        format!("{:.2}万", value / 1e4)
+    } else {
+        format!("{value:.p$}")
+    }
+}
+
+/// How a change reads: `+1.2个百分点` for a rate, `+3.5%` relative for anything else (or the
+/// absolute change when the base is zero).
+pub fn change(delta: f64, delta_pct: Option<f64>, percent: bool, precision: u8) -> String {
+    if !delta.is_finite() {
+        return "—".into();
+    }
+    let sign = if delta > 0.0 {
+        "+"
+    } else if delta < 0.0 {
+        "-"
+    } else {
+        ""
+    };
+    if percent {
+        return format!("{sign}{:.1}个百分点", (delta * 100.0).abs());
+    }
+    match delta_pct {
+        Some(pct) if pct.is_finite() => format!("{sign}{:.1}%", pct.abs()),
+        _ => format!("{sign}{}", display(delta.abs(), false, precision)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_counts_use_wan_and_yi() {
+        assert_eq!(display(18_234.0, false, 0), "1.82万");
+        assert_eq!(display(257_877_565.0, false, 0), "2.58亿");
+        assert_eq!(display(9_999.0, false, 0), "9999");
+        assert_eq!(display(-45_000.0, false, 0), "-4.50万");
+    }
+
+    #[test]
+    fn rates_are_percentages_and_precision_is_kept() {
+        assert_eq!(display(0.921, true, 1), "92.1%");
+        assert_eq!(display(3.256, false, 2), "3.26");
+        assert_eq!(display(f64::NAN, false, 0), "—");
+    }
+
+    #[test]
+    fn changes_of_rates_are_in_percentage_points() {
+        assert_eq!(change(0.013, Some(1.4), true, 1), "+1.3个百分点");
+        assert_eq!(change(-120.0, Some(-3.51), false, 0), "-3.5%");
+        assert_eq!(change(5.0, None, false, 0), "+5");
+        assert_eq!(change(0.0, Some(0.0), false, 0), "0.0%");
+    }
+}

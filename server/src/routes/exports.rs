@@ -1,0 +1,228 @@
+//! `GET /api/v1/exports/{home|series|breakdown}.{csv|xlsx}`: the same views as the screens, as
+//! files. Every export is written to the audit log.
+
+use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::export::{self, Table};
+use crate::routes::metric::default_trend_len;
+use crate::state::AppState;
+use crate::store::audit;
+use crate::views::params::{self, RangeQuery};
+use crate::views::{breakdown, cards, series};
+
+/// Every parameter any export takes; each export checks the ones it needs.
+#[derive(Debug, Default, Deserialize, Clone, serde::Serialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// The metric, for `series` and `breakdown`.
+    metric: Option<String>,
+    org: Option<String>,
+    grain: Option<String>,
+    date: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+    order: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Xlsx,
+}
+
+fn parse_name(name: &str) -> Result<(&str, Format), ApiError> {
+    let (kind, ext) = name.rsplit_once('.').ok_or_else(|| ApiError::NotFound(format!("no export `{name}`")))?;
+    let format = match ext {
+        "csv" => Format::Csv,
+        "xlsx" => Format::Xlsx,
+        _ => return Err(ApiError::NotFound(format!("no export format `{ext}`: csv or xlsx"))),
+    };
+    match kind {
+        "home" | "series" | "breakdown" => Ok((kind, format)),
+        _ => Err(ApiError::NotFound(format!("no export `{kind}`: home, series or breakdown"))),
+    }
+}
+
+/// A table of the home cards, a series or a breakdown.
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/{name}",
+    params(("name" = String, Path, description = "home.csv, home.xlsx, series.csv, series.xlsx, breakdown.csv or breakdown.xlsx"), ExportQuery),
+    responses((status = 200, description = "The file; X-Export-Truncated says when rows were left out"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "exports"
+)]
+pub async fn export(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    name: web::Path<String>,
+    q: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (kind, format) = parse_name(&name)?;
+    let snap = state.snapshot();
+    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let today = state.today();
+    let default_grain = snap
+        .card_sets
+        .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
+        .map_or(crate::domain::period::Grain::Day, |s| s.default_grain);
+    let grain = params::grain(q.grain.as_deref(), default_grain)?;
+    let metric = || -> Result<_, ApiError> {
+        let code = q.metric.as_deref().ok_or_else(|| ApiError::invalid("metric", "required for this export"))?;
+        params::metric(&snap, code)
+    };
+    let (table, file_stem) = match kind {
+        "home" => {
+            let set = snap
+                .card_sets
+                .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
+                .ok_or_else(|| ApiError::NotFound("no card set is configured".into()))?;
+            let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+            let home = cards::home(&state.db, &snap, set, org, period, today).await?;
+            let mut t = Table::new(
+                "首页指标",
+                vec![
+                    "指标",
+                    "单位",
+                    "数值",
+                    "显示",
+                    "上期",
+                    "环比变化",
+                    "同期",
+                    "同比变化",
+                    "目标",
+                    "排名",
+                    "同级数",
+                    "状态",
+                ],
+            );
+            for c in home.cards {
+                t.push(vec![
+                    c.title.into(),
+                    c.unit.into(),
+                    c.value.into(),
+                    c.display.into(),
+                    c.prev.into(),
+                    c.delta_display.unwrap_or_default().into(),
+                    c.yoy.into(),
+                    c.yoy_display.unwrap_or_default().into(),
+                    c.target.into(),
+                    c.rank.map(|r| r as f64).into(),
+                    c.peers.map(|r| r as f64).into(),
+                    format!("{:?}", c.status).to_lowercase().into(),
+                ]);
+            }
+            (t, format!("首页指标_{}_{}", org.name, period.label()))
+        }
+        "series" => {
+            let m = metric()?;
+            let range = RangeQuery { org: None, grain: None, from: q.from.clone(), to: q.to.clone() };
+            let (from, to) = params::range(&snap, &range, grain, today, default_trend_len(grain))?;
+            let mut t = Table::new(m.name.clone(), vec!["周期", "开始日期", "数值", "显示", "分子", "分母"]);
+            for p in series::points(&state.db, &m, org.id, from, to).await? {
+                t.push(vec![
+                    p.label.into(),
+                    p.start.into(),
+                    p.value.into(),
+                    p.display.into(),
+                    p.num.into(),
+                    p.den.into(),
+                ]);
+            }
+            (t, format!("{}_{}_{}至{}", m.name, org.name, from.label(), to.label()))
+        }
+        _ => {
+            let m = metric()?;
+            let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+            let by = params::by(q.by.as_deref())?.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
+            let order = params::order(q.order.as_deref())?;
+            let b = breakdown::compute(
+                &state.db,
+                &snap.orgs,
+                &m,
+                org,
+                period,
+                breakdown::Spec { by, order, limit: usize::MAX },
+            )
+            .await?;
+            let mut t = Table::new(m.name.clone(), vec!["排名", "机构", "数值", "显示", "上期", "变化", "变化率(%)"]);
+            for i in b.items {
+                t.push(vec![
+                    i.rank.map(|r| r as f64).into(),
+                    i.org.name.into(),
+                    i.value.into(),
+                    i.display.into(),
+                    i.prev.into(),
+                    i.delta.into(),
+                    i.delta_pct.into(),
+                ]);
+            }
+            (t, format!("{}_{}_{}", m.name, org.name, period.label()))
+        }
+    };
+    let (bytes, ext, mime) = match format {
+        Format::Csv => (export::csv(&table)?, "csv", "text/csv; charset=utf-8"),
+        Format::Xlsx => {
+            (export::xlsx(&table)?, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        }
+    };
+    let request_id = req.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string());
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor_id: Some(user.id),
+            actor: &user.name,
+            action: "export",
+            target: format!("{kind}.{ext}"),
+            before: None,
+            after: serde_json::to_value(&*q).ok().map(|mut v| {
+                v["rows"] = table.rows.len().into();
+                v
+            }),
+            request_id,
+        },
+    )
+    .await?;
+    let file_name = format!("{file_stem}.{ext}");
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(format!("export.{ext}")),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: file_name.into_bytes(),
+            }),
+        ],
+    };
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, mime))
+        .insert_header(disposition)
+        .insert_header(("X-Export-Rows", table.rows.len().to_string()))
+        .insert_header(("X-Export-Row-Cap", export::MAX_ROWS.to_string()));
+    if table.truncated > 0 {
+        res.insert_header(("X-Export-Truncated", table.truncated.to_string()));
+    }
+    Ok(res.body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_names_are_checked() {
+        assert!(matches!(parse_name("home.csv"), Ok(("home", Format::Csv))));
+        assert!(matches!(parse_name("breakdown.xlsx"), Ok(("breakdown", Format::Xlsx))));
+        assert!(parse_name("home.pdf").is_err());
+        assert!(parse_name("secrets.csv").is_err());
+        assert!(parse_name("home").is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! `GET /api/v1/home`: the whole home screen in one answer.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::auth::CurrentUser;
+use crate::cache::{AnswerKey, serve, to_json};
+use crate::domain::period::day_number;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::views::cards::{self, Home};
+use crate::views::params::{self, PointQuery};
+
+/// The caller's cards for an org, grain and period (defaults: first scope, the card set's
+/// grain, the latest complete period).
+#[utoipa::path(
+    get,
+    path = "/api/v1/home",
+    params(PointQuery),
+    responses(
+        (status = 200, body = Home),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = [])),
+    tag = "read"
+)]
+pub async fn home(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    q: web::Query<PointQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let set = snap
+        .card_sets
+        .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
+        .ok_or_else(|| ApiError::NotFound("no card set is configured".into()))?;
+    let grain = params::grain(q.grain.as_deref(), set.default_grain)?;
+    let today = state.today();
+    let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+    let key = AnswerKey {
+        endpoint: "home",
+        subject: (set.id, set.version),
+        org: org.id,
+        grain: grain.code(),
+        period: day_number(period.start()),
+        extra: String::new(),
+        data_version: snap.version,
+        today: day_number(today),
+    };
+    serve(&req, &state.answers, key, || async {
+        to_json(&cards::home(&state.db, &snap, set, org, period, today).await?)
+    })
+    .await
+}

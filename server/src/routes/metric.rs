@@ -1,0 +1,228 @@
+//! One metric: `GET /api/v1/metrics/{code}` (its card, trend and top of its breakdown),
+//! `/series` and `/breakdown`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use crate::auth::CurrentUser;
+use crate::cache::{AnswerKey, serve, to_json};
+use crate::domain::period::{Grain, Period, day_number};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::card_sets::CardDef;
+use crate::views::breakdown::{self, Breakdown};
+use crate::views::cards::{self, CardSpec};
+use crate::views::dto::{CardDto, MetricRef, OrgDto, PeriodDto};
+use crate::views::params::{self, BreakdownQuery, Order, PointQuery, RangeQuery};
+use crate::views::series::{self, SeriesPoint};
+
+/// How many periods a trend shows by default: about a screenful.
+pub fn default_trend_len(grain: Grain) -> usize {
+    match grain {
+        Grain::Day => 30,
+        Grain::Week | Grain::Month => 12,
+        Grain::Quarter => 8,
+        Grain::Year => 5,
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SeriesBody {
+    points: Vec<SeriesPoint>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Detail {
+    metric: MetricRef,
+    org: OrgDto,
+    period: PeriodDto,
+    card: CardDto,
+    series: SeriesBody,
+    breakdown: Breakdown,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Series {
+    metric: MetricRef,
+    org: OrgDto,
+    grain: &'static str,
+    points: Vec<SeriesPoint>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakdownBody {
+    metric: MetricRef,
+    org: OrgDto,
+    period: PeriodDto,
+    #[serde(flatten)]
+    breakdown: Breakdown,
+}
+
+fn default_grain(state: &AppState, user: &CurrentUser) -> Grain {
+    let snap = state.snapshot();
+    snap.card_sets.resolve(user.id, user.scopes.first().copied(), &snap.orgs).map_or(Grain::Day, |s| s.default_grain)
+}
+
+/// The card, its trend and the top of its breakdown.
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/{code}",
+    params(("code" = String, Path, description = "Metric code, e.g. collab.active_rate"), PointQuery),
+    responses((status = 200, body = Detail), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "read"
+)]
+pub async fn detail(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    code: web::Path<String>,
+    q: web::Query<PointQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let m = params::metric(&snap, &code)?;
+    let grain = params::grain(q.grain.as_deref(), default_grain(&state, &user))?;
+    let today = state.today();
+    let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+    let key = AnswerKey {
+        endpoint: "metric",
+        subject: (m.id, 0),
+        org: org.id,
+        grain: grain.code(),
+        period: day_number(period.start()),
+        extra: String::new(),
+        data_version: snap.version,
+        today: day_number(today),
+    };
+    serve(&req, &state.answers, key, || async {
+        let def = CardDef {
+            id: 0,
+            metric_id: m.id,
+            title: None,
+            comparison: crate::domain::card::Comparison::Prev,
+            target: None,
+            spark_len: 12,
+            position: 0,
+        };
+        let spec = [CardSpec { def: &def, metric: m.clone() }];
+        let card = cards::compute(&state.db, &snap, &spec, org, period, today)
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no card computed")))?;
+        let from = period.trailing(default_trend_len(grain)).first().copied().unwrap_or(period);
+        let points = series::points(&state.db, &m, org.id, from, period).await?;
+        let by = breakdown::default_by(&snap.orgs, org.id);
+        let breakdown = breakdown::compute(
+            &state.db,
+            &snap.orgs,
+            &m,
+            org,
+            period,
+            breakdown::Spec { by, order: Order::Desc, limit: 10 },
+        )
+        .await?;
+        to_json(&Detail {
+            metric: MetricRef::from(m.as_ref()),
+            org: OrgDto::new(org, &snap.orgs),
+            period: PeriodDto::new(period, !snap.complete.is_complete(period)),
+            card,
+            series: SeriesBody { points },
+            breakdown,
+        })
+    })
+    .await
+}
+
+/// The metric's values for one org over a range of periods (at most 1,000).
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/{code}/series",
+    params(("code" = String, Path, description = "Metric code"), RangeQuery),
+    responses((status = 200, body = Series), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "read"
+)]
+pub async fn series(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    code: web::Path<String>,
+    q: web::Query<RangeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let m = params::metric(&snap, &code)?;
+    let grain = params::grain(q.grain.as_deref(), default_grain(&state, &user))?;
+    let today = state.today();
+    let (from, to) = params::range(&snap, &q, grain, today, default_trend_len(grain))?;
+    let key = AnswerKey {
+        endpoint: "series",
+        subject: (m.id, 0),
+        org: org.id,
+        grain: grain.code(),
+        period: day_number(to.start()),
+        extra: day_number(from.start()).to_string(),
+        data_version: snap.version,
+        today: day_number(today),
+    };
+    serve(&req, &state.answers, key, || async {
+        to_json(&Series {
+            metric: MetricRef::from(m.as_ref()),
+            org: OrgDto::new(org, &snap.orgs),
+            grain: grain.as_str(),
+            points: series::points(&state.db, &m, org.id, from, to).await?,
+        })
+    })
+    .await
+}
+
+/// The metric over the org's children, ranked.
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/{code}/breakdown",
+    params(("code" = String, Path, description = "Metric code"), BreakdownQuery),
+    responses((status = 200, body = BreakdownBody), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "read"
+)]
+pub async fn breakdown(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    code: web::Path<String>,
+    q: web::Query<BreakdownQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let m = params::metric(&snap, &code)?;
+    let grain = params::grain(q.grain.as_deref(), default_grain(&state, &user))?;
+    let today = state.today();
+    let period: Period = params::period(&snap, q.date.as_deref(), grain, today)?;
+    let by = params::by(q.by.as_deref())?.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
+    let order = params::order(q.order.as_deref())?;
+    let limit = params::limit(q.limit.as_deref(), 50)?;
+    let key = AnswerKey {
+        endpoint: "breakdown",
+        subject: (m.id, 0),
+        org: org.id,
+        grain: grain.code(),
+        period: day_number(period.start()),
+        extra: format!("{by}:{order:?}:{limit}"),
+        data_version: snap.version,
+        today: day_number(today),
+    };
+    serve(&req, &state.answers, key, || async {
+        to_json(&BreakdownBody {
+            metric: MetricRef::from(m.as_ref()),
+            org: OrgDto::new(org, &snap.orgs),
+            period: PeriodDto::new(period, !snap.complete.is_complete(period)),
+            breakdown: breakdown::compute(&state.db, &snap.orgs, &m, org, period, breakdown::Spec { by, order, limit })
+                .await?,
+        })
+    })
+    .await
+}

@@ -1,0 +1,124 @@
+//! What every handler can reach: the database, settings, keys, caches, and a snapshot of the
+//! slowly-changing data (org tree, catalogue, card sets, complete periods) tagged with the data
+//! version. The snapshot is replaced whole when the data version moves — here, after a local
+//! commit, or on another instance's commit, seen by polling one row.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::JwtKeys;
+use crate::auth::principal::PrincipalCache;
+use crate::cache::AnswerCache;
+use crate::config::Settings;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::org_tree::OrgTree;
+use crate::domain::period::{Grain, Period};
+use crate::store::card_sets::CardSets;
+
+/// Per grain, the start of the latest period the upstream calls complete.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Complete([Option<NaiveDate>; 5]);
+
+impl Complete {
+    pub fn set(&mut self, grain: Grain, start: NaiveDate) {
+        self.0[grain.code() as usize] = Some(start);
+    }
+
+    /// The latest complete period of `grain`.
+    pub fn latest(&self, grain: Grain) -> Option<Period> {
+        self.0[grain.code() as usize].map(|d| Period::containing(grain, d))
+    }
+
+    /// Whether `period` is final.
+    pub fn is_complete(&self, period: Period) -> bool {
+        self.latest(period.grain()).is_some_and(|latest| period.start() <= latest.start())
+    }
+
+    /// The latest complete business date.
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        self.0[0]
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub version: i64,
+    pub orgs: OrgTree,
+    pub catalogue: Catalogue,
+    pub card_sets: CardSets,
+    pub complete: Complete,
+}
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub tz: chrono_tz::Tz,
+    pub jwt: JwtKeys,
+    pub principals: PrincipalCache,
+    pub answers: AnswerCache,
+    snapshot: RwLock<Arc<Snapshot>>,
+}
+
+impl AppState {
+    pub async fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<AppState> {
+        let snapshot = crate::store::snapshot::load(&db).await?;
+        Ok(AppState {
+            tz: settings.timezone(),
+            jwt: JwtKeys::from_settings(&settings.auth),
+            principals: PrincipalCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),
+            answers: AnswerCache::new(settings.cache.max_mb),
+            settings: Arc::new(settings),
+            db,
+            snapshot: RwLock::new(Arc::new(snapshot)),
+        })
+    }
+
+    /// The current snapshot; hold on to it for the whole request so that it sees one version.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        match self.snapshot.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reloads the snapshot from the database (after a local change, or when the data version
+    /// moved elsewhere).
+    pub async fn reload(&self) -> anyhow::Result<()> {
+        let fresh = Arc::new(crate::store::snapshot::load(&self.db).await?);
+        match self.snapshot.write() {
+            Ok(mut s) => *s = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+
+    /// Reloads when another instance has moved the data version.
+    pub async fn poll_version(&self) -> anyhow::Result<bool> {
+        let current = crate::store::snapshot::data_version(&self.db).await?;
+        if current != self.snapshot().version {
+            self.reload().await?;
+            self.principals.invalidate_all();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Today's business date.
+    pub fn today(&self) -> NaiveDate {
+        crate::domain::period::business_date(&self.tz, chrono::Utc::now())
+    }
+}
+
+/// Polls the data version until the process ends.
+pub async fn watch_version(state: Arc<AppState>) {
+    let every = Duration::from_millis(state.settings.cache.version_poll_ms.max(10));
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = state.poll_version().await {
+            tracing::warn!(error = ?e, "could not check the data version");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Ranking a metric over an org's children (by region or by department), with the change
+//! since the previous period and whether each child can be drilled into.
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+
+use super::dto::{OrgRef, display};
+use super::params::Order;
+use crate::domain::card;
+use crate::domain::catalogue::MetricDef;
+use crate::domain::org_tree::{OrgNode, OrgTree};
+use crate::domain::period::{Period, day_number};
+use crate::error::ApiError;
+use crate::store::reads;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakdownItem {
+    pub org: OrgRef,
+    pub value: Option<f64>,
+    pub display: String,
+    /// 1 = best for the metric's direction; absent without a value.
+    pub rank: Option<usize>,
+    pub prev: Option<f64>,
+    pub delta: Option<f64>,
+    pub delta_pct: Option<f64>,
+    pub good: Option<bool>,
+    /// Whether the child has children of its own to drill into.
+    pub drillable: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Breakdown {
+    /// `region` or `department`.
+    pub by: &'static str,
+    pub items: Vec<BreakdownItem>,
+    /// Children of that kind, before the limit.
+    pub total: usize,
+}
+
+/// Which children, in what order, how many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Spec {
+    /// `region` or `department`.
+    pub by: &'static str,
+    pub order: Order,
+    pub limit: usize,
+}
+
+/// Regions when the org has region children, else departments.
+pub fn default_by(tree: &OrgTree, org: i32) -> &'static str {
+    if tree.children(org).any(|c| c.kind == "region") { "region" } else { "department" }
+}
+
+pub async fn compute<C: ConnectionTrait>(
+    db: &C,
+    tree: &OrgTree,
+    m: &MetricDef,
+    org: &OrgNode,
+    period: Period,
+    Spec { by, order, limit }: Spec,
+) -> Result<Breakdown, ApiError> {
+    let children: Vec<&OrgNode> = tree.children(org.id).filter(|c| c.kind == by).collect();
+    let ids: Vec<i32> = children.iter().map(|c| c.id).collect();
+    let (now, before) = (day_number(period.start()), day_number(period.prev().start()));
+    let rows = reads::at(db, &[m.id], &ids, period.grain(), &[now, before]).await?;
+    let values: HashMap<(i32, i32), Option<f64>> =
+        rows.iter().map(|p| ((p.org_id, p.period_start), p.figure.value)).collect();
+    let current: Vec<(i32, Option<f64>)> =
+        ids.iter().map(|id| (*id, values.get(&(*id, now)).copied().flatten())).collect();
+    let mut items: Vec<BreakdownItem> = children
+        .iter()
+        .zip(&current)
+        .map(|(child, (_, value))| {
+            let prev = values.get(&(child.id, before)).copied().flatten();
+            let (delta, delta_pct) = card::change(*value, prev);
+            BreakdownItem {
+                org: OrgRef::from(*child),
+                value: *value,
+                display: display(*value, m),
+                rank: card::rank(&current, child.id, m.direction).map(|r| r.0),
+                prev,
+                delta,
+                delta_pct,
+                good: delta.and_then(|d| m.direction.favourable(d)),
+                drillable: tree.child_count(child.id) > 0,
+            }
+        })
+        .collect();
+    // Orgs without a value go last whatever the order.
+    items.sort_by(|a, b| match (a.value, b.value) {
+        (Some(x), Some(y)) => match order {
+            Order::Desc => y.total_cmp(&x),
+            Order::Asc => x.total_cmp(&y),
+        },
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.org.id.cmp(&b.org.id),
+    });
+    let total = items.len();
+    items.truncate(limit);
+    Ok(Breakdown { by, items, total })
+}

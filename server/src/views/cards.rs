@@ -1,0 +1,160 @@
+//! Home cards: value, previous period, the same period last year, target, sparkline and rank
+//! among peers — three queries for the whole screen, whatever the number of cards.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+
+use super::dto::{CardDto, OrgDto, PeriodDto, display};
+use crate::domain::card;
+use crate::domain::catalogue::MetricDef;
+use crate::domain::format;
+use crate::domain::org_tree::OrgNode;
+use crate::domain::period::{Period, day_number};
+use crate::domain::rollup::Figure;
+use crate::error::ApiError;
+use crate::state::Snapshot;
+use crate::store::card_sets::{CardDef, CardSetDef};
+use crate::store::reads;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CardSetRef {
+    pub id: i32,
+    pub name: String,
+    pub version: i32,
+}
+
+/// The whole home screen.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Home {
+    /// The latest complete business date.
+    pub as_of: Option<String>,
+    pub period: PeriodDto,
+    pub org: OrgDto,
+    pub card_set: CardSetRef,
+    pub cards: Vec<CardDto>,
+}
+
+/// A card to compute: its definition and metric.
+pub struct CardSpec<'a> {
+    pub def: &'a CardDef,
+    pub metric: Arc<MetricDef>,
+}
+
+pub fn specs<'a>(snap: &Snapshot, set: &'a CardSetDef) -> Vec<CardSpec<'a>> {
+    set.cards
+        .iter()
+        .filter_map(|def| {
+            let metric = snap.catalogue.by_id(def.metric_id).filter(|m| m.active)?.clone();
+            Some(CardSpec { def, metric })
+        })
+        .collect()
+}
+
+pub async fn home<C: ConnectionTrait>(
+    db: &C,
+    snap: &Snapshot,
+    set: &CardSetDef,
+    org: &OrgNode,
+    period: Period,
+    today: NaiveDate,
+) -> Result<Home, ApiError> {
+    let specs = specs(snap, set);
+    let cards = compute(db, snap, &specs, org, period, today).await?;
+    Ok(Home {
+        as_of: snap.complete.as_of().map(|d| d.to_string()),
+        period: PeriodDto::new(period, !snap.complete.is_complete(period)),
+        org: OrgDto::new(org, &snap.orgs),
+        card_set: CardSetRef { id: set.id, name: set.name.clone(), version: set.version },
+        cards,
+    })
+}
+
+/// Cards for `org` in `period`.
+pub async fn compute<C: ConnectionTrait>(
+    db: &C,
+    snap: &Snapshot,
+    specs: &[CardSpec<'_>],
+    org: &OrgNode,
+    period: Period,
+    today: NaiveDate,
+) -> Result<Vec<CardDto>, ApiError> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let grain = period.grain();
+    let metric_ids: Vec<i32> = specs.iter().map(|s| s.metric.id).collect();
+    let longest = specs.iter().map(|s| s.def.spark_len).max().unwrap_or(12).max(2);
+    let window = period.trailing(longest);
+    let from = window.first().map_or(period.start(), |p| p.start());
+
+    let series = reads::range(db, &metric_ids, org.id, grain, day_number(from), day_number(period.start())).await?;
+    let year_ago = period.year_ago();
+    let yoy = reads::at(db, &metric_ids, &[org.id], grain, &[day_number(year_ago.start())]).await?;
+    let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id).collect();
+    let peer_values = if peers.len() > 1 {
+        reads::at(db, &metric_ids, &peers, grain, &[day_number(period.start())]).await?
+    } else {
+        Vec::new()
+    };
+
+    let mut by_key: HashMap<(i32, i32), Figure> =
+        series.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
+    let yoy_by_metric: HashMap<i32, Figure> = yoy.iter().map(|p| (p.metric_id, p.figure)).collect();
+    let current_day = day_number(period.start());
+    let prev_day = day_number(period.prev().start());
+    let complete = snap.complete.is_complete(period);
+    let lag = snap.complete.as_of().map_or(i64::MAX, |d| (today - d).num_days() - 1);
+
+    let cards = specs
+        .iter()
+        .map(|spec| {
+            let m = &spec.metric;
+            let value = by_key.get(&(m.id, current_day)).and_then(|f| f.value);
+            let prev = by_key.get(&(m.id, prev_day)).and_then(|f| f.value);
+            let yoy = yoy_by_metric.get(&m.id).and_then(|f| f.value);
+            let (delta, delta_pct) = card::change(value, prev);
+            let (yoy_delta, yoy_delta_pct) = card::change(value, yoy);
+            let spark = window
+                .iter()
+                .skip(longest - spec.def.spark_len.min(longest))
+                .map(|p| by_key.remove(&(m.id, day_number(p.start()))).and_then(|f| f.value))
+                .collect();
+            let ranked: Vec<(i32, Option<f64>)> =
+                peer_values.iter().filter(|p| p.metric_id == m.id).map(|p| (p.org_id, p.figure.value)).collect();
+            let rank = if peers.len() > 1 { card::rank(&ranked, org.id, m.direction) } else { None };
+            let target = spec.def.target;
+            CardDto {
+                id: spec.def.id,
+                metric: m.code.clone(),
+                title: spec.def.title.clone().unwrap_or_else(|| m.name.clone()),
+                unit: m.unit.clone(),
+                value,
+                display: display(value, m),
+                prev,
+                delta,
+                delta_pct,
+                delta_display: delta.map(|d| format::change(d, delta_pct, m.is_percent(), m.precision)),
+                yoy,
+                yoy_delta,
+                yoy_delta_pct,
+                yoy_display: yoy_delta.map(|d| format::change(d, yoy_delta_pct, m.is_percent(), m.precision)),
+                target,
+                attainment: card::attainment(value, target, m.direction),
+                comparison: spec.def.comparison,
+                direction: m.direction,
+                good: card::good(spec.def.comparison, m.direction, delta, yoy_delta, value, target),
+                spark,
+                rank: rank.map(|r| r.0),
+                peers: rank.map(|r| r.1),
+                status: card::status(value.is_some(), complete, lag),
+            }
+        })
+        .collect();
+    Ok(cards)
+}

@@ -1,0 +1,153 @@
+//! The JSON shapes of the read API.
+
+use serde::Serialize;
+
+use crate::domain::card::{Comparison, Status};
+use crate::domain::catalogue::MetricDef;
+use crate::domain::format;
+use crate::domain::metric::Direction;
+use crate::domain::org_tree::{OrgNode, OrgTree};
+use crate::domain::period::Period;
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PeriodDto {
+    /// `day`, `week`, `month`, `quarter` or `year`.
+    pub grain: &'static str,
+    pub start: String,
+    /// The last day.
+    pub end: String,
+    /// For Chinese readers: `11月26日`, `2026年第48周`, ...
+    pub label: String,
+    /// The upstream has not called this period final yet.
+    pub partial: bool,
+}
+
+impl PeriodDto {
+    pub fn new(p: Period, partial: bool) -> PeriodDto {
+        PeriodDto {
+            grain: p.grain().as_str(),
+            start: p.start().to_string(),
+            end: p.last_day().to_string(),
+            label: p.label_zh(),
+            partial,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Crumb {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgDto {
+    pub id: i32,
+    pub name: String,
+    /// `region` or `department`.
+    pub kind: String,
+    pub level: i16,
+    pub path: String,
+    pub parent_id: Option<i32>,
+    pub breadcrumb: Vec<Crumb>,
+    pub child_count: usize,
+}
+
+impl OrgDto {
+    /// Answers are shared by every user who may see the org, so nothing here depends on the
+    /// caller: the client compares the breadcrumb with its scopes from `/me`.
+    pub fn new(node: &OrgNode, tree: &OrgTree) -> OrgDto {
+        OrgDto {
+            id: node.id,
+            name: node.name.clone(),
+            kind: node.kind.clone(),
+            level: node.level,
+            path: node.path.clone(),
+            parent_id: node.parent_id,
+            breadcrumb: tree.breadcrumb(node.id).iter().map(|n| Crumb { id: n.id, name: n.name.clone() }).collect(),
+            child_count: tree.child_count(node.id),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgRef {
+    pub id: i32,
+    pub name: String,
+    pub kind: String,
+}
+
+impl From<&OrgNode> for OrgRef {
+    fn from(n: &OrgNode) -> Self {
+        OrgRef { id: n.id, name: n.name.clone(), kind: n.kind.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricRef {
+    pub code: String,
+    pub name: String,
+    pub unit: String,
+    /// `sum`, `last`, `distinct` or `ratio`.
+    pub kind: &'static str,
+    pub direction: Direction,
+    pub precision: u8,
+    pub description: String,
+}
+
+impl From<&MetricDef> for MetricRef {
+    fn from(m: &MetricDef) -> Self {
+        MetricRef {
+            code: m.code.clone(),
+            name: m.name.clone(),
+            unit: m.unit.clone(),
+            kind: if m.kind.is_ratio() { "ratio" } else { m.kind.aggregation().as_str() },
+            direction: m.direction,
+            precision: m.precision,
+            description: m.description.clone(),
+        }
+    }
+}
+
+/// One indicator card.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CardDto {
+    pub id: i32,
+    pub metric: String,
+    pub title: String,
+    pub unit: String,
+    pub value: Option<f64>,
+    /// The value for Chinese readers (万 / 亿, precision, `%`).
+    pub display: String,
+    pub prev: Option<f64>,
+    pub delta: Option<f64>,
+    pub delta_pct: Option<f64>,
+    pub delta_display: Option<String>,
+    pub yoy: Option<f64>,
+    pub yoy_delta: Option<f64>,
+    pub yoy_delta_pct: Option<f64>,
+    pub yoy_display: Option<String>,
+    pub target: Option<f64>,
+    pub attainment: Option<f64>,
+    pub comparison: Comparison,
+    pub direction: Direction,
+    /// Whether the compared move is good news for this metric (green) or bad (red).
+    pub good: Option<bool>,
+    /// The last periods, oldest first, ending with this one.
+    pub spark: Vec<Option<f64>>,
+    /// Rank among sibling orgs of the same kind (1 = best) and their number.
+    pub rank: Option<usize>,
+    pub peers: Option<usize>,
+    pub status: Status,
+}
+
+/// `—` for no value.
+pub fn display(value: Option<f64>, m: &MetricDef) -> String {
+    value.map_or_else(|| "—".into(), |v| format::display(v, m.is_percent(), m.precision))
+}

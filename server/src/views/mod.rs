@@ -1,0 +1,8 @@
+//! What the read API serves, computed from facts: home cards, series, breakdowns. Routes and
+//! exports call the same code, so a download always matches the screen.
+
+pub mod breakdown;
+pub mod cards;
+pub mod dto;
+pub mod params;
+pub mod series;
