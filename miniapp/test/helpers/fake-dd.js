@@ -117,7 +117,7 @@ function createFakeDd(server, opts) {
     },
     openDocument(arg) {
       record('openDocument', arg);
-      later(() => (o.openFail ? arg.fail({ error: 1, errorMessage: 'unsupported' }) : arg.success({})));
+      later(() => (o.openFail ? arg.fail && arg.fail({ error: 1, errorMessage: 'unsupported' }) : arg.success && arg.success({})));
     },
   };
   return dd;
