@@ -1,0 +1,119 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { createWorld, loadPage, tap } = require('./helpers/page-harness');
+const { parseUrl } = require('./helpers/fake-dd');
+
+async function open(options, worldOpts) {
+  const world = createWorld(worldOpts);
+  const page = loadPage('metric', world);
+  await page.onLoad(options);
+  return { world, page };
+}
+
+const calls = (world, suffix) =>
+  world.dd.calls.httpRequest.map((r) => parseUrl(r.url)).filter((u) => u.path.endsWith(suffix)).map((u) => u.query);
+
+const OPTS = { code: 'collab.active_rate', org: 'c1', orgName: '%E6%98%8E%E5%B7%9E%E5%B8%82', grain: 'day', date: '2026-11-26' };
+
+test('onLoad shows the value, comparisons, ranking, breadcrumb and draws the trend', async () => {
+  const { world, page } = await open(OPTS);
+  const d = page.data;
+  assert.equal(d.error, null);
+  assert.equal(d.metric.name, '活跃率');
+  assert.equal(d.card.display, '80.0%');
+  assert.deepEqual(d.rows.map((r) => r.label), ['上期', '环比', '同比', '目标']);
+  assert.equal(d.rows[1].cls, 'good');
+  assert.equal(d.rankText, '在同级11个单位中排第3名');
+  assert.deepEqual(d.breadcrumb.map((c) => c.name), ['东海省', '明州市']);
+  assert.deepEqual(d.ranking.map((r) => [r.name, r.rank, r.cls, r.drillable]), [
+    ['海曙区', 1, 'good', false],
+    ['江北区', 2, 'bad', false],
+  ]);
+  assert.deepEqual(world.dd.calls.setNavigationBar, [{ title: '活跃率' }]);
+  // The chart fits a 360-px phone: 750rpx minus 96rpx of padding.
+  assert.equal(d.chartWidth, 313);
+  assert.equal(d.chartEmpty, false);
+  const { id, ctx } = world.dd.calls.createCanvasContext[0];
+  assert.equal(id, 'trend');
+  assert.equal(ctx.ops.filter((o) => o[0] === 'arc').length, 6, 'six points, one null gap');
+  assert.deepEqual(ctx.ops[ctx.ops.length - 1], ['draw']);
+  assert.deepEqual(calls(world, '/breakdown')[0], { org: 'c1', grain: 'day', date: '2026-11-26', by: 'region', order: 'desc' });
+});
+
+test('touching the chart shows the nearest point', async () => {
+  const { page } = await open(OPTS);
+  page.onChartTouch({ touches: [{ x: 1000, y: 10 }] });
+  assert.deepEqual(page.data.selected, { label: '11-26', display: '82.0%' });
+});
+
+test('drilling down a drillable child, then back up the breadcrumb', async () => {
+  const { world, page } = await open({ code: 'collab.active_rate', org: 'p1', grain: 'day', date: '2026-11-26' });
+  assert.deepEqual(page.data.breadcrumb.map((c) => c.id), ['p1']);
+  assert.deepEqual(page.data.ranking.map((r) => [r.id, r.drillable]), [['c1', true], ['c2', false]]);
+
+  await page.onRankTap(tap({ id: 'c1' }));
+  assert.deepEqual(page.data.breadcrumb.map((c) => c.name), ['东海省', '明州市']);
+  assert.deepEqual(page.data.ranking.map((r) => r.name), ['海曙区', '江北区']);
+  assert.equal(calls(world, '/collab.active_rate').pop().org, 'c1');
+
+  page.onRankTap(tap({ id: 'd1' }));
+  assert.deepEqual(world.dd.calls.showToast, [{ content: '已是最下级', type: 'none' }]);
+
+  await page.onCrumbTap(tap({ index: 0 }));
+  assert.deepEqual(page.data.breadcrumb.map((c) => c.id), ['p1']);
+  assert.equal(calls(world, '/breakdown').pop().org, 'p1');
+});
+
+test('by department, ascending: only the ranking reloads', async () => {
+  const { world, page } = await open(OPTS);
+  const before = calls(world, '/collab.active_rate').length;
+  await page.onByTap(tap({ by: 'department' }));
+  assert.equal(page.data.by, 'department');
+  assert.equal(page.data.ranking.length, 0);
+  await page.onByTap(tap({ by: 'region' }));
+  await page.onOrderTap();
+  assert.deepEqual(page.data.ranking.map((r) => r.rank), [1, 2], 'rows come in rank order');
+  assert.equal(calls(world, '/breakdown').pop().order, 'asc');
+  assert.equal(calls(world, '/collab.active_rate').length, before, 'the detail was not fetched again');
+});
+
+test('changing the grain reloads detail and ranking for that grain', async () => {
+  const { world, page } = await open(OPTS);
+  await page.onGrainChange({ detail: { value: 1 } });
+  assert.deepEqual(calls(world, '/collab.active_rate').pop(), { org: 'c1', grain: 'week' });
+  assert.equal(page.data.grainIndex, 1);
+});
+
+test('a failure shows a retry that recovers; pull to refresh reloads', async () => {
+  const world = createWorld();
+  world.server.fault('/metrics/collab.active_rate', { fail: { error: 13 } });
+  const page = loadPage('metric', world);
+  await page.onLoad(OPTS);
+  assert.equal(page.data.error.message, '请求超时，请稍后重试');
+  await page.onRetry();
+  assert.equal(page.data.error, null);
+  assert.equal(page.data.card.display, '80.0%');
+  await page.onPullDownRefresh();
+  assert.equal(world.dd.calls.stopPullDownRefresh.length, 1);
+});
+
+test('a failed ranking reload keeps the page and says why', async () => {
+  const { world, page } = await open(OPTS);
+  world.server.fault('/metrics/collab.active_rate/breakdown', { status: 429, data: { error: 'rate_limited', message: 'x', requestId: 'r' } });
+  await page.onOrderTap();
+  assert.equal(page.data.rankingError, '访问过于频繁，请稍后再试');
+  assert.equal(page.data.card.display, '80.0%');
+});
+
+test('an unknown metric code is reported', async () => {
+  const { page } = await open({ code: 'nope' });
+  assert.match(page.data.error.message, /参数有误/);
+});
+
+test('download buttons open the downloads page for the series or the ranking', async () => {
+  const { world, page } = await open(OPTS);
+  page.onDownload(tap({ kind: 'breakdown' }));
+  const url = world.dd.calls.navigateTo[0];
+  assert.match(url, /^\/pages\/downloads\/index\?kind=breakdown&metric=collab.active_rate&metricName=.+&org=c1&orgName=.+&grain=day&date=2026-11-26&by=region$/);
+});
