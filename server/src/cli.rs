@@ -33,6 +33,14 @@ pub enum Command {
         #[arg(long)]
         down: Option<u32>,
     },
+    /// Prepare the read benchmark: bench users spread over the org tree, their tokens, and
+    /// request lists (see scripts/bench_read.py).
+    BenchPrepare {
+        #[arg(long, default_value_t = 300)]
+        users: usize,
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
     /// Generate the demo province into the configured (empty) database, e.g. PostgreSQL for
     /// benchmarks, then exit.
     Generate {

@@ -36,6 +36,9 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Worker threads of the HTTP server; 0 means one per core.
     pub workers: usize,
+    /// Serves `GET /api/v1/bench/ceiling` (a fixed 1 KB JSON behind the same authentication),
+    /// the ceiling the read benchmark compares with. Off in production.
+    pub bench_ceiling: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -150,7 +153,13 @@ fn expose<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S:
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            server: ServerSettings { host: "127.0.0.1".into(), port: 8080, body_limit: 64 * 1024, workers: 0 },
+            server: ServerSettings {
+                host: "127.0.0.1".into(),
+                port: 8080,
+                body_limit: 64 * 1024,
+                workers: 0,
+                bench_ceiling: false,
+            },
             database: DatabaseSettings {
                 url: SecretString::from("sqlite://data/canmou.db"),
                 max_connections: 16,

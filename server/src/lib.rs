@@ -2,6 +2,7 @@
 //! key indicators of the organisations they are responsible for.
 
 pub mod auth;
+pub mod bench;
 pub mod cache;
 pub mod cli;
 pub mod config;

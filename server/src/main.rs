@@ -68,6 +68,11 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let pending = Migrator::get_pending_migrations(&conn).await?.len();
             println!("Migrations done; {pending} pending.");
         }
+        Command::BenchPrepare { users, out } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            canmou::bench::prepare(&conn, &settings, users, &out).await?;
+        }
         Command::Generate { scale, days } => {
             settings.demo.scale = scale;
             if let Some(days) = days {

@@ -40,6 +40,7 @@ impl Application {
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
         let body_limit = settings.server.body_limit;
+        let bench_ceiling = settings.server.bench_ceiling;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(error_shape))
@@ -52,6 +53,11 @@ impl Application {
                 .app_data(query_config())
                 .app_data(path_config())
                 .configure(configure_routes)
+                .configure(|cfg| {
+                    if bench_ceiling {
+                        cfg.service(get("/api/v1/bench/ceiling", routes::bench::ceiling));
+                    }
+                })
                 .default_service(web::to(not_found))
         })
         .listen(listener)?;

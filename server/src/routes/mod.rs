@@ -1,5 +1,6 @@
 //! HTTP handlers, one file a resource.
 
+pub mod bench;
 pub mod catalogue;
 pub mod exports;
 pub mod health;

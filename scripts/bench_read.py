@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""The read benchmark (issue #4): cached and uncached /home and breakdown, 304s, and a trivial
+1 KB endpoint behind the same authentication as the ceiling, over loopback with wrk.
+
+    python3 scripts/bench_read.py            # SQLite demo province
+    python3 scripts/bench_read.py --pg       # and the same on PostgreSQL (12.8 M facts)
+
+Needs wrk (apt-get install wrk). Builds the release binary first unless --no-build.
+"""
+import argparse, json, os, re, shutil, signal, subprocess, sys, threading, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+BIN = os.path.join(TARGET, "release", "canmou")
+OUT = os.path.join(ROOT, "target", "bench")
+PORT = 18080
+BASE = f"http://127.0.0.1:{PORT}"
+SECRET = "bench-secret-bench-secret-bench-secret-0123"
+
+
+def env(extra):
+    e = dict(os.environ)
+    e.update({"CANMOU_SERVER__PORT": str(PORT), "CANMOU_SERVER__BENCH_CEILING": "true",
+              "CANMOU_LOG__FILTER": "warn", "CANMOU_AUTH__JWT_SECRET": SECRET})
+    e.update(extra)
+    return e
+
+
+def wait_up(proc, timeout=600):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"server exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.5)
+    sys.exit("server did not come up")
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssWatch(threading.Thread):
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0, False
+
+    def run(self):
+        while not self.stop:
+            self.peak = max(self.peak, rss_kib(self.pid))
+            time.sleep(0.2)
+
+
+def fetch(token, path, extra=None):
+    req = urllib.request.Request(BASE + path, headers={"Authorization": "Bearer " + token, **(extra or {})})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.headers, r.read()
+
+
+def lines(name):
+    with open(os.path.join(OUT, name)) as f:
+        return [l.rstrip("\n").split("\t") for l in f if l.strip()]
+
+
+def wrk(name, file, args):
+    cmd = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s",
+           os.path.join(ROOT, "scripts", "bench.lua"), BASE, "--", os.path.join(OUT, file)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) non2xx=(\d+) errors=(\d+)", out)
+    if not m:
+        sys.exit(out)
+    n, secs, p50, p99, bad, errs = m.groups()
+    return {"name": name, "rps": int(n) / float(secs), "p50": float(p50), "p99": float(p99),
+            "requests": int(n), "non2xx": int(bad), "errors": int(errs)}
+
+
+def run_suite(label, proc, args, db_env):
+    subprocess.run([BIN, "bench-prepare", "--users", str(args.users), "--out", OUT], env=env(db_env), check=True)
+    hits = lines("home_hits.tsv")
+    with open(os.path.join(OUT, "home_304.tsv"), "w") as f:
+        for token, path in hits:
+            headers, body = fetch(token, path, {"Accept-Encoding": "gzip"})
+            f.write(f"{token}\t{path}\t{headers['ETag']}\n")
+    gz = fetch(hits[0][0], hits[0][1], {"Accept-Encoding": "gzip"})[1]
+    br = fetch(hits[0][0], hits[0][1], {"Accept-Encoding": "br"})[1]
+    for token, path in lines("breakdown_hits.tsv"):
+        fetch(token, path)
+    watch = RssWatch(proc.pid)
+    watch.start()
+    results = [wrk("ceiling (1 KB JSON, HS256)", "ceiling.tsv", args)]
+    results.append(wrk("/home cache hit", "home_hits.tsv", args))
+    results.append(wrk("/home 304", "home_304.tsv", args))
+    results.append(wrk("/home cache miss", "home_misses.tsv", args))
+    results.append(wrk("breakdown cache hit", "breakdown_hits.tsv", args))
+    results.append(wrk("breakdown cache miss", "breakdown_misses.tsv", args))
+    watch.stop = True
+    watch.join()
+    ceiling = results[0]["rps"]
+    print(f"\n## {label}  (wrk -t2 -c{args.connections} -d{args.duration}s over loopback, 2-core machine)\n")
+    print("| scenario | req/s | vs ceiling | p50 ms | p99 ms | non-2xx/304 | errors |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(f"| {r['name']} | {r['rps']:.0f} | {100 * r['rps'] / ceiling:.0f} % | {r['p50']:.2f} | {r['p99']:.2f} | {r['non2xx']} | {r['errors']} |")
+    print(f"\n8-card /home compressed: gzip {len(gz)} B, brotli {len(br)} B; peak RSS {watch.peak / 1024:.0f} MiB")
+    misses = [r for r in results if "miss" in r["name"]]
+    for r in misses:
+        if r["requests"] > 0 and r["non2xx"]:
+            print(f"warning: {r['name']} had {r['non2xx']} non-2xx answers")
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pg", action="store_true", help="also run on PostgreSQL (12.8 M facts)")
+    ap.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--users", type=int, default=300)
+    ap.add_argument("--no-build", action="store_true")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "-p", "canmou"], cwd=ROOT, check=True)
+    os.makedirs(OUT, exist_ok=True)
+
+    data = os.path.join(OUT, "sqlite-data")
+    sqlite = {"CANMOU_DEMO__DATA_DIR": data, "CANMOU_DATABASE__URL": f"sqlite://{data}/canmou.db"}
+    proc = subprocess.Popen([BIN, "demo"], env=env(sqlite), stdout=subprocess.DEVNULL)
+    try:
+        wait_up(proc)
+        run_suite("SQLite, demo province (607 orgs, 12.8 M facts)", proc, args, sqlite)
+    finally:
+        stop(proc)
+
+    if args.pg:
+        db = "canmou_bench"
+        url = f"{args.pg_url}/{db}"
+        subprocess.run(["psql", f"{args.pg_url}/postgres", "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], check=True)
+        subprocess.run(["psql", f"{args.pg_url}/postgres", "-qc", f"CREATE DATABASE {db}"], check=True)
+        pg = {"CANMOU_DATABASE__URL": url, "CANMOU_DINGTALK__APP_KEY": "bench", "CANMOU_DINGTALK__APP_SECRET": "bench",
+              "CANMOU_DINGTALK__AGENT_ID": "1"}
+        t = time.time()
+        subprocess.run([BIN, "generate"], env=env(pg), check=True)
+        print(f"generated into PostgreSQL in {time.time() - t:.0f} s")
+        proc = subprocess.Popen([BIN, "serve"], env=env(pg), stdout=subprocess.DEVNULL)
+        try:
+            wait_up(proc)
+            run_suite("PostgreSQL, demo province (607 orgs, 12.8 M facts)", proc, args, pg)
+        finally:
+            stop(proc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+//! `canmou bench-prepare`: users spread over the org tree, tokens for them, and request lists
+//! for the read benchmark (`scripts/bench_read.py`).
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use chrono::{Days, Utc};
+use entities::{metric, scope, user};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter};
+
+use crate::auth::JwtKeys;
+use crate::config::Settings;
+use crate::domain::period::{Grain, Period};
+
+/// Creates (or reuses) `users` bench users whose scopes are spread over the tree, and writes
+/// `token<TAB>path` lists into `out`.
+pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize, out: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let snapshot = crate::store::snapshot::load(db).await?;
+    let mut orgs: Vec<_> = (1..=100_000).filter_map(|id| snapshot.orgs.get(id)).collect();
+    orgs.sort_by_key(|o| o.id);
+    anyhow::ensure!(!orgs.is_empty(), "the database holds no org tree: generate the demo province first");
+    let keys = JwtKeys::from_settings(&settings.auth);
+    let now = Utc::now();
+    let mut tokens = Vec::new();
+    for i in 0..users.max(1) {
+        // A stride through the tree picks cities, districts and departments alike.
+        let org = orgs[(i * 7919) % orgs.len()];
+        let id = ensure_user(db, &format!("bench-{i:04}"), org.id).await?;
+        tokens.push((keys.issue(id, now)?.0, org.id));
+    }
+    let root = ensure_user(db, "bench-root", orgs[0].id).await?;
+    let root_token = keys.issue(root, now)?.0;
+
+    write(out.join("home_hits.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/home")))?;
+    write(
+        out.join("breakdown_hits.tsv"),
+        tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/metrics/collab.msg_total/breakdown")),
+    )?;
+    write(out.join("ceiling.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/bench/ceiling")))?;
+
+    // Every request a new combination: each org on each of the last days.
+    let today = crate::domain::period::business_date(&settings.timezone(), now);
+    let days: Vec<String> =
+        (1..=365u64).map(|d| Period::containing(Grain::Day, today - Days::new(d)).start().to_string()).collect();
+    let mut misses = Vec::new();
+    for d in &days {
+        for o in &orgs {
+            misses.push(format!("{root_token}\t/api/v1/home?org={}&grain=day&date={d}", o.id));
+        }
+    }
+    write(out.join("home_misses.tsv"), misses.into_iter())?;
+    let codes: Vec<String> = metric::Entity::find().all(db).await?.into_iter().map(|m| m.code).collect();
+    let parents: Vec<i32> = orgs.iter().filter(|o| snapshot.orgs.child_count(o.id) > 0).map(|o| o.id).collect();
+    let mut misses = Vec::new();
+    for (i, d) in days.iter().enumerate() {
+        for (j, o) in parents.iter().enumerate() {
+            let code = &codes[(i + j) % codes.len()];
+            misses.push(format!("{root_token}\t/api/v1/metrics/{code}/breakdown?org={o}&grain=day&date={d}"));
+        }
+    }
+    write(out.join("breakdown_misses.tsv"), misses.into_iter())?;
+    println!("Prepared {} bench users and request lists in {}", tokens.len() + 1, out.display());
+    Ok(())
+}
+
+async fn ensure_user(db: &DatabaseConnection, userid: &str, org: i32) -> anyhow::Result<i32> {
+    if let Some(u) = user::Entity::find().filter(user::Column::DingtalkUserid.eq(userid)).one(db).await? {
+        return Ok(u.id);
+    }
+    let now = Utc::now().fixed_offset();
+    let u = user::ActiveModel {
+        id: NotSet,
+        dingtalk_userid: Set(userid.into()),
+        unionid: Set(None),
+        name: Set(userid.into()),
+        title: Set(None),
+        role: Set("viewer".into()),
+        active: Set(true),
+        has_name: Set(true),
+        has_title: Set(false),
+        has_mobile: Set(false),
+        has_avatar: Set(false),
+        has_email: Set(false),
+        has_job_number: Set(false),
+        has_position: Set(true),
+        last_login_at: Set(None),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    scope::ActiveModel {
+        user_id: Set(u.id),
+        org_id: Set(org),
+        source: Set("admin".into()),
+        granted_by: Set(None),
+        granted_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(u.id)
+}
+
+fn write(path: impl AsRef<Path>, lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path.as_ref())?);
+    for line in lines {
+        writeln!(f, "{line}")?;
+    }
+    f.flush()?;
+    Ok(())
+}
