@@ -5,8 +5,10 @@
 //! afterwards).
 
 mod helpers;
+mod sandbox;
 
 mod catalogue;
+mod dingtalk_client;
 mod errors;
 mod health;
 mod migrations;
