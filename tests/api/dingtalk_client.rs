@@ -285,3 +285,20 @@ async fn work_notifications_report_outcomes_only_in_the_send_result() {
         Err(DingTalkError::BadInput { .. })
     ));
 }
+
+#[tokio::test]
+async fn an_unreachable_dingtalk_never_leaks_the_secret_into_errors() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let client = DingTalkClient::new(&DingtalkSettings {
+        app_secret: "s3cr3t-value".to_owned().into(),
+        oapi_base: format!("http://{closed}"),
+        max_attempts: 1,
+        ..DingtalkSettings::clone(&canmou::config::Settings::default().dingtalk)
+    })
+    .unwrap();
+
+    let err = client.user_get("alice").await.unwrap_err();
+
+    assert!(matches!(err, DingTalkError::Unavailable(_)), "{err:?}");
+    assert!(!err.to_string().contains("s3cr3t"), "{err}");
+}

@@ -244,6 +244,8 @@ impl DingTalkClient {
 }
 
 fn transport_failure(e: reqwest::Error) -> Failure {
+    // The URL may carry the app secret (gettoken) or the access token: never in an error.
+    let e = e.without_url();
     let what = if e.is_timeout() { "no answer in time".to_owned() } else { format!("transport error: {e}") };
     Failure::new(DingTalkError::Unavailable(what), Action::Backoff)
 }
