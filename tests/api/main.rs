@@ -9,6 +9,7 @@ mod sandbox;
 
 mod catalogue;
 mod dingtalk_client;
+mod directory_sync;
 mod errors;
 mod health;
 mod migrations;
