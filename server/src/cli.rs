@@ -1,4 +1,4 @@
-//! The command line: `canmou [demo|serve|migrate|generate]`. With no command, the demo.
+//! The command line: `canmou [demo|serve|migrate|generate|sync]`. With no command, the demo.
 
 use std::path::PathBuf;
 
@@ -50,4 +50,15 @@ pub enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
+    /// Run one sync now against the configured database and sources, then exit.
+    Sync {
+        #[command(subcommand)]
+        job: SyncJob,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncJob {
+    /// Walk the DingTalk directory and update orgs, users, scopes and directory completeness.
+    Directory,
 }

@@ -99,6 +99,19 @@ pub struct DingtalkSettings {
     pub oapi_base: String,
     /// New API base (`https://api.dingtalk.com`).
     pub api_base: String,
+    /// Calls per second the client allows itself, shared by every caller (DingTalk allows 20
+    /// per app per API on the standard edition).
+    pub qps: u32,
+    /// Time limit of one HTTP call, in milliseconds.
+    pub timeout_ms: u64,
+    /// Attempts per call, the first included, when DingTalk is busy or throttles.
+    pub max_attempts: u32,
+    /// Time budget of one call with all its retries, in milliseconds.
+    pub retry_budget_ms: u64,
+    /// First back-off delay, in milliseconds; doubled at each further retry, with jitter.
+    pub retry_base_ms: u64,
+    /// How long every call is refused after DingTalk bans our egress IP, in milliseconds.
+    pub ip_ban_pause_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -182,6 +195,12 @@ impl Default for Settings {
                 corp_id: String::new(),
                 oapi_base: "https://oapi.dingtalk.com".into(),
                 api_base: "https://api.dingtalk.com".into(),
+                qps: 20,
+                timeout_ms: 5_000,
+                max_attempts: 4,
+                retry_budget_ms: 20_000,
+                retry_base_ms: 1_000,
+                ip_ban_pause_ms: 5 * 60 * 1000,
             },
             feed: FeedSettings { base_url: String::new(), token: SecretString::from("") },
             log: LogSettings { format: LogFormat::Text, filter: "info,sea_orm_migration=warn".into() },
@@ -242,6 +261,12 @@ impl Settings {
         if self.auth.jwt_key_id.is_empty() || self.auth.jwt_key_id == self.auth.jwt_previous_key_id {
             return Err(ConfigError::Invalid(
                 "auth.jwt_key_id: must be set and differ from auth.jwt_previous_key_id".into(),
+            ));
+        }
+        let dt = &self.dingtalk;
+        if dt.qps == 0 || dt.timeout_ms == 0 || dt.max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "dingtalk.qps / dingtalk.timeout_ms / dingtalk.max_attempts: must be at least 1".into(),
             ));
         }
         if self.database.max_connections == 0 {

@@ -15,6 +15,9 @@ pub enum ApiError {
     InvalidBody(String),
     #[error("{0}")]
     Unauthenticated(String),
+    /// The DingTalk login code was refused: the mini-program gets a new one and retries.
+    #[error("{0}")]
+    InvalidAuthCode(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("org {0} is outside your scope")]
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::InvalidParameter { .. } => "invalid_parameter",
             ApiError::InvalidBody(_) => "invalid_body",
             ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::InvalidAuthCode(_) => "invalid_auth_code",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::OutOfScope(_) => "out_of_scope",
             ApiError::NoScope => "no_scope",
@@ -77,7 +81,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::InvalidParameter { .. } | ApiError::InvalidBody(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated(_) | ApiError::InvalidAuthCode(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::OutOfScope(_) | ApiError::NoScope => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

@@ -3,9 +3,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use migrations::{Migrator, MigratorTrait};
 
-use canmou::cli::{Cli, Command};
+use canmou::cli::{Cli, Command, SyncJob};
 use canmou::config::Settings;
+use canmou::dingtalk::DingTalkClient;
 use canmou::startup::Application;
+use canmou::workers::{self, Trigger};
 use canmou::{db, demo, telemetry};
 
 #[tokio::main]
@@ -82,6 +84,23 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let stats = demo::fill(&conn, &settings).await?;
             println!("Generated {} org nodes and {} facts in {:.1} s.", stats.orgs, stats.facts, stats.seconds);
+        }
+        Command::Sync { job: SyncJob::Directory } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let client = DingTalkClient::new(&settings.dingtalk)?;
+            let report = workers::directory::run(&conn, &client, Trigger::Manual, &settings.timezone()).await?;
+            println!(
+                "Directory sync {} ({}): {} departments, {} users, {} rows changed.",
+                report.run_id,
+                report.status.as_str(),
+                report.departments,
+                report.users,
+                report.changes.total()
+            );
+            if let Some(error) = &report.error {
+                anyhow::bail!("directory sync {}: {error}", report.status.as_str());
+            }
         }
     }
     Ok(())

@@ -155,3 +155,12 @@ pub async fn assert_error(res: reqwest::Response, status: u16, code: &str) -> se
     assert_eq!(body["requestId"].as_str(), Some(header_id.as_str()), "{body}");
     body
 }
+
+/// A fresh, migrated database without the HTTP app, for driving workers directly.
+pub async fn migrated_db() -> (TestDb, DatabaseConnection) {
+    let test_db = TestDb::new().await;
+    let settings = test_settings(&test_db);
+    let db = canmou::db::connect(&settings.database).await.expect("cannot connect to the test database");
+    canmou::db::migrate(&db).await.expect("migrations failed");
+    (test_db, db)
+}

@@ -6,9 +6,12 @@
 
 mod fixture;
 mod helpers;
+mod sandbox;
 
 mod auth;
 mod catalogue;
+mod dingtalk_client;
+mod directory_sync;
 mod errors;
 mod health;
 mod migrations;

@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod catalogue;
+pub mod directory;
 pub mod format;
 pub mod metric;
 pub mod org_tree;

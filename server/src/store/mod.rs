@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod card_sets;
+pub mod directory;
 pub mod facts;
 pub mod orgs;
 pub mod reads;

@@ -1,0 +1,236 @@
+//! Directory sync: walks DingTalk's departments from the root and the users of each, paced by
+//! the client's rate limiter, then writes the snapshot in one transaction and records the run
+//! in `sync_runs`.
+//!
+//! A failure while walking the departments fails the run and changes nothing. A department
+//! whose members cannot be listed makes the run `partial`: what was seen is written, but no
+//! user is deactivated, since a user not seen may simply be behind that department.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use chrono::Utc;
+use entities::sync_run;
+use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use serde::Serialize;
+
+use super::Trigger;
+use crate::dingtalk::contacts::{Department, MAX_PAGE_SIZE, ROOT_DEPT_ID, User};
+use crate::dingtalk::{DingTalkClient, DingTalkError};
+use crate::domain::period::business_date;
+use crate::store::directory::{Changes, Snapshot, apply};
+
+/// Bounds of one walk: far above any real organisation, low enough to stop a runaway.
+const MAX_DEPARTMENTS: usize = 100_000;
+const MAX_PAGES_PER_DEPARTMENT: usize = 10_000;
+
+pub const SOURCE: &str = "directory";
+
+/// `ok`, `partial` (some departments' members unknown) or `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Partial,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Partial => "partial",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunReport {
+    pub run_id: i64,
+    pub status: Status,
+    pub departments: usize,
+    pub users: usize,
+    /// Departments whose members could not be listed.
+    pub failed_departments: Vec<i64>,
+    pub changes: Changes,
+    pub error: Option<String>,
+}
+
+/// What the walk saw.
+struct Walk {
+    departments: Vec<Department>,
+    users: Vec<User>,
+    failed_departments: Vec<(i64, DingTalkError)>,
+}
+
+/// Runs one directory sync. DingTalk failures are recorded in the run and reported with
+/// status `failed`; `Err` means the database could not be written.
+pub async fn run(
+    db: &DatabaseConnection,
+    client: &DingTalkClient,
+    trigger: Trigger,
+    tz: &chrono_tz::Tz,
+) -> anyhow::Result<RunReport> {
+    let run_id = start_run(db, trigger).await?;
+    let walk = match walk(client).await {
+        Ok(walk) => walk,
+        Err(e) => {
+            tracing::error!(run_id, error = %e, "directory sync failed while walking DingTalk");
+            let report = RunReport {
+                run_id,
+                status: Status::Failed,
+                departments: 0,
+                users: 0,
+                failed_departments: Vec::new(),
+                changes: Changes::default(),
+                error: Some(e.to_string()),
+            };
+            finish_run(db, &report).await?;
+            return Ok(report);
+        }
+    };
+    let snapshot = Snapshot {
+        departments: &walk.departments,
+        users: &walk.users,
+        users_complete: walk.failed_departments.is_empty(),
+    };
+    let today = business_date(tz, Utc::now());
+    let txn = db.begin().await?;
+    let applied = apply(&txn, &snapshot, today).await;
+    let changes = match applied {
+        Ok(changes) => {
+            txn.commit().await?;
+            changes
+        }
+        Err(e) => {
+            txn.rollback().await.ok();
+            let report = RunReport {
+                run_id,
+                status: Status::Failed,
+                departments: walk.departments.len(),
+                users: walk.users.len(),
+                failed_departments: Vec::new(),
+                changes: Changes::default(),
+                error: Some(format!("{e:#}")),
+            };
+            finish_run(db, &report).await?;
+            return Err(e.context("cannot store the directory"));
+        }
+    };
+    let error = (!walk.failed_departments.is_empty()).then(|| {
+        let first = walk.failed_departments.iter().take(5).map(|(d, e)| format!("department {d}: {e}"));
+        first.collect::<Vec<_>>().join("; ")
+    });
+    let report = RunReport {
+        run_id,
+        status: if error.is_some() { Status::Partial } else { Status::Ok },
+        departments: walk.departments.len(),
+        users: walk.users.len(),
+        failed_departments: walk.failed_departments.iter().map(|(d, _)| *d).collect(),
+        changes,
+        error,
+    };
+    finish_run(db, &report).await?;
+    tracing::info!(
+        run_id,
+        status = report.status.as_str(),
+        departments = report.departments,
+        users = report.users,
+        changed = report.changes.total(),
+        "directory sync done"
+    );
+    Ok(report)
+}
+
+/// Departments breadth-first from the root (parents before children), then each one's users.
+async fn walk(client: &DingTalkClient) -> Result<Walk, DingTalkError> {
+    let root = client.department_get(ROOT_DEPT_ID).await?;
+    let mut departments = vec![Department { parent_id: None, ..root }];
+    let mut seen = HashSet::from([ROOT_DEPT_ID]);
+    let mut queue = VecDeque::from([ROOT_DEPT_ID]);
+    while let Some(dept_id) = queue.pop_front() {
+        if departments.len() >= MAX_DEPARTMENTS {
+            return Err(DingTalkError::Protocol(format!("more than {MAX_DEPARTMENTS} departments")));
+        }
+        for child in client.list_sub_departments(dept_id).await? {
+            // A department listed twice would be a cycle: walk it once.
+            if seen.insert(child.dept_id) {
+                queue.push_back(child.dept_id);
+                departments.push(Department { parent_id: Some(dept_id), ..child });
+            }
+        }
+    }
+    let mut users: HashMap<String, User> = HashMap::new();
+    let mut order = Vec::new();
+    let mut failed_departments = Vec::new();
+    for dept in &departments {
+        match list_members(client, dept.dept_id).await {
+            Ok(members) => {
+                for user in members {
+                    if !users.contains_key(&user.userid) {
+                        order.push(user.userid.clone());
+                    }
+                    users.insert(user.userid.clone(), user);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(dept_id = dept.dept_id, error = %e, "cannot list the members of a department");
+                failed_departments.push((dept.dept_id, e));
+            }
+        }
+    }
+    let users = order.into_iter().filter_map(|id| users.remove(&id)).collect();
+    Ok(Walk { departments, users, failed_departments })
+}
+
+async fn list_members(client: &DingTalkClient, dept_id: i64) -> Result<Vec<User>, DingTalkError> {
+    let mut members = Vec::new();
+    let mut cursor = 0;
+    for _ in 0..MAX_PAGES_PER_DEPARTMENT {
+        let page = client.list_users(dept_id, cursor, MAX_PAGE_SIZE).await?;
+        members.extend(page.list);
+        match page.next_cursor {
+            Some(next) if page.has_more && next > cursor => cursor = next,
+            _ => return Ok(members),
+        }
+    }
+    Err(DingTalkError::Protocol(format!("department {dept_id} has more than {MAX_PAGES_PER_DEPARTMENT} pages")))
+}
+
+async fn start_run(db: &DatabaseConnection, trigger: Trigger) -> anyhow::Result<i64> {
+    let run = sync_run::ActiveModel {
+        id: NotSet,
+        source: Set(SOURCE.into()),
+        trigger: Set(trigger.as_str().into()),
+        started_at: Set(Utc::now().fixed_offset()),
+        finished_at: Set(None),
+        status: Set("running".into()),
+        rows_stored: Set(0),
+        rows_rejected: Set(0),
+        error: Set(None),
+        detail: Set(None),
+    };
+    Ok(sync_run::Entity::insert(run).exec(db).await?.last_insert_id)
+}
+
+async fn finish_run(db: &DatabaseConnection, report: &RunReport) -> anyhow::Result<()> {
+    let detail = serde_json::json!({
+        "departments": report.departments,
+        "users": report.users,
+        "failed_departments": report.failed_departments,
+        "changes": report.changes,
+    });
+    sync_run::ActiveModel {
+        id: Unchanged(report.run_id),
+        finished_at: Set(Some(Utc::now().fixed_offset())),
+        status: Set(report.status.as_str().into()),
+        rows_stored: Set(report.changes.total() as i64),
+        error: Set(report.error.clone()),
+        detail: Set(Some(detail)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
