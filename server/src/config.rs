@@ -74,6 +74,8 @@ pub struct AuthSettings {
     #[serde(serialize_with = "expose")]
     pub jwt_previous_secret: SecretString,
     pub jwt_previous_key_id: String,
+    /// Login attempts allowed per client address and minute.
+    pub login_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -99,6 +101,8 @@ pub struct DingtalkSettings {
     pub oapi_base: String,
     /// New API base (`https://api.dingtalk.com`).
     pub api_base: String,
+    /// Where the console's QR login starts (`https://login.dingtalk.com`).
+    pub login_base: String,
     /// Calls per second the client allows itself, shared by every caller (DingTalk allows 20
     /// per app per API on the standard edition).
     pub qps: u32,
@@ -187,6 +191,7 @@ impl Default for Settings {
                 jwt_key_id: "k1".into(),
                 jwt_previous_secret: SecretString::from(""),
                 jwt_previous_key_id: "k0".into(),
+                login_per_minute: 20,
             },
             dingtalk: DingtalkSettings {
                 app_key: String::new(),
@@ -195,6 +200,7 @@ impl Default for Settings {
                 corp_id: String::new(),
                 oapi_base: "https://oapi.dingtalk.com".into(),
                 api_base: "https://api.dingtalk.com".into(),
+                login_base: "https://login.dingtalk.com".into(),
                 qps: 20,
                 timeout_ms: 5_000,
                 max_attempts: 4,

@@ -6,7 +6,8 @@ use migrations::{Migrator, MigratorTrait};
 use canmou::cli::{Cli, Command, SyncJob};
 use canmou::config::Settings;
 use canmou::dingtalk::DingTalkClient;
-use canmou::startup::Application;
+use canmou::dingtalk::sandbox::{SandboxOptions, SandboxState};
+use canmou::startup::{Application, Sandboxes};
 use canmou::workers::{self, Trigger};
 use canmou::{db, demo, telemetry};
 
@@ -48,9 +49,23 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     stats.orgs, stats.facts, stats.first_day, stats.last_day, stats.seconds
                 );
             }
-            let app = Application::build(settings.clone(), conn).await?;
-            print_demo_banner(&settings.server.host, app.port());
-            app.run_until_stopped().await?;
+            let directory = demo::directory::build(settings.demo.scale, settings.demo.seed);
+            // In-process, the sandbox needs no pacing; its limiter is tested on its own.
+            let options = SandboxOptions { qps: 0, ..SandboxOptions::default() };
+            let sandbox = actix_web::web::Data::new(SandboxState::new(directory, options));
+            settings.dingtalk.qps = 1_000;
+            let sandboxes = Sandboxes { dingtalk: Some(sandbox) };
+            let app = Application::build_with(settings.clone(), conn, sandboxes).await?;
+            let (state, port) = (app.state(), app.port());
+            let server = tokio::spawn(app.run_until_stopped());
+            if let Some(run) = demo::ensure_people(&state).await? {
+                println!(
+                    "Synced the demo directory from the DingTalk sandbox: {} departments, {} users.",
+                    run.departments, run.users
+                );
+            }
+            print_demo_banner(&settings.server.host, port);
+            server.await??;
         }
         Command::Serve => {
             settings.check_production()?;
@@ -110,6 +125,19 @@ fn print_demo_banner(host: &str, port: u16) {
     let base = format!("http://{host}:{port}");
     println!();
     println!("Canmou demo is running at {base}");
+    println!();
+    println!("Sign in as the leader of 明州市 (demo-official), as the mini-program would:");
+    println!(
+        "  CODE=$(curl -s -X POST {base}/sandbox/dingtalk/_sandbox/auth-codes -H 'content-type: application/json' \\"
+    );
+    println!("         -d '{{\"userid\":\"demo-official\"}}' | sed 's/.*\"authCode\":\"\\([^\"]*\\)\".*/\\1/')");
+    println!("  TOKEN=$(curl -s -X POST {base}/api/v1/auth/dingtalk -H 'content-type: application/json' \\");
+    println!("         -d \"{{\\\"authCode\\\":\\\"$CODE\\\"}}\" | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')");
+    println!("  curl -s {base}/api/v1/home -H \"authorization: Bearer $TOKEN\"");
+    println!("(the same with userid demo-admin for the province administrator)");
+    println!();
+    println!("Administrators, in a browser: {base}/api/v1/auth/dingtalk/web  (the sandbox's QR page: pick demo-admin)");
+    println!();
     println!("  indicator catalogue  {base}/api/v1/metrics");
     println!("  API description      {base}/openapi.json");
     println!("  health / readiness   {base}/healthz  {base}/readyz");

@@ -19,6 +19,15 @@ use crate::error::{ApiError, ErrorBody, code_for_status};
 use crate::routes;
 use crate::state::{self, AppState};
 
+/// Where demo mode mounts the DingTalk sandbox.
+pub const DINGTALK_SANDBOX: &str = "/sandbox/dingtalk";
+
+/// Emulated remote services to mount in-process (demo mode).
+#[derive(Clone, Default)]
+pub struct Sandboxes {
+    pub dingtalk: Option<web::Data<crate::dingtalk::sandbox::SandboxState>>,
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -29,9 +38,30 @@ impl Application {
     /// Binds `settings.server.host:port` and prepares the server; nothing is served until
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
+        Application::build_with(settings, db, Sandboxes::default()).await
+    }
+
+    /// As [`Application::build`], with sandboxes mounted on the server's own address (demo
+    /// mode) and the clients pointed at them. `canmou serve` never mounts any.
+    pub async fn build_with(
+        mut settings: Settings,
+        db: DatabaseConnection,
+        sandboxes: Sandboxes,
+    ) -> anyhow::Result<Application> {
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
         let port = listener.local_addr()?.port();
+        if let Some(sandbox) = &sandboxes.dingtalk {
+            let base = format!("http://127.0.0.1:{port}{DINGTALK_SANDBOX}");
+            let o = sandbox.options();
+            settings.dingtalk.app_key = o.app_key.clone();
+            settings.dingtalk.app_secret = o.app_secret.clone().into();
+            settings.dingtalk.agent_id = o.agent_id;
+            settings.dingtalk.corp_id = o.corp_id.clone();
+            settings.dingtalk.oapi_base = base.clone();
+            settings.dingtalk.api_base = base.clone();
+            settings.dingtalk.login_base = base;
+        }
         let state = web::Data::new(AppState::new(settings.clone(), db).await?);
         let app_state = state.clone();
         let prometheus = PrometheusMetricsBuilder::new("canmou")
@@ -56,6 +86,13 @@ impl Application {
                 .configure(|cfg| {
                     if bench_ceiling {
                         cfg.service(get("/api/v1/bench/ceiling", routes::bench::ceiling));
+                    }
+                    if let Some(sandbox) = &sandboxes.dingtalk {
+                        let sandbox = sandbox.clone();
+                        cfg.service(
+                            web::scope(DINGTALK_SANDBOX)
+                                .configure(move |c| crate::dingtalk::sandbox::configure(c, sandbox)),
+                        );
                     }
                 })
                 .default_service(web::to(not_found))
@@ -90,6 +127,11 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         .service(get("/readyz", routes::health::readyz))
         .service(get("/openapi.json", routes::openapi::spec))
         .service(get("/api/v1/metrics", routes::catalogue::list))
+        .service(post("/api/v1/auth/dingtalk", routes::auth::login))
+        .service(post("/api/v1/auth/refresh", routes::auth::refresh))
+        .service(post("/api/v1/auth/logout", routes::auth::logout))
+        .service(get("/api/v1/auth/dingtalk/web", routes::auth::web_start))
+        .service(get("/api/v1/auth/dingtalk/callback", routes::auth::web_callback))
         .service(get("/api/v1/me", routes::me::me))
         .service(get("/api/v1/home", routes::home::home))
         .service(get("/api/v1/metrics/{code}", routes::metric::detail))
@@ -109,6 +151,16 @@ where
     F::Output: actix_web::Responder + 'static,
 {
     web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
+}
+
+/// A POST-only resource.
+fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path).route(web::post().to(handler)).default_service(web::to(method_not_allowed))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

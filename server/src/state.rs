@@ -52,8 +52,13 @@ pub struct Snapshot {
     pub complete: Complete,
 }
 
+/// Login attempts per client address.
+pub type LoginLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
+
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub dingtalk: crate::dingtalk::DingTalkClient,
+    pub login_limiter: LoginLimiter,
     pub settings: Arc<Settings>,
     pub tz: chrono_tz::Tz,
     pub jwt: JwtKeys,
@@ -65,7 +70,11 @@ pub struct AppState {
 impl AppState {
     pub async fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<AppState> {
         let snapshot = crate::store::snapshot::load(&db).await?;
+        let per_minute =
+            std::num::NonZeroU32::new(settings.auth.login_per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
         Ok(AppState {
+            dingtalk: crate::dingtalk::DingTalkClient::new(&settings.dingtalk)?,
+            login_limiter: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
             tz: settings.timezone(),
             jwt: JwtKeys::from_settings(&settings.auth),
             principals: PrincipalCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),

@@ -96,8 +96,14 @@ pub fn test_settings(db: &TestDb) -> Settings {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// As [`spawn_app`], with settings changed by `change` first.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let test_db = TestDb::new().await;
-    let settings = test_settings(&test_db);
+    let mut settings = test_settings(&test_db);
+    change(&mut settings);
     let db = canmou::db::connect(&settings.database).await.expect("cannot connect to the test database");
     canmou::db::migrate(&db).await.expect("migrations failed");
     spawn_app_on(test_db, settings, db).await

@@ -14,5 +14,6 @@ mod dingtalk_client;
 mod directory_sync;
 mod errors;
 mod health;
+mod login;
 mod migrations;
 mod read;

@@ -43,11 +43,16 @@ impl Deref for AdminUser {
     }
 }
 
-/// The bearer token of a request, if any.
-pub fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+/// The cookie holding the web console's token.
+pub const SESSION_COOKIE: &str = "canmou_session";
+
+/// The bearer token of a request, if any; else the console's session cookie.
+pub fn bearer(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+    }
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
 }
 
 pub async fn authenticate(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
@@ -56,7 +61,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
     let token = bearer(req)
         .ok_or_else(|| ApiError::Unauthenticated("sign in: an Authorization: Bearer token is required".into()))?;
-    let claims = state.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
+    let claims = state.jwt.verify(&token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
     let id = claims.user_id().ok_or_else(|| ApiError::Unauthenticated("the token names no user".into()))?;
     let principal = state
         .principals

@@ -98,3 +98,31 @@ pub fn parse_scale(s: &str) -> Result<DemoScale, String> {
         other => Err(format!("unknown scale `{other}`: expected standard or large")),
     }
 }
+
+/// The demo's people: on the first start, a directory sync from the in-process DingTalk
+/// sandbox creates the users, their memberships and scopes; `demo-admin` is made an
+/// administrator.
+pub async fn ensure_people(
+    state: &crate::state::AppState,
+) -> anyhow::Result<Option<crate::workers::directory::RunReport>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let mut report = None;
+    if crate::store::users::by_userid(&state.db, directory::ADMIN_USERID).await?.is_none() {
+        let run =
+            crate::workers::directory::run(&state.db, &state.dingtalk, crate::workers::Trigger::Manual, &state.tz)
+                .await?;
+        if let Some(error) = &run.error {
+            bail!("the demo directory sync failed: {error}");
+        }
+        report = Some(run);
+    }
+    let backend = state.db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "UPDATE users SET role = 'admin' WHERE dingtalk_userid = $1",
+        _ => "UPDATE users SET role = 'admin' WHERE dingtalk_userid = ?",
+    };
+    state.db.execute_raw(Statement::from_sql_and_values(backend, sql, [directory::ADMIN_USERID.into()])).await?;
+    state.reload().await?;
+    state.principals.invalidate_all();
+    Ok(report)
+}

@@ -7,3 +7,4 @@ pub mod facts;
 pub mod orgs;
 pub mod reads;
 pub mod snapshot;
+pub mod users;

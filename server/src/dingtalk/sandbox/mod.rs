@@ -135,6 +135,7 @@ impl RunningSandbox {
             corp_id: o.corp_id.clone(),
             oapi_base: self.base_url.clone(),
             api_base: self.base_url.clone(),
+            login_base: self.base_url.clone(),
             ..Settings::default().dingtalk
         }
     }
