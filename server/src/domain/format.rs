@@ -26,19 +26,21 @@ pub fn change(delta: f64, delta_pct: Option<f64>, percent: bool, precision: u8) 
     if !delta.is_finite() {
         return "—".into();
     }
-    let sign = if delta > 0.0 {
-        "+"
-    } else if delta < 0.0 {
-        "-"
-    } else {
-        ""
+    // The sign follows what is shown: a change that rounds to zero has none.
+    let signed = |shown: String, negative: bool| {
+        let zero = shown.chars().all(|c| matches!(c, '0' | '.'));
+        match (zero, negative) {
+            (true, _) => shown,
+            (false, true) => format!("-{shown}"),
+            (false, false) => format!("+{shown}"),
+        }
     };
     if percent {
-        return format!("{sign}{:.1}个百分点", (delta * 100.0).abs());
+        return format!("{}个百分点", signed(format!("{:.1}", (delta * 100.0).abs()), delta < 0.0));
     }
     match delta_pct {
-        Some(pct) if pct.is_finite() => format!("{sign}{:.1}%", pct.abs()),
-        _ => format!("{sign}{}", display(delta.abs(), false, precision)),
+        Some(pct) if pct.is_finite() => format!("{}%", signed(format!("{:.1}", pct.abs()), pct < 0.0)),
+        _ => signed(display(delta.abs(), false, precision), delta < 0.0),
     }
 }
 
@@ -67,5 +69,7 @@ mod tests {
         assert_eq!(change(-120.0, Some(-3.51), false, 0), "-3.5%");
         assert_eq!(change(5.0, None, false, 0), "+5");
         assert_eq!(change(0.0, Some(0.0), false, 0), "0.0%");
+        assert_eq!(change(-0.00001, Some(-0.001), true, 1), "0.0个百分点");
+        assert_eq!(change(-2.0, Some(-0.04), false, 0), "0.0%");
     }
 }
