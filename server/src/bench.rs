@@ -7,7 +7,9 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{Days, Utc};
 use entities::{metric, scope, user};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, NotSet, QueryFilter,
+};
 
 use crate::auth::JwtKeys;
 use crate::config::Settings;
@@ -67,7 +69,12 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
 
 async fn ensure_user(db: &DatabaseConnection, userid: &str, org: i32) -> anyhow::Result<i32> {
     if let Some(u) = user::Entity::find().filter(user::Column::DingtalkUserid.eq(userid)).one(db).await? {
-        return Ok(u.id);
+        // A directory sync deactivates users DingTalk does not know, bench users included.
+        let id = u.id;
+        let mut active = u.into_active_model();
+        active.active = Set(true);
+        active.update(db).await?;
+        return Ok(id);
     }
     let now = Utc::now().fixed_offset();
     let u = user::ActiveModel {

@@ -58,7 +58,7 @@ impl Answer {
         };
         let brotli = {
             let mut out = Vec::with_capacity(json.len() / 3);
-            let params = brotli::enc::BrotliEncoderParams { quality: 6, ..Default::default() };
+            let params = brotli::enc::BrotliEncoderParams { quality: 5, ..Default::default() };
             match brotli::BrotliCompress(&mut json.as_slice(), &mut out, &params) {
                 Ok(_) => out,
                 Err(_) => Vec::new(),

@@ -62,9 +62,12 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
             url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
         }
     }
+    // SQLite has one writer and runs each connection on a thread of its own: a few connections
+    // serve a 2-core machine as well as many, with a page cache each.
+    let connections = if url.starts_with("sqlite:") { settings.max_connections.min(6) } else { settings.max_connections };
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(settings.max_connections)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .sqlx_logging(false)
