@@ -2,6 +2,7 @@
 //! key indicators of the organisations they are responsible for.
 
 pub mod auth;
+pub mod bench;
 pub mod cache;
 pub mod cli;
 pub mod config;
@@ -10,9 +11,11 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod feed;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod views;
+pub mod workers;

@@ -3,10 +3,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use migrations::{Migrator, MigratorTrait};
 
-use canmou::cli::{Cli, Command};
+use canmou::cli::{Cli, Command, SyncSource};
 use canmou::config::Settings;
 use canmou::startup::Application;
-use canmou::{db, demo, telemetry};
+use canmou::workers::{self, Trigger};
+use canmou::{bench, db, demo, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -46,7 +47,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     stats.orgs, stats.facts, stats.first_day, stats.last_day, stats.seconds
                 );
             }
-            let app = Application::build(settings.clone(), conn).await?;
+            let app = Application::build_demo(settings.clone(), conn).await?;
             print_demo_banner(&settings.server.host, app.port());
             app.run_until_stopped().await?;
         }
@@ -78,6 +79,28 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let stats = demo::fill(&conn, &settings).await?;
             println!("Generated {} org nodes and {} facts in {:.1} s.", stats.orgs, stats.facts, stats.seconds);
         }
+        Command::Sync { source: SyncSource::Feed } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let ctx = workers::Context::standalone(conn, settings)?;
+            let report = workers::feed::run(&ctx, Trigger::Manual).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if report.status == "failed" {
+                anyhow::bail!("the feed sync failed: {}", report.error.unwrap_or_default());
+            }
+        }
+        Command::Sync { source: SyncSource::Directory } => {
+            anyhow::bail!("the directory sync is not part of this build yet");
+        }
+        Command::BenchIngest { database_url, rows, page_size, next_day } => {
+            settings.database.url = database_url.into();
+            let report = if next_day {
+                bench::next_day(settings, page_size).await?
+            } else {
+                bench::ingest(settings, rows, page_size).await?
+            };
+            println!("{report}");
+        }
     }
     Ok(())
 }
@@ -90,5 +113,6 @@ fn print_demo_banner(host: &str, port: u16) {
     println!("  API description      {base}/openapi.json");
     println!("  health / readiness   {base}/healthz  {base}/readyz");
     println!("  Prometheus metrics   {base}/metrics");
+    println!("  feed sandbox         {base}/sandbox/feed/_sandbox/stats  (POST …/_sandbox/advance {{\"days\":1}})");
     println!("Press Ctrl-C to stop.");
 }

@@ -18,6 +18,9 @@ use crate::config::Settings;
 use crate::error::{ApiError, ErrorBody, code_for_status};
 use crate::routes;
 use crate::state::{self, AppState};
+use crate::workers::{self, scheduler::Leadership, scheduler::Scheduler};
+use secrecy::ExposeSecret;
+use std::time::Duration;
 
 pub struct Application {
     port: u16,
@@ -29,8 +32,32 @@ impl Application {
     /// Binds `settings.server.host:port` and prepares the server; nothing is served until
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let listener = bind(&settings)?;
+        Application::build_on(settings, db, listener, None).await
+    }
+
+    /// Demo mode: as [`Application::build`], plus the feed sandbox serving the demo province
+    /// under `/sandbox/feed` of the server's own address, with the feed client pointed at it.
+    /// `canmou serve` never calls this.
+    pub async fn build_demo(mut settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
+        let listener = bind(&settings)?;
+        let port = listener.local_addr()?.port();
+        let host = match settings.server.host.as_str() {
+            "0.0.0.0" | "::" | "[::]" => "127.0.0.1".to_owned(),
+            h => h.to_owned(),
+        };
+        settings.feed.base_url = format!("http://{host}:{port}/sandbox/feed");
+        settings.feed.token = crate::feed::sandbox::DEMO_TOKEN.into();
+        let sandbox = crate::demo::feed_sandbox(&settings, &db).await?;
+        Application::build_on(settings, db, listener, Some(web::Data::new(sandbox))).await
+    }
+
+    async fn build_on(
+        settings: Settings,
+        db: DatabaseConnection,
+        listener: TcpListener,
+        sandbox: Option<web::Data<crate::feed::sandbox::Sandbox>>,
+    ) -> anyhow::Result<Application> {
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState::new(settings.clone(), db).await?);
         let app_state = state.clone();
@@ -41,7 +68,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
         let body_limit = settings.server.body_limit;
         let mut server = HttpServer::new(move || {
-            App::new()
+            let app = App::new()
                 .wrap(from_fn(error_shape))
                 .wrap(prometheus.clone())
                 .wrap(TracingLogger::default())
@@ -52,7 +79,16 @@ impl Application {
                 .app_data(query_config())
                 .app_data(path_config())
                 .configure(configure_routes)
-                .default_service(web::to(not_found))
+                .default_service(web::to(not_found));
+            match &sandbox {
+                Some(sb) => {
+                    let sb = sb.clone();
+                    app.service(
+                        web::scope("/sandbox/feed").configure(move |cfg| crate::feed::sandbox::configure(cfg, sb)),
+                    )
+                }
+                None => app,
+            }
         })
         .listen(listener)?;
         if settings.server.workers > 0 {
@@ -70,13 +106,41 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, watching for data versions written by other instances.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let watcher = tokio::spawn(state::watch_version(self.state.clone().into_inner()));
+    /// Serves until the server stops, watching for data versions written by other instances
+    /// and, when `schedule.enabled`, running the scheduled jobs (as the leader).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let state = self.state.clone().into_inner();
+        let watcher = tokio::spawn(state::watch_version(state.clone()));
+        let scheduler = if state.settings.schedule.enabled {
+            let ctx = workers::Context::in_server(state.clone());
+            let s = &state.settings.schedule;
+            let leader = Leadership::for_url(
+                state.settings.database.url.expose_secret(),
+                Duration::from_secs(s.leader_poll_secs),
+            );
+            let scheduler = Scheduler::new(
+                workers::scheduled_jobs(&ctx)?,
+                state.tz,
+                Duration::from_secs(s.misfire_grace_secs),
+                leader,
+                chrono::Utc::now(),
+            );
+            Some(tokio::spawn(scheduler.run()))
+        } else {
+            None
+        };
         let result = self.server.await;
         watcher.abort();
-        result
+        if let Some(s) = scheduler {
+            s.abort();
+        }
+        Ok(result?)
     }
+}
+
+fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))
 }
 
 fn configure_routes(cfg: &mut web::ServiceConfig) {
@@ -92,7 +156,10 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         .service(get("/api/v1/orgs", routes::orgs::search))
         .service(get("/api/v1/orgs/{id}", routes::orgs::get))
         .service(get("/api/v1/orgs/{id}/children", routes::orgs::children))
-        .service(get("/api/v1/exports/{name}", routes::exports::export));
+        .service(get("/api/v1/exports/{name}", routes::exports::export))
+        .service(get("/api/v1/admin/sync/runs", routes::sync::runs))
+        .service(get("/api/v1/admin/sync/rejected", routes::sync::rejected))
+        .service(post("/api/v1/admin/sync/{source}/run", routes::sync::run));
 }
 
 /// A GET-only resource: other methods get `405 method_not_allowed`, not `404`.
@@ -103,6 +170,16 @@ where
     F::Output: actix_web::Responder + 'static,
 {
     web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
+}
+
+/// A POST-only resource.
+fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path).route(web::post().to(handler)).default_service(web::to(method_not_allowed))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

@@ -6,3 +6,4 @@ pub mod facts;
 pub mod orgs;
 pub mod reads;
 pub mod snapshot;
+pub mod sync;

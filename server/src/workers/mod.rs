@@ -1,0 +1,75 @@
+//! Background jobs: the scheduler, the upstream feed sync and the roll-up after it. Each job
+//! also runs by hand (`canmou sync feed`, `POST /api/v1/admin/sync/feed/run`) and, in tests,
+//! directly ("run until idle").
+
+pub mod feed;
+pub mod rollup;
+pub mod scheduler;
+pub mod warm;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::feed::FeedClient;
+use crate::state::AppState;
+
+/// What a job works with.
+#[derive(Clone)]
+pub struct Context {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub feed: FeedClient,
+    /// The running server's state, reloaded and warmed after a sync; `None` from the command
+    /// line.
+    pub state: Option<Arc<AppState>>,
+}
+
+impl Context {
+    /// A context for the command line: no server to refresh.
+    pub fn standalone(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Context> {
+        let feed = FeedClient::new(&settings.feed)?;
+        Ok(Context { db, settings: Arc::new(settings), feed, state: None })
+    }
+
+    /// A context inside the server.
+    pub fn in_server(state: Arc<AppState>) -> Context {
+        Context { db: state.db.clone(), settings: state.settings.clone(), feed: state.feed.clone(), state: Some(state) }
+    }
+}
+
+/// Why a run happened (`sync_runs.trigger`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Schedule,
+    Manual,
+}
+
+impl Trigger {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+        }
+    }
+}
+
+/// The jobs the scheduler runs, by name, with their cron expressions from `schedule.*`.
+pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
+    let s = &ctx.settings.schedule;
+    let feed_ctx = ctx.clone();
+    let jobs = vec![scheduler::Job::new("feed", &s.feed, move || {
+        let ctx = feed_ctx.clone();
+        Box::pin(async move {
+            match feed::run(&ctx, Trigger::Schedule).await {
+                Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
+                Err(e) => Err(anyhow::Error::new(e)),
+            }
+        })
+    })?];
+    // Directory sync (`schedule.directory`, daily): register `workers::directory::run` here
+    // once it exists, e.g.
+    //     jobs.push(scheduler::Job::new("directory", &s.directory, move || Box::pin(directory::run(ctx.clone(), Trigger::Schedule)))?);
+    Ok(jobs)
+}
