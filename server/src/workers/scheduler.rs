@@ -184,6 +184,11 @@ impl Scheduler {
         self.leader.is_leader()
     }
 
+    /// Tries to lead now (at most once per poll period); whether we lead.
+    pub async fn ensure_leader(&mut self) -> bool {
+        self.leader.ensure().await
+    }
+
     /// The next time each job is due.
     pub fn next_due(&self) -> Vec<(&'static str, Option<DateTime<Utc>>)> {
         self.slots.iter().map(|s| (s.job.name, s.next)).collect()
