@@ -1,8 +1,9 @@
-//! The command line: `canmou [demo|serve|migrate|generate|sync]`. With no command, the demo.
+//! The command line: `canmou [demo|serve|migrate|generate|sync|bench-prepare|bench-ingest]`.
+//! With no command, the demo.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::DemoScale;
 
@@ -50,15 +51,37 @@ pub enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
-    /// Run one sync now against the configured database and sources, then exit.
+    /// Run one sync now against the configured database and sources, then exit (non-zero if
+    /// the run failed).
     Sync {
-        #[command(subcommand)]
-        job: SyncJob,
+        #[arg(value_enum)]
+        source: SyncSource,
+    },
+    /// Benchmark: ingest rows from an in-process feed sandbox (the demo province's days) into
+    /// a scratch database, then roll up; or, with `--next-day`, one new business day into a
+    /// database holding the generated demo province.
+    BenchIngest {
+        /// The scratch database (`sqlite://…` or `postgres://…`); it must be empty, or with
+        /// `--next-day` hold the generated province.
+        #[arg(long)]
+        database_url: String,
+        /// At least this many rows to ingest.
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+        /// Rows per page.
+        #[arg(long, default_value_t = 10_000)]
+        page_size: u32,
+        /// Only sync and roll up the next business day (after `canmou generate`).
+        #[arg(long)]
+        next_day: bool,
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum SyncJob {
-    /// Walk the DingTalk directory and update orgs, users, scopes and directory completeness.
+/// What `canmou sync` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncSource {
+    /// The upstream aggregate feed (`feed.base_url`), then the roll-up.
+    Feed,
+    /// The DingTalk directory.
     Directory,
 }

@@ -21,6 +21,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub dingtalk: DingtalkSettings,
     pub feed: FeedSettings,
+    pub schedule: ScheduleSettings,
     pub log: LogSettings,
     pub cache: CacheSettings,
     pub demo: DemoSettings,
@@ -125,6 +126,38 @@ pub struct FeedSettings {
     pub base_url: String,
     #[serde(serialize_with = "expose")]
     pub token: SecretString,
+    /// Rows asked for per page (1..=10000): large pages make large batched upserts.
+    pub page_size: u32,
+    /// Timeout of one HTTP call to the feed, in seconds.
+    pub timeout_secs: u64,
+    /// How long one page may be retried (5xx, timeouts, resets, truncated answers, waits on
+    /// 429) before the run fails and the watermark stays where it was, in seconds.
+    pub retry_budget_secs: u64,
+    /// First backoff between retries of a page; doubled each time, with jitter, up to the max.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Upper bound of pages in one run (a loop bound against a feed that never ends).
+    pub max_pages: u32,
+    /// A run that has made no progress for this long is considered dead (its process
+    /// crashed) and may be replaced by a new one, in seconds.
+    pub stale_run_secs: u64,
+}
+
+/// The in-process scheduler. Cron expressions (5 fields: minute hour day month weekday, or
+/// 6 with seconds first) in business time.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleSettings {
+    /// Whether `serve` and `demo` run schedules (tests drive jobs directly instead).
+    pub enabled: bool,
+    /// The upstream feed sync.
+    pub feed: String,
+    /// The DingTalk directory sync.
+    pub directory: String,
+    /// A run late by at most this much still happens (once); a later one is skipped, in seconds.
+    pub misfire_grace_secs: u64,
+    /// How often a follower tries to become the leader (PostgreSQL), in seconds.
+    pub leader_poll_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -208,7 +241,24 @@ impl Default for Settings {
                 retry_base_ms: 1_000,
                 ip_ban_pause_ms: 5 * 60 * 1000,
             },
-            feed: FeedSettings { base_url: String::new(), token: SecretString::from("") },
+            feed: FeedSettings {
+                base_url: String::new(),
+                token: SecretString::from(""),
+                page_size: 5_000,
+                timeout_secs: 30,
+                retry_budget_secs: 300,
+                backoff_base_ms: 500,
+                backoff_max_ms: 30_000,
+                max_pages: 100_000,
+                stale_run_secs: 900,
+            },
+            schedule: ScheduleSettings {
+                enabled: true,
+                feed: "*/5 * * * *".into(),
+                directory: "0 2 * * *".into(),
+                misfire_grace_secs: 300,
+                leader_poll_secs: 10,
+            },
             log: LogSettings { format: LogFormat::Text, filter: "info,sea_orm_migration=warn".into() },
             cache: CacheSettings { max_mb: 64, version_poll_ms: 2000, user_ttl_secs: 30 },
             demo: DemoSettings {
@@ -273,6 +323,24 @@ impl Settings {
         if dt.qps == 0 || dt.timeout_ms == 0 || dt.max_attempts == 0 {
             return Err(ConfigError::Invalid(
                 "dingtalk.qps / dingtalk.timeout_ms / dingtalk.max_attempts: must be at least 1".into(),
+            ));
+        }
+        if !(1..=10_000).contains(&self.feed.page_size) {
+            return Err(ConfigError::Invalid("feed.page_size: must be between 1 and 10000".into()));
+        }
+        if self.feed.timeout_secs == 0 || self.feed.max_pages == 0 {
+            return Err(ConfigError::Invalid("feed.timeout_secs / feed.max_pages: must be at least 1".into()));
+        }
+        for (key, pattern) in [("schedule.feed", &self.schedule.feed), ("schedule.directory", &self.schedule.directory)]
+        {
+            if let Err(e) = crate::workers::scheduler::parse_cron(pattern) {
+                return Err(ConfigError::Invalid(format!("{key}: `{pattern}` is not a cron expression: {e}")));
+            }
+        }
+        if self.schedule.leader_poll_secs == 0 || self.schedule.leader_poll_secs > 60 {
+            return Err(ConfigError::Invalid(
+                "schedule.leader_poll_secs: must be between 1 and 60 (a dead leader is replaced within a minute)"
+                    .into(),
             ));
         }
         if self.database.max_connections == 0 {

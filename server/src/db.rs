@@ -64,7 +64,8 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     }
     // SQLite has one writer and runs each connection on a thread of its own: a few connections
     // serve a 2-core machine as well as many, with a page cache each.
-    let connections = if url.starts_with("sqlite:") { settings.max_connections.min(6) } else { settings.max_connections };
+    let connections =
+        if url.starts_with("sqlite:") { settings.max_connections.min(6) } else { settings.max_connections };
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(connections)

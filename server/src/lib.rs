@@ -12,6 +12,7 @@ pub mod dingtalk;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod feed;
 pub mod routes;
 pub mod startup;
 pub mod state;

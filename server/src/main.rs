@@ -3,13 +3,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use migrations::{Migrator, MigratorTrait};
 
-use canmou::cli::{Cli, Command, SyncJob};
+use canmou::cli::{Cli, Command, SyncSource};
 use canmou::config::Settings;
 use canmou::dingtalk::DingTalkClient;
 use canmou::dingtalk::sandbox::{SandboxOptions, SandboxState};
 use canmou::startup::{Application, Sandboxes};
 use canmou::workers::{self, Trigger};
-use canmou::{db, demo, telemetry};
+use canmou::{bench, db, demo, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -54,7 +54,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let options = SandboxOptions { qps: 0, ..SandboxOptions::default() };
             let sandbox = actix_web::web::Data::new(SandboxState::new(directory, options));
             settings.dingtalk.qps = 1_000;
-            let sandboxes = Sandboxes { dingtalk: Some(sandbox) };
+            let sandboxes = Sandboxes { dingtalk: Some(sandbox), feed: true };
             let app = Application::build_with(settings.clone(), conn, sandboxes).await?;
             let (state, port) = (app.state(), app.port());
             let server = tokio::spawn(app.run_until_stopped());
@@ -100,7 +100,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             let stats = demo::fill(&conn, &settings).await?;
             println!("Generated {} org nodes and {} facts in {:.1} s.", stats.orgs, stats.facts, stats.seconds);
         }
-        Command::Sync { job: SyncJob::Directory } => {
+        Command::Sync { source: SyncSource::Directory } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
             let client = DingTalkClient::new(&settings.dingtalk)?;
@@ -116,6 +116,25 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             if let Some(error) = &report.error {
                 anyhow::bail!("directory sync {}: {error}", report.status.as_str());
             }
+        }
+        Command::Sync { source: SyncSource::Feed } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let ctx = workers::Context::standalone(conn, settings)?;
+            let report = workers::feed::run(&ctx, Trigger::Manual).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if report.status == "failed" {
+                anyhow::bail!("the feed sync failed: {}", report.error.unwrap_or_default());
+            }
+        }
+        Command::BenchIngest { database_url, rows, page_size, next_day } => {
+            settings.database.url = database_url.into();
+            let report = if next_day {
+                bench::next_day(settings, page_size).await?
+            } else {
+                bench::ingest(settings, rows, page_size).await?
+            };
+            println!("{report}");
         }
     }
     Ok(())
@@ -142,5 +161,6 @@ fn print_demo_banner(host: &str, port: u16) {
     println!("  API description      {base}/openapi.json");
     println!("  health / readiness   {base}/healthz  {base}/readyz");
     println!("  Prometheus metrics   {base}/metrics");
+    println!("  feed sandbox         {base}/sandbox/feed/_sandbox/stats  (POST …/_sandbox/advance {{\"days\":1}})");
     println!("Press Ctrl-C to stop.");
 }

@@ -18,14 +18,22 @@ use crate::config::Settings;
 use crate::error::{ApiError, ErrorBody, code_for_status};
 use crate::routes;
 use crate::state::{self, AppState};
+use crate::workers::{self, scheduler::Leadership, scheduler::Scheduler};
+use secrecy::ExposeSecret;
+use std::time::Duration;
 
 /// Where demo mode mounts the DingTalk sandbox.
 pub const DINGTALK_SANDBOX: &str = "/sandbox/dingtalk";
+
+/// Where demo mode mounts the feed sandbox.
+pub const FEED_SANDBOX: &str = "/sandbox/feed";
 
 /// Emulated remote services to mount in-process (demo mode).
 #[derive(Clone, Default)]
 pub struct Sandboxes {
     pub dingtalk: Option<web::Data<crate::dingtalk::sandbox::SandboxState>>,
+    /// The feed sandbox serving the demo province's new days.
+    pub feed: bool,
 }
 
 pub struct Application {
@@ -48,8 +56,7 @@ impl Application {
         db: DatabaseConnection,
         sandboxes: Sandboxes,
     ) -> anyhow::Result<Application> {
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let listener = TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let listener = bind(&settings)?;
         let port = listener.local_addr()?.port();
         if let Some(sandbox) = &sandboxes.dingtalk {
             let base = format!("http://127.0.0.1:{port}{DINGTALK_SANDBOX}");
@@ -62,6 +69,13 @@ impl Application {
             settings.dingtalk.api_base = base.clone();
             settings.dingtalk.login_base = base;
         }
+        let feed_sandbox = if sandboxes.feed {
+            settings.feed.base_url = format!("http://127.0.0.1:{port}{FEED_SANDBOX}");
+            settings.feed.token = crate::feed::sandbox::DEMO_TOKEN.into();
+            Some(web::Data::new(crate::demo::feed_sandbox(&settings, &db).await?))
+        } else {
+            None
+        };
         let state = web::Data::new(AppState::new(settings.clone(), db).await?);
         let app_state = state.clone();
         let prometheus = PrometheusMetricsBuilder::new("canmou")
@@ -94,6 +108,12 @@ impl Application {
                                 .configure(move |c| crate::dingtalk::sandbox::configure(c, sandbox)),
                         );
                     }
+                    if let Some(sandbox) = &feed_sandbox {
+                        let sandbox = sandbox.clone();
+                        cfg.service(
+                            web::scope(FEED_SANDBOX).configure(move |c| crate::feed::sandbox::configure(c, sandbox)),
+                        );
+                    }
                 })
                 .default_service(web::to(not_found))
         })
@@ -113,13 +133,41 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, watching for data versions written by other instances.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let watcher = tokio::spawn(state::watch_version(self.state.clone().into_inner()));
+    /// Serves until the server stops, watching for data versions written by other instances
+    /// and, when `schedule.enabled`, running the scheduled jobs (as the leader).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let state = self.state.clone().into_inner();
+        let watcher = tokio::spawn(state::watch_version(state.clone()));
+        let scheduler = if state.settings.schedule.enabled {
+            let ctx = workers::Context::in_server(state.clone());
+            let s = &state.settings.schedule;
+            let leader = Leadership::for_url(
+                state.settings.database.url.expose_secret(),
+                Duration::from_secs(s.leader_poll_secs),
+            );
+            let scheduler = Scheduler::new(
+                workers::scheduled_jobs(&ctx)?,
+                state.tz,
+                Duration::from_secs(s.misfire_grace_secs),
+                leader,
+                chrono::Utc::now(),
+            );
+            Some(tokio::spawn(scheduler.run()))
+        } else {
+            None
+        };
         let result = self.server.await;
         watcher.abort();
-        result
+        if let Some(s) = scheduler {
+            s.abort();
+        }
+        Ok(result?)
     }
+}
+
+fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))
 }
 
 fn configure_routes(cfg: &mut web::ServiceConfig) {
@@ -140,7 +188,10 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         .service(get("/api/v1/orgs", routes::orgs::search))
         .service(get("/api/v1/orgs/{id}", routes::orgs::get))
         .service(get("/api/v1/orgs/{id}/children", routes::orgs::children))
-        .service(get("/api/v1/exports/{name}", routes::exports::export));
+        .service(get("/api/v1/exports/{name}", routes::exports::export))
+        .service(get("/api/v1/admin/sync/runs", routes::sync::runs))
+        .service(get("/api/v1/admin/sync/rejected", routes::sync::rejected))
+        .service(post("/api/v1/admin/sync/{source}/run", routes::sync::run));
 }
 
 /// A GET-only resource: other methods get `405 method_not_allowed`, not `404`.

@@ -64,6 +64,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub principals: PrincipalCache,
     pub answers: AnswerCache,
+    /// The upstream feed's client (its base URL may be empty: then sync runs fail at once).
+    pub feed: crate::feed::FeedClient,
     snapshot: RwLock<Arc<Snapshot>>,
 }
 
@@ -79,6 +81,7 @@ impl AppState {
             jwt: JwtKeys::from_settings(&settings.auth),
             principals: PrincipalCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),
             answers: AnswerCache::new(settings.cache.max_mb),
+            feed: crate::feed::FeedClient::new(&settings.feed)?,
             settings: Arc::new(settings),
             db,
             snapshot: RwLock::new(Arc::new(snapshot)),

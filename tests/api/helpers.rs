@@ -92,6 +92,13 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.database.url = db.url.clone().into();
     settings.database.max_connections = 5;
     settings.cache.version_poll_ms = 50;
+    // Tests drive jobs directly ("run until idle"), never by a schedule.
+    settings.schedule.enabled = false;
+    // A feed that fails fails fast.
+    settings.feed.retry_budget_secs = 2;
+    settings.feed.backoff_base_ms = 20;
+    settings.feed.backoff_max_ms = 200;
+    settings.feed.timeout_secs = 5;
     settings
 }
 

@@ -114,11 +114,100 @@ impl<'a> Tree<'a> {
 /// One metric's figures: `[org][period]`, periods as in the timeline.
 type Table = Vec<Vec<Option<Figure>>>;
 
-struct MetricInfo {
-    id: i32,
-    code: String,
-    kind: Kind,
-    parts: Option<(String, String)>,
+/// A catalogue metric as the generator needs it.
+#[derive(Debug, Clone)]
+pub struct MetricInfo {
+    pub id: i32,
+    pub code: String,
+    pub kind: Kind,
+    /// Numerator and denominator codes of a ratio.
+    pub parts: Option<(String, String)>,
+}
+
+/// The catalogue, in id order.
+pub async fn metric_infos(db: &DatabaseConnection) -> anyhow::Result<Vec<MetricInfo>> {
+    metric::Entity::find()
+        .order_by_asc(metric::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let kind = Kind::parse(&m.kind, m.part_kind.as_deref()).with_context(|| format!("metric {}", m.code))?;
+            let parts = m.numerator.zip(m.denominator);
+            Ok(MetricInfo { id: m.id, code: m.code, kind, parts })
+        })
+        .collect()
+}
+
+/// One figure the upstream delivers: (index into the metrics, index into the nodes, period).
+pub type UpstreamFigure = (usize, usize, Period, Figure);
+
+/// What the upstream platform delivers when business day `day` closes: every leaf
+/// department's day figure of every derivable metric, and — since distinct counts are never
+/// derived — every org's distinct figures for the day and for each coarser period to date
+/// (the week, month, quarter and year holding `day`), by the same rules as the generated
+/// history (which starts on `first_day`).
+pub fn upstream_day(
+    model: &Model,
+    nodes: &[NewOrg],
+    metrics: &[MetricInfo],
+    first_day: NaiveDate,
+    day: NaiveDate,
+) -> Vec<UpstreamFigure> {
+    let tree = Tree::new(nodes, model);
+    let mut out = Vec::new();
+    let mut timeline: Option<Timeline> = None;
+    let mut kept: HashMap<&str, Table> = HashMap::new();
+    for (mi, m) in metrics.iter().enumerate() {
+        if m.kind.derivable() {
+            for (i, leaf) in &tree.leaves {
+                if let Some(f) = model.leaf_daily(&m.code, leaf, day) {
+                    out.push((mi, *i, Period::containing(Grain::Day, day), f));
+                }
+            }
+            continue;
+        }
+        let tl = timeline.get_or_insert_with(|| {
+            let year = Period::containing(Grain::Year, day).start();
+            Timeline::new(year.max(first_day).min(day), day)
+        });
+        let table = match (m.kind, m.parts.as_ref()) {
+            (Kind::Ratio(_), Some((num, den))) => {
+                for code in [num.as_str(), den.as_str()] {
+                    if !kept.contains_key(code) {
+                        let part = metrics.iter().find(|p| p.code == code);
+                        let table = match part.map(|p| p.kind) {
+                            Some(Kind::Single(Aggregation::Distinct)) => distinct_table(code, model, &tree, tl),
+                            Some(kind) => derived_table(code, kind, model, &tree, tl),
+                            None => continue,
+                        };
+                        kept.insert(code, table);
+                    }
+                }
+                match (kept.get(num.as_str()), kept.get(den.as_str())) {
+                    (Some(n), Some(d)) => distinct_ratio(n, d),
+                    _ => continue,
+                }
+            }
+            _ => match kept.remove(m.code.as_str()) {
+                Some(table) => table,
+                None => distinct_table(&m.code, model, &tree, tl),
+            },
+        };
+        for grain in Grain::ALL {
+            // The timeline ends on `day`: each grain's last period is the one holding it.
+            let Some(p) = tl.grain_range(grain).last() else { continue };
+            for (i, row) in table.iter().enumerate() {
+                if let Some(f) = row[p] {
+                    out.push((mi, i, tl.periods[p], f));
+                }
+            }
+        }
+        if metrics.iter().any(|other| other.parts.as_ref().is_some_and(|(n, _)| *n == m.code)) {
+            kept.insert(m.code.as_str(), table);
+        }
+    }
+    out
 }
 
 /// Generates facts for `nodes` (already inserted) over `days` days ending on `last_day`.
@@ -135,18 +224,11 @@ pub async fn facts(
     let model = Model::new(seed);
     let timeline = Timeline::new(first_day, last_day);
     let tree = Tree::new(nodes, &model);
-    let metrics: Vec<MetricInfo> = metric::Entity::find()
-        .order_by_asc(metric::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| {
-            let kind = Kind::parse(&m.kind, m.part_kind.as_deref()).with_context(|| format!("metric {}", m.code))?;
-            let parts = m.numerator.zip(m.denominator);
-            Ok(MetricInfo { id: m.id, code: m.code, kind, parts })
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let updated_at: Vec<i64> = timeline.periods.iter().map(|p| stamp(p.end_exclusive(), tz)).collect();
+    let metrics = metric_infos(db).await?;
+    // A period still open on `last_day` was last delivered the morning after `last_day`; a
+    // stamp in the future would make later deliveries look older than what is stored.
+    let updated_at: Vec<i64> =
+        timeline.periods.iter().map(|p| stamp(p.end_exclusive().min(last_day + Days::new(1)), tz)).collect();
     // Ratios of distinct counts are built from their parts' tables: keep those.
     let needed: Vec<&str> = metrics
         .iter()
@@ -284,7 +366,7 @@ fn rows_of(m: &MetricInfo, table: &Table, tree: &Tree, tl: &Timeline, updated_at
 }
 
 /// When the upstream would have delivered a period: 01:10 business time the day after.
-fn stamp(day_after: NaiveDate, tz: &impl TimeZone) -> i64 {
+pub fn stamp(day_after: NaiveDate, tz: &impl TimeZone) -> i64 {
     day_after.and_hms_opt(1, 10, 0).and_then(|t| tz.from_local_datetime(&t).earliest()).map_or(0, |t| t.timestamp())
 }
 

@@ -11,15 +11,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{Days, Utc};
-use entities::org;
+use chrono::{DateTime, Days, Utc};
+use entities::{org, period_status};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::config::{DatabaseSettings, DemoScale, Settings};
 use crate::db;
-use crate::domain::period::business_date;
+use crate::domain::period::{Grain, business_date, from_day_number};
+use crate::feed::sandbox::{DEMO_TOKEN, DemoFeed, Sandbox, rfc3339};
+use crate::store::sync;
+use crate::workers::feed::SOURCE as FEED;
 pub use generate::Stats;
+use model::Model;
 
 /// The SQLite file demo mode uses.
 pub fn database_path(settings: &Settings) -> PathBuf {
@@ -69,7 +73,43 @@ pub async fn fill(conn: &DatabaseConnection, settings: &Settings) -> anyhow::Res
     crate::store::orgs::insert_all(conn, &nodes).await?;
     let tz = settings.timezone();
     let yesterday = business_date(&tz, Utc::now()) - Days::new(1);
-    generate::facts(conn, &nodes, settings.demo.seed, settings.demo.days, yesterday, &tz).await
+    let stats = generate::facts(conn, &nodes, settings.demo.seed, settings.demo.days, yesterday, &tz).await?;
+    // The history is in: the feed's first sync asks only for what comes after it.
+    let watermark = DateTime::from_timestamp(generate::stamp(yesterday + Days::new(1), &tz), 0).map(rfc3339);
+    sync::set_watermark(conn, FEED, watermark.as_deref()).await?;
+    Ok(stats)
+}
+
+/// The feed sandbox of demo mode: the demo province's upstream, a new business day every
+/// day (it follows the clock) or on `POST /_sandbox/advance`. Its log starts where the
+/// generated history starts; the stored watermark (set when the history was generated, or
+/// here for a database generated before there was one) makes the first sync ask only for
+/// later days.
+pub async fn feed_sandbox(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Sandbox> {
+    let tz = settings.timezone();
+    let yesterday = business_date(&tz, Utc::now()) - Days::new(1);
+    let first_day = yesterday - Days::new(u64::from(settings.demo.days.max(1) - 1));
+    let complete_day = period_status::Entity::find_by_id(Grain::Day.code())
+        .one(db)
+        .await?
+        .and_then(|s| from_day_number(s.complete_through))
+        .unwrap_or(yesterday)
+        .min(yesterday);
+    let metrics = generate::metric_infos(db).await?;
+    let feed = DemoFeed::new(
+        Model::new(settings.demo.seed),
+        province::build(settings.demo.scale),
+        metrics,
+        tz,
+        first_day,
+        complete_day,
+        true,
+    );
+    if sync::state(db, FEED).await?.and_then(|s| s.watermark).is_none() {
+        let watermark = DateTime::from_timestamp(feed.stamp(complete_day), 0).map(rfc3339);
+        sync::set_watermark(db, FEED, watermark.as_deref()).await?;
+    }
+    Ok(Sandbox::with_demo(DEMO_TOKEN, feed))
 }
 
 fn sqlite_url(path: &Path) -> String {

@@ -48,6 +48,11 @@ impl OrgTree {
         self.nodes.is_empty()
     }
 
+    /// Active nodes without a parent.
+    pub fn roots(&self) -> Vec<i32> {
+        self.nodes.iter().filter(|n| n.active && n.parent_id.is_none()).map(|n| n.id).collect()
+    }
+
     pub fn get(&self, id: i32) -> Option<&OrgNode> {
         self.index.get(&id).map(|i| &self.nodes[*i]).filter(|n| n.active)
     }

@@ -4,9 +4,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::CurrentUser;
 use crate::cache::{AnswerKey, serve, to_json};
-use crate::domain::period::day_number;
+use chrono::NaiveDate;
+
+use crate::domain::org_tree::OrgNode;
+use crate::domain::period::{Period, day_number};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::state::Snapshot;
+use crate::store::card_sets::CardSetDef;
 use crate::views::cards::{self, Home};
 use crate::views::params::{self, PointQuery};
 
@@ -41,18 +46,33 @@ pub async fn home(
     let grain = params::grain(q.grain.as_deref(), set.default_grain)?;
     let today = state.today();
     let period = params::period(&snap, q.date.as_deref(), grain, today)?;
-    let key = AnswerKey {
+    let key = answer_key(&snap, set, org, period, today);
+    serve(&req, &state.answers, key, || render(&state, &snap, set, org, period, today)).await
+}
+
+/// What determines a home answer (the cache key).
+pub fn answer_key(snap: &Snapshot, set: &CardSetDef, org: &OrgNode, period: Period, today: NaiveDate) -> AnswerKey {
+    AnswerKey {
         endpoint: "home",
         subject: (set.id, set.version),
         org: org.id,
-        grain: grain.code(),
+        grain: period.grain().code(),
         period: day_number(period.start()),
         extra: String::new(),
         data_version: snap.version,
         today: day_number(today),
-    };
-    serve(&req, &state.answers, key, || async {
-        to_json(&cards::home(&state.db, &snap, set, org, period, today).await?)
-    })
-    .await
+    }
+}
+
+/// The home answer's JSON, rendered without an HTTP request (the handler, and the workers
+/// that warm the cache after a sync).
+pub async fn render(
+    state: &AppState,
+    snap: &Snapshot,
+    set: &CardSetDef,
+    org: &OrgNode,
+    period: Period,
+    today: NaiveDate,
+) -> Result<Vec<u8>, ApiError> {
+    to_json(&cards::home(&state.db, snap, set, org, period, today).await?)
 }

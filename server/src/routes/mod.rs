@@ -10,3 +10,4 @@ pub mod me;
 pub mod metric;
 pub mod openapi;
 pub mod orgs;
+pub mod sync;

@@ -24,6 +24,9 @@ use crate::error::ErrorBody;
         super::orgs::children,
         super::orgs::search,
         super::exports::export,
+        super::sync::runs,
+        super::sync::rejected,
+        super::sync::run,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)

@@ -43,6 +43,27 @@ impl CardSets {
         self.sets.get(&id)
     }
 
+    /// The default home screens: each card set with the orgs it is assigned to, and the
+    /// default set with the root orgs.
+    pub fn home_screens(&self, tree: &OrgTree, roots: &[i32]) -> Vec<(Arc<CardSetDef>, i32)> {
+        let mut out: Vec<(Arc<CardSetDef>, i32)> = Vec::new();
+        let mut by_org: Vec<(&i32, &i32)> = self.by_org.iter().collect();
+        by_org.sort();
+        for (org, set) in by_org {
+            if let (Some(set), Some(_)) = (self.sets.get(set), tree.get(*org)) {
+                out.push((set.clone(), *org));
+            }
+        }
+        if let Some(set) = self.default.and_then(|id| self.sets.get(&id)) {
+            for root in roots {
+                if !out.iter().any(|(s, o)| s.id == set.id && o == root) {
+                    out.push((set.clone(), *root));
+                }
+            }
+        }
+        out
+    }
+
     /// The user's own assignment, else the assignment of the nearest ancestor of their home
     /// org, else the default set.
     pub fn resolve(&self, user_id: i32, home_org: Option<i32>, tree: &OrgTree) -> Option<&Arc<CardSetDef>> {

@@ -33,7 +33,12 @@ const COLUMNS: usize = 9;
 /// Rows per statement: under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
 pub const BATCH_ROWS: usize = 3_000;
 
-fn insert_sql(backend: DbBackend, rows: usize) -> String {
+/// Upstream rows: a correction wins when it is not older than what is stored.
+const UPSTREAM_WINS: &str = "WHERE excluded.updated_at >= facts.updated_at";
+/// Roll-ups replace roll-ups only: a figure the upstream delivered itself is kept.
+const ROLLUP_WINS: &str = "WHERE facts.origin = 1";
+
+fn insert_sql(backend: DbBackend, rows: usize, condition: &str) -> String {
     let mut sql = String::with_capacity(120 + rows * COLUMNS * 6);
     sql.push_str(
         "INSERT INTO facts (metric_id, org_id, grain, period_start, value, num, den, updated_at, origin) VALUES ",
@@ -62,20 +67,30 @@ fn insert_sql(backend: DbBackend, rows: usize) -> String {
     sql.push_str(
         " ON CONFLICT (metric_id, org_id, grain, period_start) DO UPDATE SET \
          value = excluded.value, num = excluded.num, den = excluded.den, \
-         updated_at = excluded.updated_at, origin = excluded.origin \
-         WHERE excluded.updated_at >= facts.updated_at",
+         updated_at = excluded.updated_at, origin = excluded.origin ",
     );
+    sql.push_str(condition);
     sql
 }
 
 /// Upserts `rows` in batches of [`BATCH_ROWS`]. Run it inside a transaction to make the whole
 /// call atomic. Returns the number of rows written.
 pub async fn upsert<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, sea_orm::DbErr> {
+    upsert_where(db, rows, UPSTREAM_WINS).await
+}
+
+/// Upserts roll-up rows: they replace earlier roll-ups, never a figure the upstream delivered.
+pub async fn upsert_rollups<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, sea_orm::DbErr> {
+    upsert_where(db, rows, ROLLUP_WINS).await
+}
+
+async fn upsert_where<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, sea_orm::DbErr> {
     let backend = db.get_database_backend();
-    let full_sql = insert_sql(backend, BATCH_ROWS);
+    let full_sql = insert_sql(backend, BATCH_ROWS, condition);
     let mut written = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
-        let sql = if chunk.len() == BATCH_ROWS { full_sql.clone() } else { insert_sql(backend, chunk.len()) };
+        let sql =
+            if chunk.len() == BATCH_ROWS { full_sql.clone() } else { insert_sql(backend, chunk.len(), condition) };
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
         for r in chunk {
             values.extend([
@@ -127,4 +142,41 @@ pub async fn mark_complete<C: ConnectionTrait>(db: &C, period: Period) -> Result
     ))
     .await?;
     Ok(())
+}
+
+/// Stored rows of one metric and grain for some orgs over a range of period starts (day
+/// numbers, inclusive).
+pub async fn load<C: ConnectionTrait>(
+    db: &C,
+    metric_id: i32,
+    grain: i16,
+    orgs: &[i32],
+    from: i32,
+    to: i32,
+) -> Result<Vec<FactRow>, sea_orm::DbErr> {
+    use entities::fact;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut out = Vec::new();
+    // Chunks keep the bound parameters under SQLite's limit.
+    for chunk in orgs.chunks(5_000) {
+        let rows = fact::Entity::find()
+            .filter(fact::Column::MetricId.eq(metric_id))
+            .filter(fact::Column::OrgId.is_in(chunk.iter().copied()))
+            .filter(fact::Column::Grain.eq(grain))
+            .filter(fact::Column::PeriodStart.between(from, to))
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|f| FactRow {
+            metric_id: f.metric_id,
+            org_id: f.org_id,
+            grain: f.grain,
+            period_start: f.period_start,
+            value: f.value,
+            num: f.num,
+            den: f.den,
+            updated_at: f.updated_at,
+            origin: f.origin,
+        }));
+    }
+    Ok(out)
 }

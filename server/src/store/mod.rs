@@ -7,4 +7,5 @@ pub mod facts;
 pub mod orgs;
 pub mod reads;
 pub mod snapshot;
+pub mod sync;
 pub mod users;

@@ -1,20 +1,85 @@
-//! Background jobs. Each is a plain async function run by the scheduler, by the CLI, or
-//! directly by tests ("run until idle", never by sleeping).
+//! Background jobs: the scheduler, the DingTalk directory sync, the upstream feed sync and the
+//! roll-up after it. Each job also runs by hand (`canmou sync feed|directory`,
+//! `POST /api/v1/admin/sync/feed/run`) and, in tests, directly ("run until idle").
 
 pub mod directory;
+pub mod feed;
+pub mod rollup;
+pub mod scheduler;
+pub mod warm;
 
-/// Who started a run (`sync_runs.trigger`).
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::config::Settings;
+use crate::feed::FeedClient;
+use crate::state::AppState;
+
+/// What a job works with.
+#[derive(Clone)]
+pub struct Context {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub feed: FeedClient,
+    /// The running server's state, reloaded and warmed after a sync; `None` from the command
+    /// line.
+    pub state: Option<Arc<AppState>>,
+}
+
+impl Context {
+    /// A context for the command line: no server to refresh.
+    pub fn standalone(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Context> {
+        let feed = FeedClient::new(&settings.feed)?;
+        Ok(Context { db, settings: Arc::new(settings), feed, state: None })
+    }
+
+    /// A context inside the server.
+    pub fn in_server(state: Arc<AppState>) -> Context {
+        Context { db: state.db.clone(), settings: state.settings.clone(), feed: state.feed.clone(), state: Some(state) }
+    }
+}
+
+/// Why a run happened (`sync_runs.trigger`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
-    Manual,
     Schedule,
+    Manual,
 }
 
 impl Trigger {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
-            Trigger::Manual => "manual",
             Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
         }
     }
+}
+
+/// The jobs the scheduler runs, by name, with their cron expressions from `schedule.*`.
+pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
+    let s = &ctx.settings.schedule;
+    let feed_ctx = ctx.clone();
+    let mut jobs = vec![scheduler::Job::new("feed", &s.feed, move || {
+        let ctx = feed_ctx.clone();
+        Box::pin(async move {
+            match feed::run(&ctx, Trigger::Schedule).await {
+                Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
+                Err(e) => Err(anyhow::Error::new(e)),
+            }
+        })
+    })?];
+    // The directory sync needs the DingTalk client, which only the server's state holds.
+    if let Some(state) = ctx.state.clone() {
+        jobs.push(scheduler::Job::new("directory", &s.directory, move || {
+            let state = state.clone();
+            Box::pin(async move {
+                directory::run(&state.db, &state.dingtalk, Trigger::Schedule, &state.tz).await?;
+                state.reload().await?;
+                state.principals.invalidate_all();
+                Ok(())
+            })
+        })?);
+    }
+    Ok(jobs)
 }

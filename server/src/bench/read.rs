@@ -8,7 +8,8 @@ use anyhow::Context;
 use chrono::{Days, Utc};
 use entities::{metric, scope, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, NotSet, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, NotSet,
+    QueryFilter,
 };
 
 use crate::auth::JwtKeys;

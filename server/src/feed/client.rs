@@ -1,0 +1,241 @@
+//! The feed client: one `GET /v1/aggregates` page at a time, with the error table of
+//! `upstream-feed.md` — `401`/`403` fail at once; `400` is handed to the caller (which restarts
+//! from the stored watermark once); `429` waits as told and asks again for the same cursor;
+//! `5xx`, timeouts, resets and truncated answers retry the same page with exponential backoff
+//! and jitter until the page's retry budget is spent. The token is a secret: never logged.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::time::Instant;
+
+use super::wire::{ErrorAnswer, Page};
+use crate::config::FeedSettings;
+
+/// How a page is retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Total time one page may take, waits included.
+    pub budget: Duration,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl RetryPolicy {
+    pub fn from_settings(s: &FeedSettings) -> RetryPolicy {
+        RetryPolicy {
+            budget: Duration::from_secs(s.retry_budget_secs),
+            backoff_base: Duration::from_millis(s.backoff_base_ms.max(1)),
+            backoff_max: Duration::from_millis(s.backoff_max_ms.max(s.backoff_base_ms).max(1)),
+        }
+    }
+
+    /// The wait before retry number `attempt` (1-based): exponential, capped, with "equal
+    /// jitter" (half fixed, half random) so that instances do not retry in step.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.backoff_base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let capped = exp.min(self.backoff_max);
+        let half = capped / 2;
+        half + half.mul_f64(rand::random::<f64>())
+    }
+}
+
+/// What to ask for.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub since: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: u32,
+    pub metrics: Vec<String>,
+}
+
+/// Why no page came back.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("the feed refused our token ({status}); check feed.token")]
+    Unauthorized { status: u16 },
+    #[error("the feed refused the request (400 {code}): {message}")]
+    BadRequest { code: String, message: String },
+    #[error("the feed stayed unavailable for {waited:?} over {attempts} attempts; last: {last}")]
+    Unavailable { attempts: u32, waited: Duration, last: String },
+    #[error("feed.base_url is not configured")]
+    NotConfigured,
+}
+
+impl FetchError {
+    /// Whether retrying later (another run) could help.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, FetchError::Unauthorized { .. } | FetchError::NotConfigured)
+    }
+}
+
+/// A page and what it took to get it.
+#[derive(Debug)]
+pub struct Fetched {
+    pub page: Page,
+    pub attempts: u32,
+    pub throttled: u32,
+}
+
+enum Attempt {
+    Fatal(FetchError),
+    Throttled(Duration),
+    Transient(String),
+}
+
+#[derive(Clone)]
+pub struct FeedClient {
+    http: reqwest::Client,
+    base: String,
+    token: SecretString,
+    policy: RetryPolicy,
+}
+
+impl std::fmt::Debug for FeedClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedClient").field("base", &self.base).field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+impl FeedClient {
+    pub fn new(settings: &FeedSettings) -> anyhow::Result<FeedClient> {
+        let timeout = Duration::from_secs(settings.timeout_secs.max(1));
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(FeedClient {
+            http,
+            base: settings.base_url.trim_end_matches('/').to_owned(),
+            token: settings.token.clone(),
+            policy: RetryPolicy::from_settings(settings),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// One page, retried by the error table within the policy's budget.
+    pub async fn fetch(&self, req: &PageRequest) -> Result<Fetched, FetchError> {
+        if self.base.is_empty() {
+            return Err(FetchError::NotConfigured);
+        }
+        let started = Instant::now();
+        let deadline = started + self.policy.budget;
+        let (mut attempts, mut throttled, mut failures) = (0u32, 0u32, 0u32);
+        // The loop ends by the deadline; the attempt bound is a second guard.
+        while attempts < 10_000 {
+            attempts += 1;
+            let wait = match self.attempt(req).await {
+                Ok(page) => return Ok(Fetched { page, attempts, throttled }),
+                Err(Attempt::Fatal(e)) => return Err(e),
+                Err(Attempt::Throttled(wait)) => {
+                    throttled += 1;
+                    tracing::info!(wait_ms = wait.as_millis() as u64, "feed throttled us (429); waiting as told");
+                    (wait, "429 too many requests".to_owned())
+                }
+                Err(Attempt::Transient(why)) => {
+                    failures += 1;
+                    let wait = self.policy.backoff(failures);
+                    tracing::warn!(attempt = attempts, wait_ms = wait.as_millis() as u64, error = %why, "feed page failed; retrying");
+                    (wait, why)
+                }
+            };
+            if Instant::now() + wait.0 > deadline {
+                return Err(FetchError::Unavailable { attempts, waited: started.elapsed(), last: wait.1 });
+            }
+            tokio::time::sleep(wait.0).await;
+        }
+        Err(FetchError::Unavailable { attempts, waited: started.elapsed(), last: "too many attempts".into() })
+    }
+
+    async fn attempt(&self, req: &PageRequest) -> Result<Page, Attempt> {
+        let mut query: Vec<(&str, String)> = vec![("limit", req.limit.to_string())];
+        if let Some(since) = &req.since {
+            query.push(("since", since.clone()));
+        }
+        if let Some(cursor) = &req.cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        if !req.metrics.is_empty() {
+            query.push(("metrics", req.metrics.join(",")));
+        }
+        let url = reqwest::Url::parse_with_params(&format!("{}/v1/aggregates", self.base), &query)
+            .map_err(|e| Attempt::Fatal(FetchError::BadRequest { code: "base_url".into(), message: e.to_string() }))?;
+        let res = self
+            .http
+            .get(url)
+            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose_secret()))
+            .send()
+            .await
+            .map_err(|e| Attempt::Transient(describe(&e)))?;
+        let status = res.status();
+        match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                return Err(Attempt::Fatal(FetchError::Unauthorized { status: status.as_u16() }));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                let secs = res
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(1);
+                return Err(Attempt::Throttled(Duration::from_secs(secs.min(3_600))));
+            }
+            StatusCode::BAD_REQUEST => {
+                let body: ErrorAnswer = res.json().await.unwrap_or_default();
+                return Err(Attempt::Fatal(FetchError::BadRequest { code: body.error, message: body.message }));
+            }
+            s if s.is_server_error() => return Err(Attempt::Transient(format!("{s}"))),
+            s if !s.is_success() => {
+                // Any other refusal will not change by asking again.
+                return Err(Attempt::Fatal(FetchError::BadRequest {
+                    code: s.as_u16().to_string(),
+                    message: s.to_string(),
+                }));
+            }
+            _ => {}
+        }
+        let bytes = res.bytes().await.map_err(|e| Attempt::Transient(describe(&e)))?;
+        serde_json::from_slice::<Page>(&bytes)
+            .map_err(|e| Attempt::Transient(format!("malformed or truncated JSON: {e}")))
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "cannot connect"
+    } else if e.is_body() || e.is_decode() {
+        "connection dropped mid-answer"
+    } else {
+        "request failed"
+    };
+    // The URL holds no secret (the token travels in a header).
+    format!("{kind}: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let p = RetryPolicy {
+            budget: Duration::from_secs(60),
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(1_000),
+        };
+        for attempt in 1..=30 {
+            let d = p.backoff(attempt);
+            let full = Duration::from_millis((100u64 << (attempt - 1).min(20)).min(1_000));
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} vs {full:?}");
+        }
+    }
+}

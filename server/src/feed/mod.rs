@@ -1,0 +1,8 @@
+//! The upstream aggregate feed (`upstream-feed.md`): the wire format, the client the sync
+//! worker uses, and the sandbox that emulates the feed for tests, benchmarks and demo mode.
+
+pub mod client;
+pub mod sandbox;
+pub mod wire;
+
+pub use client::{FeedClient, FetchError, PageRequest};

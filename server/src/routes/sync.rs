@@ -1,0 +1,222 @@
+//! `/api/v1/admin/sync/...`: sync runs, their rejected rows, and running a sync by hand.
+//! Administrators only.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AdminUser;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::sync;
+use crate::workers::{self, Trigger, feed};
+
+/// `?source=&limit=`
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    /// `feed` or `directory`; default: all.
+    pub source: Option<String>,
+    /// 1 to 500; default 50.
+    pub limit: Option<String>,
+}
+
+/// `?run=&limit=`
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RejectedQuery {
+    /// The run's id.
+    pub run: String,
+    /// 1 to 1000; default 200.
+    pub limit: Option<String>,
+}
+
+/// One sync run.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunDto {
+    pub id: i64,
+    pub source: String,
+    /// `schedule` or `manual`.
+    pub trigger: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// `running`, `ok`, `partial` or `failed`.
+    pub status: String,
+    pub rows_stored: i64,
+    pub rows_rejected: i64,
+    pub error: Option<String>,
+    /// Pages, retries, watermarks, roll-up figures.
+    #[schema(value_type = Object)]
+    pub detail: Option<serde_json::Value>,
+}
+
+impl From<entities::sync_run::Model> for RunDto {
+    fn from(r: entities::sync_run::Model) -> Self {
+        RunDto {
+            id: r.id,
+            source: r.source,
+            trigger: r.trigger,
+            started_at: r.started_at.to_rfc3339(),
+            finished_at: r.finished_at.map(|t| t.to_rfc3339()),
+            status: r.status,
+            rows_stored: r.rows_stored,
+            rows_rejected: r.rows_rejected,
+            error: r.error,
+            detail: r.detail,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunsDto {
+    pub runs: Vec<RunDto>,
+}
+
+/// A row a run refused.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectedDto {
+    pub id: i64,
+    pub run_id: i64,
+    pub source: String,
+    /// The row as received (JSON).
+    pub payload: String,
+    pub reason: String,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectedListDto {
+    pub run_id: i64,
+    pub rows: Vec<RejectedDto>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StartedDto {
+    pub run_id: i64,
+    pub status: String,
+}
+
+fn number(param: &str, raw: Option<&str>, default: u64, max: u64) -> Result<u64, ApiError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::invalid(param, format!("`{raw}`: expected a number between 1 and {max}"))),
+    }
+}
+
+const SOURCES: [&str; 2] = ["feed", "directory"];
+
+/// Sync runs, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sync/runs",
+    params(RunsQuery),
+    responses(
+        (status = 200, body = RunsDto),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
+pub async fn runs(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    q: web::Query<RunsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = number("limit", q.limit.as_deref(), 50, 500)?;
+    let source = q.source.as_deref();
+    if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
+        return Err(ApiError::invalid("source", format!("`{s}`: expected feed or directory")));
+    }
+    let runs = sync::runs(&state.db, source, limit).await?.into_iter().map(RunDto::from).collect();
+    Ok(HttpResponse::Ok().json(RunsDto { runs }))
+}
+
+/// The rows a run refused, with their reasons.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sync/rejected",
+    params(RejectedQuery),
+    responses(
+        (status = 200, body = RejectedListDto),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
+pub async fn rejected(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    q: web::Query<RejectedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let run: i64 =
+        q.run.trim().parse().map_err(|_| ApiError::invalid("run", format!("`{}` is not a run id", q.run)))?;
+    let limit = number("limit", q.limit.as_deref(), 200, 1_000)?;
+    if sync::run(&state.db, run).await?.is_none() {
+        return Err(ApiError::NotFound(format!("run {run} does not exist")));
+    }
+    let rows = sync::rejected(&state.db, run, limit)
+        .await?
+        .into_iter()
+        .map(|r| RejectedDto {
+            id: r.id,
+            run_id: r.run_id,
+            source: r.source,
+            payload: r.payload,
+            reason: r.reason,
+            at: r.at.to_rfc3339(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(RejectedListDto { run_id: run, rows }))
+}
+
+/// Starts a sync now: `202` with the run id, `409` when one is already running.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sync/{source}/run",
+    params(("source" = String, Path, description = "`feed`")),
+    responses(
+        (status = 202, body = StartedDto),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
+pub async fn run(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    source: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    match source.as_str() {
+        feed::SOURCE => {}
+        "directory" => return Err(ApiError::NotFound("the directory sync cannot be run from here yet".into())),
+        other => return Err(ApiError::NotFound(format!("no sync source `{other}`"))),
+    }
+    let ctx = workers::Context::in_server(state.into_inner());
+    let run_id = match feed::start(&ctx, Trigger::Manual).await {
+        Ok(id) => id,
+        Err(feed::RunError::Busy(id)) => {
+            return Err(ApiError::Conflict(format!("a feed sync is already running (run {id})")));
+        }
+        Err(feed::RunError::Other(e)) => return Err(ApiError::Internal(e)),
+    };
+    tracing::info!(run = run_id, admin = admin.id, "feed sync started by hand");
+    tokio::spawn(async move {
+        feed::execute(&ctx, run_id).await;
+    });
+    Ok(HttpResponse::Accepted().json(StartedDto { run_id, status: "running".into() }))
+}

@@ -1,0 +1,308 @@
+//! Roll-up of what a sync changed: from the changed (metric, org, day) keys of derivable
+//! metrics, the parents' days (up to the root) and then every touched org's week, month,
+//! quarter and year, by the metric's kind (`domain::rollup`): sums add, stocks take the last
+//! day with data, ratios roll their parts and divide, distinct counts are never derived.
+//!
+//! Coarser grains are built from the next finer one that nests in them — weeks and months
+//! from days, quarters from months, years from quarters — which gives the same figures as
+//! rolling the days up directly, for every kind, while reading a few rows per period instead
+//! of a year of days. A figure the upstream delivered itself (origin 0) is never replaced.
+//!
+//! Everything is written in one transaction with the data-version bump, and the "pending"
+//! marker that a sync leaves with each page is cleared in it too: a crash between a sync's
+//! commit and its roll-up leaves the marker, and the next run rolls those days up again.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use entities::{metric, org};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+
+use crate::domain::metric::Kind;
+use crate::domain::period::{Grain, Period, day_number, from_day_number};
+use crate::domain::rollup::{self, Figure};
+use crate::store::facts::{self, FactRow, origin};
+use crate::store::sync;
+
+/// The `sync_state` row that remembers days still to roll up.
+pub const PENDING: &str = "rollup";
+
+/// What changed: for each metric, for each day (a day number), the orgs.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    days: HashMap<i32, BTreeMap<i32, BTreeSet<i32>>>,
+    /// Days to roll up for every org and every derivable metric (a recovery).
+    whole_days: BTreeSet<i32>,
+}
+
+impl Changes {
+    pub fn add(&mut self, metric_id: i32, org_id: i32, day: i32) {
+        self.days.entry(metric_id).or_default().entry(day).or_default().insert(org_id);
+    }
+
+    pub fn add_whole_days(&mut self, from: i32, to: i32) {
+        self.whole_days.extend(from..=to.min(from.saturating_add(3_660)));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.days.is_empty() && self.whole_days.is_empty()
+    }
+
+    /// The first and last day touched.
+    pub fn day_range(&self) -> Option<(i32, i32)> {
+        let days = self.days.values().flat_map(|d| d.keys()).chain(self.whole_days.iter());
+        days.fold(None, |acc, d| match acc {
+            None => Some((*d, *d)),
+            Some((lo, hi)) => Some((lo.min(*d), hi.max(*d))),
+        })
+    }
+
+    /// Number of (metric, org, day) keys.
+    pub fn len(&self) -> usize {
+        self.days.values().flat_map(|d| d.values()).map(BTreeSet::len).sum()
+    }
+}
+
+/// What a roll-up did.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    pub rows: u64,
+    pub millis: u64,
+}
+
+/// Inside a sync page's transaction: remembers that days `from..=to` need a roll-up.
+pub async fn mark_pending<C: ConnectionTrait>(db: &C, from: i32, to: i32) -> Result<(), sea_orm::DbErr> {
+    let (lo, hi) = match pending(db).await? {
+        Some((a, b)) => (a.min(from), b.max(to)),
+        None => (from, to),
+    };
+    sync::set_cursor(db, PENDING, Some(&format!("{lo}:{hi}"))).await
+}
+
+/// Days a sync stored but no roll-up has covered yet.
+pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<Option<(i32, i32)>, sea_orm::DbErr> {
+    let state = sync::state(db, PENDING).await?;
+    Ok(state.and_then(|s| s.cursor).and_then(|c| {
+        let (a, b) = c.split_once(':')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    }))
+}
+
+/// The org tree as the roll-up needs it.
+struct Tree {
+    parent: HashMap<i32, i32>,
+    children: HashMap<i32, Vec<i32>>,
+    level: HashMap<i32, i16>,
+    all: Vec<i32>,
+}
+
+impl Tree {
+    async fn load<C: ConnectionTrait>(db: &C) -> Result<Tree, sea_orm::DbErr> {
+        let nodes = org::Entity::find().all(db).await?;
+        let mut t = Tree { parent: HashMap::new(), children: HashMap::new(), level: HashMap::new(), all: Vec::new() };
+        for n in nodes.into_iter().filter(|n| n.active) {
+            if let Some(p) = n.parent_id {
+                t.parent.insert(n.id, p);
+                t.children.entry(p).or_default().push(n.id);
+            }
+            t.level.insert(n.id, n.level);
+            t.all.push(n.id);
+        }
+        Ok(t)
+    }
+
+    /// The org's ancestors, nearest first (bounded against a cycle in corrupt data).
+    fn ancestors(&self, org: i32) -> impl Iterator<Item = i32> + '_ {
+        let mut next = self.parent.get(&org).copied();
+        std::iter::from_fn(move || {
+            let current = next?;
+            next = self.parent.get(&current).copied();
+            Some(current)
+        })
+        .take(64)
+    }
+}
+
+type Key = (i32, i32);
+
+/// Rolls `changes` up and bumps the data version, in one transaction.
+pub async fn apply(db: &DatabaseConnection, changes: &Changes) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let tree = Tree::load(db).await?;
+    let kinds: HashMap<i32, Kind> = metric::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|m| Some((m.id, Kind::parse(&m.kind, m.part_kind.as_deref()).ok()?)))
+        .filter(|(_, k)| k.derivable())
+        .collect();
+    let mut out = Vec::new();
+    for (metric_id, kind) in &kinds {
+        let mut changed: BTreeMap<i32, BTreeSet<i32>> = changes.days.get(metric_id).cloned().unwrap_or_default();
+        for day in &changes.whole_days {
+            changed.entry(*day).or_default().extend(tree.all.iter().copied());
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        derive_metric(db, &tree, *metric_id, *kind, &changed, &mut out).await?;
+    }
+    let txn = db.begin().await?;
+    let rows = facts::upsert_rollups(&txn, &out).await?;
+    facts::bump_data_version(&txn).await?;
+    sync::set_cursor(&txn, PENDING, None).await?;
+    txn.commit().await?;
+    Ok(Outcome { rows, millis: started.elapsed().as_millis() as u64 })
+}
+
+/// Stamps a derived figure.
+fn derived(metric_id: i32, org_id: i32, period: Period, f: Figure, updated_at: i64) -> FactRow {
+    FactRow {
+        metric_id,
+        org_id,
+        grain: period.grain().code(),
+        period_start: day_number(period.start()),
+        value: f.value,
+        num: f.num,
+        den: f.den,
+        updated_at,
+        origin: origin::ROLLUP,
+    }
+}
+
+fn figure(r: &FactRow) -> Figure {
+    Figure { value: r.value, num: r.num, den: r.den }
+}
+
+async fn load_map(
+    db: &DatabaseConnection,
+    metric_id: i32,
+    grain: Grain,
+    orgs: &[i32],
+    range: Option<(i32, i32)>,
+) -> Result<HashMap<Key, FactRow>, sea_orm::DbErr> {
+    let Some((from, to)) = range else { return Ok(HashMap::new()) };
+    let rows = facts::load(db, metric_id, grain.code(), orgs, from, to).await?;
+    Ok(rows.into_iter().map(|r| ((r.org_id, r.period_start), r)).collect())
+}
+
+fn span(periods: impl Iterator<Item = Period>) -> Option<(i32, i32)> {
+    periods.fold(None, |acc, p| {
+        let (a, b) = (day_number(p.start()), day_number(p.last_day()));
+        Some(acc.map_or((a, b), |(lo, hi): (i32, i32)| (lo.min(a), hi.max(b))))
+    })
+}
+
+async fn derive_metric(
+    db: &DatabaseConnection,
+    tree: &Tree,
+    metric_id: i32,
+    kind: Kind,
+    changed: &BTreeMap<i32, BTreeSet<i32>>,
+    out: &mut Vec<FactRow>,
+) -> anyhow::Result<()> {
+    // 1. Parents' days, deepest first, from their children's days.
+    let mut touched: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
+    let mut parents_by_day: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    let mut needed: BTreeSet<i32> = BTreeSet::new();
+    for (day, orgs) in changed {
+        let mut parents: BTreeSet<i32> = BTreeSet::new();
+        for o in orgs {
+            parents.extend(tree.ancestors(*o));
+            touched.entry(*o).or_default().insert(*day);
+        }
+        for p in &parents {
+            touched.entry(*p).or_default().insert(*day);
+            needed.insert(*p);
+            needed.extend(tree.children.get(p).into_iter().flatten().copied());
+        }
+        needed.extend(orgs.iter().copied());
+        let mut parents: Vec<i32> = parents.into_iter().collect();
+        parents.sort_by_key(|p| std::cmp::Reverse(tree.level.get(p).copied().unwrap_or(0)));
+        parents_by_day.insert(*day, parents);
+    }
+    // 2. The periods to derive, and the rows they are built from.
+    let touched_orgs: Vec<i32> = touched.keys().copied().collect();
+    let mut targets: BTreeMap<Grain, BTreeSet<(i32, Period)>> = BTreeMap::new();
+    for (o, days) in &touched {
+        for d in days.iter().filter_map(|d| from_day_number(*d)) {
+            for grain in [Grain::Week, Grain::Month, Grain::Quarter, Grain::Year] {
+                targets.entry(grain).or_default().insert((*o, Period::containing(grain, d)));
+            }
+        }
+    }
+    let periods = |g: Grain| targets.get(&g).into_iter().flatten().map(|(_, p)| *p);
+    let day_span = span(periods(Grain::Week).chain(periods(Grain::Month)));
+    let first = changed.keys().next().copied().unwrap_or(0);
+    let last = changed.keys().next_back().copied().unwrap_or(0);
+    let mut day_orgs: BTreeSet<i32> = needed;
+    day_orgs.extend(touched_orgs.iter().copied());
+    let day_orgs: Vec<i32> = day_orgs.into_iter().collect();
+    let day_range = day_span.map(|(a, b)| (a.min(first), b.max(last))).or(Some((first, last)));
+    let mut days = load_map(db, metric_id, Grain::Day, &day_orgs, day_range).await?;
+    for (day, parents) in &parents_by_day {
+        for p in parents {
+            if days.get(&(*p, *day)).is_some_and(|r| r.origin == origin::UPSTREAM) {
+                continue;
+            }
+            let kids: Vec<&FactRow> =
+                tree.children.get(p).into_iter().flatten().filter_map(|c| days.get(&(*c, *day))).collect();
+            let stamp = kids.iter().map(|r| r.updated_at).max().unwrap_or(0);
+            let figures: Vec<Figure> = kids.iter().map(|r| figure(r)).collect();
+            let (Some(f), Some(date)) = (rollup::over_orgs(kind, &figures), from_day_number(*day)) else { continue };
+            let row = derived(metric_id, *p, Period::containing(Grain::Day, date), f, stamp);
+            out.push(row);
+            days.insert((*p, *day), row);
+        }
+    }
+    // 3. Weeks and months from days, quarters from months, years from quarters.
+    let mut weeks = load_map(db, metric_id, Grain::Week, &touched_orgs, span(periods(Grain::Week))).await?;
+    let mut months = load_map(db, metric_id, Grain::Month, &touched_orgs, span(periods(Grain::Quarter))).await?;
+    let mut quarters = load_map(db, metric_id, Grain::Quarter, &touched_orgs, span(periods(Grain::Year))).await?;
+    let mut years = load_map(db, metric_id, Grain::Year, &touched_orgs, span(periods(Grain::Year))).await?;
+    for (grain, fine, fine_grain) in [(Grain::Week, &days, Grain::Day), (Grain::Month, &days, Grain::Day)] {
+        let target = if grain == Grain::Week { &mut weeks } else { &mut months };
+        over_time(metric_id, kind, targets.get(&grain), fine, fine_grain, target, out);
+    }
+    over_time(metric_id, kind, targets.get(&Grain::Quarter), &months, Grain::Month, &mut quarters, out);
+    over_time(metric_id, kind, targets.get(&Grain::Year), &quarters, Grain::Quarter, &mut years, out);
+    Ok(())
+}
+
+/// Derives each target period from the finer periods inside it, in place in `target`.
+fn over_time(
+    metric_id: i32,
+    kind: Kind,
+    targets: Option<&BTreeSet<(i32, Period)>>,
+    fine: &HashMap<Key, FactRow>,
+    fine_grain: Grain,
+    target: &mut HashMap<Key, FactRow>,
+    out: &mut Vec<FactRow>,
+) {
+    for (o, p) in targets.into_iter().flatten() {
+        let key = (*o, day_number(p.start()));
+        if target.get(&key).is_some_and(|r| r.origin == origin::UPSTREAM) {
+            continue;
+        }
+        let mut series = Vec::new();
+        let mut stamp = 0;
+        let mut f = Period::containing(fine_grain, p.start());
+        // At most 31 finer periods in any coarser one.
+        for _ in 0..32 {
+            if f.start() > p.last_day() {
+                break;
+            }
+            if let Some(r) = fine.get(&(*o, day_number(f.start()))) {
+                series.push((f.last_day(), figure(r)));
+                stamp = stamp.max(r.updated_at);
+            }
+            f = f.next();
+        }
+        if let Some(figure) = rollup::over_time(kind, &series) {
+            let row = derived(metric_id, *o, *p, figure, stamp);
+            out.push(row);
+            target.insert(key, row);
+        }
+    }
+}

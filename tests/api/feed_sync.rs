@@ -1,0 +1,297 @@
+//! The feed sync against the real feed sandbox on a random port: resumes, replays, throttling,
+//! outages, bad rows, bad tokens.
+
+use std::time::Duration;
+
+use canmou::config::Settings;
+use canmou::domain::period::{Grain, day_number};
+use canmou::feed::sandbox::{self, FaultSpec, FeedRow, Sandbox, Spawned};
+use canmou::store::sync;
+use canmou::workers::{self, Trigger, feed};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{fact, sync_run};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::fixture::{self, day};
+use crate::helpers::{TestApp, TestDb, spawn_app_on, test_settings};
+
+pub const TOKEN: &str = "test-feed-token";
+
+pub struct FeedEnv {
+    pub app: TestApp,
+    pub feed: Spawned,
+}
+
+impl FeedEnv {
+    pub fn ctx(&self) -> workers::Context {
+        workers::Context::in_server(self.app.state.clone().into_inner())
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.feed.sandbox
+    }
+
+    /// Facts delivered by the upstream from `from` on (the fixture's own are earlier).
+    pub async fn upstream_facts(&self, from: &str) -> Vec<fact::Model> {
+        fact::Entity::find()
+            .filter(fact::Column::Origin.eq(0))
+            .filter(fact::Column::PeriodStart.gte(day_number(day(from))))
+            .all(&self.app.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn watermark(&self) -> Option<String> {
+        sync::state(&self.app.db, feed::SOURCE).await.unwrap().and_then(|s| s.watermark)
+    }
+
+    pub async fn run(&self) -> feed::Report {
+        feed::run(&self.ctx(), Trigger::Manual).await.unwrap()
+    }
+}
+
+/// The fixture province, a sandbox serving `batches`, and the app pointed at it (pages of 5).
+pub async fn feed_env(batches: Vec<Vec<FeedRow>>, tweak: impl FnOnce(&mut Settings)) -> FeedEnv {
+    let feed = sandbox::spawn(Sandbox::with_rows(TOKEN, batches, Some(day("2026-12-02")))).await.unwrap();
+    let test_db = TestDb::new().await;
+    let mut settings = test_settings(&test_db);
+    settings.feed.base_url = feed.base_url.clone();
+    settings.feed.token = TOKEN.into();
+    settings.feed.page_size = 5;
+    tweak(&mut settings);
+    let db = canmou::db::connect(&settings.database).await.unwrap();
+    canmou::db::migrate(&db).await.unwrap();
+    fixture::seed(&db).await;
+    let app = spawn_app_on(test_db, settings, db).await;
+    app.state.reload().await.unwrap();
+    FeedEnv { app, feed }
+}
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// `n` day rows of `collab.meetings` for the fixture's leaves, from 2026-12-01 on.
+pub fn meetings(n: usize, stamp: &str) -> Vec<FeedRow> {
+    let leaves = ["fx7", "fx5", "fx6", "fx3"];
+    (0..n)
+        .map(|i| {
+            let date = day("2026-12-01") + chrono::Days::new((i / leaves.len()) as u64);
+            FeedRow::value("collab.meetings", leaves[i % leaves.len()], Grain::Day, date, (i + 1) as f64, at(stamp))
+        })
+        .collect()
+}
+
+fn value_of(facts: &[fact::Model], org: i32, date: NaiveDate) -> Option<f64> {
+    facts.iter().find(|f| f.org_id == org && f.period_start == day_number(date) && f.grain == 0).and_then(|f| f.value)
+}
+
+#[tokio::test]
+async fn a_sync_stores_every_row_once_and_a_replayed_delivery_changes_nothing() {
+    // Arrange: 12 rows in two deliveries, pages of 5.
+    let env =
+        feed_env(vec![meetings(8, "2026-12-02T01:10:00Z"), meetings(12, "2026-12-03T01:10:00Z")[8..].to_vec()], |_| {})
+            .await;
+
+    // Act
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.rows_stored, 12);
+    assert_eq!(report.pages, 3);
+    let first = env.upstream_facts("2026-12-01").await;
+    assert_eq!(first.len(), 12);
+    assert_eq!(value_of(&first, 7, day("2026-12-03")), Some(9.0));
+    assert_eq!(env.watermark().await.as_deref(), Some("2026-12-03T01:10:00Z"));
+
+    // The same pages again (from scratch, and each page twice): nothing changes.
+    sync::set_watermark(&env.app.db, feed::SOURCE, None).await.unwrap();
+    env.sandbox().set_faults(FaultSpec {
+        duplicate_page: Some(true),
+        times: Some(2),
+        after_pages: Some(1),
+        ..Default::default()
+    });
+    let replay = env.run().await;
+    assert_eq!(replay.status, "ok", "{replay:?}");
+    assert_eq!(replay.pages, 5, "two pages were delivered twice");
+    let again = env.upstream_facts("2026-12-01").await;
+    assert_eq!(again, first);
+}
+
+#[tokio::test]
+async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_row_exactly_once() {
+    // Arrange: 10 rows in pages of 3; the third page hangs, as if the process died meanwhile.
+    let rows = meetings(10, "2026-12-02T01:10:00Z");
+    let env = feed_env(vec![rows.clone()], |s| {
+        s.feed.page_size = 3;
+        s.feed.stale_run_secs = 0;
+    })
+    .await;
+    env.sandbox().set_faults(FaultSpec { delay_ms: Some(30_000), after_pages: Some(2), ..Default::default() });
+    let ctx = env.ctx();
+    let run_id = feed::start(&ctx, Trigger::Manual).await.unwrap();
+    let task = tokio::spawn(async move { feed::execute(&ctx, run_id).await });
+    for _ in 0..200 {
+        if env.sandbox().stats().faults_injected > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(env.sandbox().stats().faults_injected, 1, "the third page was asked for");
+
+    // Act: the crash, then a new run.
+    task.abort();
+    let _ = task.await;
+    let state = sync::state(&env.app.db, feed::SOURCE).await.unwrap().unwrap();
+    assert!(state.cursor.is_some() && state.watermark.is_none(), "two pages committed, the run unfinished");
+    assert_eq!(env.upstream_facts("2026-12-01").await.len(), 6);
+    env.sandbox().clear_faults();
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.rows_stored, 4, "resumed after the committed pages");
+    let facts = env.upstream_facts("2026-12-01").await;
+    assert_eq!(facts.len(), 10);
+    for (i, r) in rows.iter().enumerate() {
+        let org = r.org.trim_start_matches("fx").parse::<i32>().unwrap();
+        assert_eq!(value_of(&facts, org, r.period), Some((i + 1) as f64), "{r:?}");
+    }
+    let crashed = sync_run::Entity::find_by_id(run_id).one(&env.app.db).await.unwrap().unwrap();
+    assert_eq!(crashed.status, "failed");
+    assert!(crashed.error.unwrap_or_default().contains("interrupted"));
+}
+
+#[tokio::test]
+async fn a_429_storm_is_waited_out_from_the_same_cursor() {
+    let env = feed_env(vec![meetings(7, "2026-12-02T01:10:00Z")], |s| s.feed.retry_budget_secs = 30).await;
+    env.sandbox().set_faults(FaultSpec {
+        status: Some(429),
+        retry_after: Some(1),
+        times: Some(2),
+        after_pages: Some(1),
+        ..Default::default()
+    });
+
+    let report = env.run().await;
+
+    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.throttled, 2);
+    assert_eq!(report.pages, 2);
+    assert_eq!(env.upstream_facts("2026-12-01").await.len(), 7);
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_and_a_feed_down_longer_than_the_budget_leaves_the_watermark() {
+    // Arrange: a first day synced.
+    let env = feed_env(vec![meetings(4, "2026-12-02T01:10:00Z")], |_| {}).await;
+    assert_eq!(env.run().await.status, "ok");
+    let watermark = env.watermark().await;
+    let official = fixture::add_user(&env.app.db, "leader", "viewer", &[fixture::PROVINCE], true).await;
+    let token = fixture::token(&env.app.settings, official);
+    let home_before: serde_json::Value =
+        env.app.client.get(env.app.url("/api/v1/home")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+
+    // A 503, a truncated answer and a dropped connection are each retried.
+    for (i, fault) in [
+        FaultSpec { status: Some(503), ..Default::default() },
+        FaultSpec { truncate: Some(true), ..Default::default() },
+        FaultSpec { reset: Some(true), ..Default::default() },
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        env.sandbox().deliver(meetings(2, &format!("2026-12-0{}T01:10:00Z", 4 + i)));
+        env.sandbox().set_faults(fault.clone());
+        let report = env.run().await;
+        assert_eq!(report.status, "ok", "{fault:?}: {report:?}");
+        assert!(report.attempts >= 2, "{fault:?}: {report:?}");
+    }
+    let watermark = env.watermark().await.filter(|w| Some(w) != watermark.as_ref());
+    assert!(watermark.is_some());
+
+    // Act: the feed goes down for longer than the retry budget (2 s in tests).
+    env.sandbox().deliver(meetings(4, "2026-12-08T01:10:00Z"));
+    env.sandbox().set_faults(FaultSpec { status: Some(503), times: Some(10_000), ..Default::default() });
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "failed", "{report:?}");
+    assert!(report.error.as_deref().unwrap_or("").contains("unavailable"), "{report:?}");
+    assert_eq!(env.watermark().await, watermark, "the watermark stays where it was");
+    let res = env.app.client.get(env.app.url("/api/v1/home")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "cards keep serving the last data");
+    let home: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(home["asOf"], "2026-12-02");
+    assert_eq!(home["asOf"], home_before["asOf"]);
+}
+
+#[tokio::test]
+async fn bad_rows_are_kept_with_their_reasons_and_the_run_ends_partial() {
+    let env = feed_env(vec![meetings(12, "2026-12-02T01:10:00Z")], |s| s.feed.page_size = 10).await;
+    env.sandbox().set_faults(FaultSpec { bad_rows: Some(7), ..Default::default() });
+
+    let report = env.run().await;
+
+    assert_eq!(report.status, "partial", "{report:?}");
+    assert_eq!((report.rows_stored, report.rows_rejected), (5, 7));
+    assert_eq!(env.upstream_facts("2026-12-01").await.len(), 5);
+    let rejected = sync::rejected(&env.app.db, report.run_id, 100).await.unwrap();
+    let reasons: Vec<&str> = rejected.iter().map(|r| r.reason.as_str()).collect();
+    for expected in [
+        "missing field `org`",
+        "not a finite number",
+        "negative",
+        "unaligned period",
+        "unknown metric",
+        "unknown org",
+        "not a ratio",
+    ] {
+        assert!(reasons.iter().any(|r| r.contains(expected)), "{expected} in {reasons:?}");
+    }
+    assert!(rejected.iter().all(|r| r.payload.starts_with('{')));
+    assert_eq!(env.watermark().await.as_deref(), Some("2026-12-02T01:10:00Z"), "a partial run still completes");
+}
+
+#[tokio::test]
+async fn a_refused_token_fails_the_run_at_once() {
+    let env = feed_env(vec![meetings(4, "2026-12-02T01:10:00Z")], |s| s.feed.token = "wrong".into()).await;
+
+    let report = env.run().await;
+
+    assert_eq!(report.status, "failed");
+    assert!(report.error.as_deref().unwrap_or("").contains("token"), "{report:?}");
+    assert!(!report.error.unwrap_or_default().contains("wrong"), "the token is never echoed");
+    assert_eq!(env.sandbox().stats().requests, 1, "no retry");
+    assert!(env.upstream_facts("2026-12-01").await.is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_cursor_restarts_from_the_stored_watermark_once() {
+    let env = feed_env(vec![meetings(8, "2026-12-02T01:10:00Z")], |_| {}).await;
+    // A cursor the feed no longer knows, as a crashed run would have left.
+    sync::set_cursor(&env.app.db, feed::SOURCE, Some("bm90LW91cnM")).await.unwrap();
+
+    let report = env.run().await;
+
+    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.restarts, 1);
+    assert_eq!(env.upstream_facts("2026-12-01").await.len(), 8);
+}
+
+#[tokio::test]
+async fn a_new_business_day_moves_complete_and_as_of() {
+    let env = feed_env(vec![meetings(4, "2026-12-02T01:10:00Z")], |_| {}).await;
+    env.run().await;
+    assert_eq!(env.app.state.snapshot().complete.as_of(), Some(day("2026-12-02")));
+    env.sandbox().queue_day(meetings(8, "2026-12-04T01:10:00Z")[4..].to_vec());
+
+    env.sandbox().advance(1);
+    let report = env.run().await;
+
+    assert_eq!(report.rows_stored, 4);
+    assert_eq!(env.app.state.snapshot().complete.as_of(), Some(day("2026-12-03")), "the snapshot was reloaded");
+    assert!(report.rollup.is_some());
+}
