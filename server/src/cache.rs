@@ -31,6 +31,28 @@ pub struct AnswerKey {
 }
 
 impl AnswerKey {
+    pub fn new(
+        endpoint: &'static str,
+        subject: (i32, i32),
+        org: i32,
+        period: crate::domain::period::Period,
+        extra: String,
+        data_version: i64,
+        today: chrono::NaiveDate,
+    ) -> AnswerKey {
+        use crate::domain::period::day_number;
+        AnswerKey {
+            endpoint,
+            subject,
+            org,
+            grain: period.grain().code(),
+            period: day_number(period.start()),
+            extra,
+            data_version,
+            today: day_number(today),
+        }
+    }
+
     /// A strong ETag: the same key always renders the same body.
     pub fn etag(&self) -> String {
         let mut h = DefaultHasher::new();

@@ -7,7 +7,7 @@ use crate::cache::{AnswerKey, serve, to_json};
 use chrono::NaiveDate;
 
 use crate::domain::org_tree::OrgNode;
-use crate::domain::period::{Period, day_number};
+use crate::domain::period::Period;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::state::Snapshot;
@@ -52,16 +52,7 @@ pub async fn home(
 
 /// What determines a home answer (the cache key).
 pub fn answer_key(snap: &Snapshot, set: &CardSetDef, org: &OrgNode, period: Period, today: NaiveDate) -> AnswerKey {
-    AnswerKey {
-        endpoint: "home",
-        subject: (set.id, set.version),
-        org: org.id,
-        grain: period.grain().code(),
-        period: day_number(period.start()),
-        extra: String::new(),
-        data_version: snap.version,
-        today: day_number(today),
-    }
+    AnswerKey::new("home", (set.id, set.version), org.id, period, String::new(), snap.version, today)
 }
 
 /// The home answer's JSON, rendered without an HTTP request (the handler, and the workers

@@ -1,14 +1,19 @@
 //! One metric: `GET /api/v1/metrics/{code}` (its card, trend and top of its breakdown),
 //! `/series` and `/breakdown`.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::auth::CurrentUser;
 use crate::cache::{AnswerKey, serve, to_json};
+use crate::domain::catalogue::MetricDef;
+use crate::domain::org_tree::OrgNode;
 use crate::domain::period::{Grain, Period, day_number};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Snapshot};
 use crate::store::card_sets::CardDef;
 use crate::views::breakdown::{self, Breakdown};
 use crate::views::cards::{self, CardSpec};
@@ -61,9 +66,31 @@ pub struct BreakdownBody {
     breakdown: Breakdown,
 }
 
-fn default_grain(state: &AppState, user: &CurrentUser) -> Grain {
-    let snap = state.snapshot();
-    snap.card_sets.resolve(user.id, user.scopes.first().copied(), &snap.orgs).map_or(Grain::Day, |s| s.default_grain)
+/// What every metric endpoint starts from: an org in the caller's scope, a known metric, a
+/// grain (default: the card set's) and today's business date.
+struct Ask<'a> {
+    org: &'a OrgNode,
+    m: Arc<MetricDef>,
+    grain: Grain,
+    today: NaiveDate,
+}
+
+fn ask<'a>(
+    state: &AppState,
+    snap: &'a Snapshot,
+    user: &CurrentUser,
+    code: &str,
+    org: Option<&str>,
+    grain: Option<&str>,
+) -> Result<Ask<'a>, ApiError> {
+    let org = params::org(snap, user, org)?;
+    let m = params::metric(snap, code)?;
+    let default = snap
+        .card_sets
+        .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
+        .map_or(Grain::Day, |s| s.default_grain);
+    let grain = params::grain(grain, default)?;
+    Ok(Ask { org, m, grain, today: state.today() })
 }
 
 /// The card, its trend and the top of its breakdown.
@@ -83,21 +110,9 @@ pub async fn detail(
     q: web::Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, q.org.as_deref())?;
-    let m = params::metric(&snap, &code)?;
-    let grain = params::grain(q.grain.as_deref(), default_grain(&state, &user))?;
-    let today = state.today();
+    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
     let period = params::period(&snap, q.date.as_deref(), grain, today)?;
-    let key = AnswerKey {
-        endpoint: "metric",
-        subject: (m.id, 0),
-        org: org.id,
-        grain: grain.code(),
-        period: day_number(period.start()),
-        extra: String::new(),
-        data_version: snap.version,
-        today: day_number(today),
-    };
+    let key = AnswerKey::new("metric", (m.id, 0), org.id, period, String::new(), snap.version, today);
     serve(&req, &state.answers, key, || async {
         let def = CardDef {
             id: 0,
@@ -154,21 +169,10 @@ pub async fn series(
     q: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, q.org.as_deref())?;
-    let m = params::metric(&snap, &code)?;
-    let grain = params::grain(q.grain.as_deref(), default_grain(&state, &user))?;
-    let today = state.today();
+    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
     let (from, to) = params::range(&snap, &q, grain, today, default_trend_len(grain))?;
-    let key = AnswerKey {
-        endpoint: "series",
-        subject: (m.id, 0),
-        org: org.id,
-        grain: grain.code(),
-        period: day_number(to.start()),
-        extra: day_number(from.start()).to_string(),
-        data_version: snap.version,
-        today: day_number(today),
-    };
+    let extra = day_number(from.start()).to_string();
+    let key = AnswerKey::new("series", (m.id, 0), org.id, to, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {
         to_json(&Series {
             metric: MetricRef::from(m.as_ref()),
@@ -197,24 +201,13 @@ pub async fn breakdown(
     q: web::Query<BreakdownQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, q.org.as_deref())?;
-    let m = params::metric(&snap, &code)?;
-    let grain = params::grain(q.grain.as_deref(), default_grain(&state, &user))?;
-    let today = state.today();
+    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
     let period: Period = params::period(&snap, q.date.as_deref(), grain, today)?;
     let by = params::by(q.by.as_deref())?.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
     let order = params::order(q.order.as_deref())?;
     let limit = params::limit(q.limit.as_deref(), 50)?;
-    let key = AnswerKey {
-        endpoint: "breakdown",
-        subject: (m.id, 0),
-        org: org.id,
-        grain: grain.code(),
-        period: day_number(period.start()),
-        extra: format!("{by}:{order:?}:{limit}"),
-        data_version: snap.version,
-        today: day_number(today),
-    };
+    let extra = format!("{by}:{order:?}:{limit}");
+    let key = AnswerKey::new("breakdown", (m.id, 0), org.id, period, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {
         to_json(&BreakdownBody {
             metric: MetricRef::from(m.as_ref()),
