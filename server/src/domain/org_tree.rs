@@ -91,6 +91,16 @@ impl OrgTree {
         }
     }
 
+    /// The active top-level nodes.
+    pub fn roots(&self) -> impl Iterator<Item = &OrgNode> {
+        self.nodes.iter().filter(|n| n.active && n.parent_id.is_none())
+    }
+
+    /// Whether the `scopes` subtrees cover the whole tree.
+    pub fn covers_all(&self, scopes: &[i32]) -> bool {
+        self.roots().all(|r| self.in_scope(r.id, scopes))
+    }
+
     /// Whether `id` lies in any of the `scopes` subtrees.
     pub fn in_scope(&self, id: i32, scopes: &[i32]) -> bool {
         scopes.iter().any(|root| self.is_within(id, *root))
@@ -151,6 +161,8 @@ mod tests {
         assert!(!t.in_scope(1, &[2]));
         assert!(!t.in_scope(7, &[2]));
         assert!(!t.in_scope(99, &[2]));
+        assert!(t.covers_all(&[1]));
+        assert!(!t.covers_all(&[2, 3]));
     }
 
     #[test]

@@ -32,8 +32,18 @@ pub async fn home(
     user: CurrentUser,
     q: web::Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    answer(&req, &state, &user, &q).await
+}
+
+/// The home screen of `user` — the caller, or the user an administrator previews.
+pub async fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    q: &PointQuery,
+) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let org = params::org(&snap, user, q.org.as_deref())?;
     let set = snap
         .card_sets
         .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
@@ -51,7 +61,7 @@ pub async fn home(
         data_version: snap.version,
         today: day_number(today),
     };
-    serve(&req, &state.answers, key, || async {
+    serve(req, &state.answers, key, || async {
         to_json(&cards::home(&state.db, &snap, set, org, period, today).await?)
     })
     .await
