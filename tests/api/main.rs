@@ -10,6 +10,7 @@ mod sandbox;
 
 mod admin_audit;
 mod admin_card_sets;
+mod admin_console;
 mod admin_users;
 mod auth;
 mod catalogue;
