@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-/// A curated set of cards. `version` moves on every publish.
+/// A curated set of cards. `version` is the latest published version (0: never published) and
+/// moves on every publish; `revision` moves on every edit of the draft (the `cards` rows).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "card_sets")]
 pub struct Model {
@@ -12,6 +13,9 @@ pub struct Model {
     pub default_grain: String,
     pub is_default: bool,
     pub version: i32,
+    pub revision: i32,
+    /// The draft revision the latest version was published from.
+    pub published_revision: Option<i32>,
     pub updated_at: DateTimeWithTimeZone,
 }
 

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod card;
 pub mod card_set;
 pub mod card_set_assignment;
+pub mod card_set_version;
 pub mod data_version;
 pub mod fact;
 pub mod metric;

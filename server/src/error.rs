@@ -22,6 +22,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("org {0} is outside your scope")]
     OutOfScope(i32),
+    /// A field of an administrator's request names an org or user outside their scope.
+    #[error("`{param}`: {reason}")]
+    OutOfScopeField { param: String, reason: String },
     #[error("no data scope has been granted to you")]
     NoScope,
     #[error("{0}")]
@@ -43,6 +46,10 @@ impl ApiError {
         ApiError::InvalidParameter { param: param.into(), reason: reason.into() }
     }
 
+    pub fn out_of_scope(param: impl Into<String>, reason: impl Into<String>) -> ApiError {
+        ApiError::OutOfScopeField { param: param.into(), reason: reason.into() }
+    }
+
     /// The stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -51,7 +58,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::InvalidAuthCode(_) => "invalid_auth_code",
             ApiError::Forbidden(_) => "forbidden",
-            ApiError::OutOfScope(_) => "out_of_scope",
+            ApiError::OutOfScope(_) | ApiError::OutOfScopeField { .. } => "out_of_scope",
             ApiError::NoScope => "no_scope",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -65,7 +72,7 @@ impl ApiError {
     /// The parameter at fault, for `invalid_parameter`.
     pub fn param(&self) -> Option<&str> {
         match self {
-            ApiError::InvalidParameter { param, .. } => Some(param),
+            ApiError::InvalidParameter { param, .. } | ApiError::OutOfScopeField { param, .. } => Some(param),
             _ => None,
         }
     }
@@ -82,7 +89,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::InvalidParameter { .. } | ApiError::InvalidBody(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated(_) | ApiError::InvalidAuthCode(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::OutOfScope(_) | ApiError::NoScope => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::OutOfScope(_) | ApiError::OutOfScopeField { .. } | ApiError::NoScope => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -110,7 +119,7 @@ pub struct ErrorBody<'a> {
     pub error: &'a str,
     /// Human-readable text.
     pub message: String,
-    /// For `invalid_parameter`: the parameter at fault.
+    /// For `invalid_parameter` (and `out_of_scope` on an admin payload): the parameter at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<&'a str>,
     /// Quote it when reporting a problem: it finds the request in the logs.

@@ -155,7 +155,9 @@ fn print_demo_banner(host: &str, port: u16) {
     println!("  curl -s {base}/api/v1/home -H \"authorization: Bearer $TOKEN\"");
     println!("(the same with userid demo-admin for the province administrator)");
     println!();
-    println!("Administrators, in a browser: {base}/api/v1/auth/dingtalk/web  (the sandbox's QR page: pick demo-admin)");
+    println!(
+        "Administrators, in a browser: the console at {base}/admin  (登录 → the sandbox's QR page: pick demo-admin)"
+    );
     println!();
     println!("  indicator catalogue  {base}/api/v1/metrics");
     println!("  API description      {base}/openapi.json");

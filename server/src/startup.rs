@@ -192,6 +192,28 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         .service(get("/api/v1/admin/sync/runs", routes::sync::runs))
         .service(get("/api/v1/admin/sync/rejected", routes::sync::rejected))
         .service(post("/api/v1/admin/sync/{source}/run", routes::sync::run));
+    configure_admin(cfg);
+}
+fn configure_admin(cfg: &mut web::ServiceConfig) {
+    use routes::admin::{audit, card_sets, console, metrics, preview, users};
+    cfg.service(get("/admin", console::redirect))
+        .service(get("/admin/", console::index))
+        .service(get("/admin/{file}", console::file))
+        .service(get("/api/v1/admin/card-sets", card_sets::list).route(web::post().to(card_sets::create)))
+        .service(get("/api/v1/admin/card-sets/{id}", card_sets::get).route(web::post().to(card_sets::update)))
+        .service(post("/api/v1/admin/card-sets/{id}/reorder", card_sets::reorder))
+        .service(post("/api/v1/admin/card-sets/{id}/publish", card_sets::publish))
+        .service(post("/api/v1/admin/card-sets/{id}/restore", card_sets::restore))
+        .service(get("/api/v1/admin/card-sets/{id}/versions", card_sets::versions))
+        .service(post("/api/v1/admin/card-sets/{id}/assignments", card_sets::assign))
+        .service(post("/api/v1/admin/card-sets/{id}/assignments/remove", card_sets::unassign))
+        .service(get("/api/v1/admin/users", users::list))
+        .service(get("/api/v1/admin/users/{id}", users::get).route(web::post().to(users::update)))
+        .service(post("/api/v1/admin/users/{id}/scopes", users::scopes))
+        .service(get("/api/v1/admin/metrics", metrics::list))
+        .service(post("/api/v1/admin/metrics/{code}", metrics::update))
+        .service(get("/api/v1/admin/preview", preview::preview))
+        .service(get("/api/v1/admin/audit", audit::list));
 }
 
 /// A GET-only resource: other methods get `405 method_not_allowed`, not `404`.

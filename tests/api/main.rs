@@ -8,6 +8,10 @@ mod fixture;
 mod helpers;
 mod sandbox;
 
+mod admin_audit;
+mod admin_card_sets;
+mod admin_console;
+mod admin_users;
 mod auth;
 mod catalogue;
 mod dingtalk_client;

@@ -25,6 +25,14 @@ impl Comparison {
             _ => None,
         }
     }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Prev => "prev",
+            Comparison::Yoy => "yoy",
+            Comparison::Target => "target",
+        }
+    }
 }
 
 /// `ok`, `partial` (the period is not final yet), `late` (the latest data is older than it

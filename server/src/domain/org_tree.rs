@@ -48,11 +48,6 @@ impl OrgTree {
         self.nodes.is_empty()
     }
 
-    /// Active nodes without a parent.
-    pub fn roots(&self) -> Vec<i32> {
-        self.nodes.iter().filter(|n| n.active && n.parent_id.is_none()).map(|n| n.id).collect()
-    }
-
     pub fn get(&self, id: i32) -> Option<&OrgNode> {
         self.index.get(&id).map(|i| &self.nodes[*i]).filter(|n| n.active)
     }
@@ -94,6 +89,16 @@ impl OrgTree {
             (Some(n), Some(r)) => n.path.starts_with(&r.path),
             _ => false,
         }
+    }
+
+    /// The active top-level nodes.
+    pub fn roots(&self) -> impl Iterator<Item = &OrgNode> {
+        self.nodes.iter().filter(|n| n.active && n.parent_id.is_none())
+    }
+
+    /// Whether the `scopes` subtrees cover the whole tree.
+    pub fn covers_all(&self, scopes: &[i32]) -> bool {
+        self.roots().all(|r| self.in_scope(r.id, scopes))
     }
 
     /// Whether `id` lies in any of the `scopes` subtrees.
@@ -156,6 +161,8 @@ mod tests {
         assert!(!t.in_scope(1, &[2]));
         assert!(!t.in_scope(7, &[2]));
         assert!(!t.in_scope(99, &[2]));
+        assert!(t.covers_all(&[1]));
+        assert!(!t.covers_all(&[2, 3]));
     }
 
     #[test]

@@ -37,8 +37,18 @@ pub async fn home(
     user: CurrentUser,
     q: web::Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    answer(&req, &state, &user, &q).await
+}
+
+/// The home screen of `user` — the caller, or the user an administrator previews.
+pub async fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    q: &PointQuery,
+) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let org = params::org(&snap, user, q.org.as_deref())?;
     let set = snap
         .card_sets
         .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
@@ -47,7 +57,7 @@ pub async fn home(
     let today = state.today();
     let period = params::period(&snap, q.date.as_deref(), grain, today)?;
     let key = answer_key(&snap, set, org, period, today);
-    serve(&req, &state.answers, key, || render(&state, &snap, set, org, period, today)).await
+    serve(req, &state.answers, key, || render(state, &snap, set, org, period, today)).await
 }
 
 /// What determines a home answer (the cache key).

@@ -1,5 +1,6 @@
 //! HTTP handlers, one file a resource.
 
+pub mod admin;
 pub mod auth;
 pub mod bench;
 pub mod catalogue;

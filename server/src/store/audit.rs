@@ -31,3 +31,41 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), DbEr
     .await?;
     Ok(())
 }
+
+/// Which entries to list.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub actor_id: Option<i32>,
+    /// Exact action, or a prefix when it ends with `*` (`card_set.*`).
+    pub action: Option<String>,
+    pub from: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub to: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+/// A page of entries, newest first, and the number of entries matching.
+pub async fn search<C: ConnectionTrait>(
+    db: &C,
+    f: &Filter,
+    page: u64,
+    page_size: u64,
+) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+    let mut q = audit_log::Entity::find();
+    if let Some(actor) = f.actor_id {
+        q = q.filter(audit_log::Column::ActorId.eq(actor));
+    }
+    match f.action.as_deref() {
+        Some(a) if a.ends_with('*') => q = q.filter(audit_log::Column::Action.starts_with(a.trim_end_matches('*'))),
+        Some(a) => q = q.filter(audit_log::Column::Action.eq(a)),
+        None => {}
+    }
+    if let Some(from) = f.from {
+        q = q.filter(audit_log::Column::At.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(audit_log::Column::At.lt(to));
+    }
+    let pages = q.order_by_desc(audit_log::Column::At).order_by_desc(audit_log::Column::Id).paginate(db, page_size);
+    let total = pages.num_items().await?;
+    Ok((pages.fetch_page(page).await?, total))
+}

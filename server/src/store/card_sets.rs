@@ -1,10 +1,12 @@
-//! Card sets with their cards and assignments, loaded whole (they are few).
+//! Card sets as users are served them: each set's latest *published* version (never the
+//! draft an administrator is editing), with the assignments, loaded whole (they are few).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entities::{card, card_set, card_set_assignment};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
+use entities::{card_set, card_set_assignment, card_set_version};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::card::Comparison;
 use crate::domain::org_tree::OrgTree;
@@ -81,30 +83,74 @@ impl CardSets {
     }
 }
 
-pub async fn load<C: ConnectionTrait>(db: &C) -> Result<CardSets, DbErr> {
-    let mut cards_by_set: HashMap<i32, Vec<CardDef>> = HashMap::new();
-    for c in card::Entity::find().order_by_asc(card::Column::Position).all(db).await? {
-        cards_by_set.entry(c.card_set_id).or_default().push(CardDef {
-            id: c.id,
-            metric_id: c.metric_id,
-            title: c.title,
-            comparison: Comparison::parse(&c.comparison).unwrap_or(Comparison::Prev),
-            target: c.target,
-            spark_len: usize::try_from(c.spark_len).unwrap_or(12).clamp(2, 60),
-            position: c.position,
-        });
+/// A card as frozen in `card_set_versions.cards`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FrozenCard {
+    pub id: i32,
+    pub metric_id: i32,
+    /// The metric's code, kept so that a frozen version reads on its own.
+    pub metric: String,
+    pub title: Option<String>,
+    pub comparison: String,
+    pub target: Option<f64>,
+    pub spark_len: i16,
+    pub position: i32,
+}
+
+impl FrozenCard {
+    fn def(&self) -> CardDef {
+        CardDef {
+            id: self.id,
+            metric_id: self.metric_id,
+            title: self.title.clone(),
+            comparison: Comparison::parse(&self.comparison).unwrap_or(Comparison::Prev),
+            target: self.target,
+            spark_len: usize::try_from(self.spark_len).unwrap_or(12).clamp(2, 60),
+            position: self.position,
+        }
     }
+}
+
+/// The cards of a frozen version, in position order.
+pub fn frozen_cards(json: &serde_json::Value) -> Result<Vec<FrozenCard>, DbErr> {
+    let mut cards: Vec<FrozenCard> = serde_json::from_value(json.clone())
+        .map_err(|e| DbErr::Custom(format!("a card set version holds unreadable cards: {e}")))?;
+    cards.sort_by_key(|c| c.position);
+    Ok(cards)
+}
+
+pub async fn load<C: ConnectionTrait>(db: &C) -> Result<CardSets, DbErr> {
+    let published: Vec<card_set::Model> =
+        card_set::Entity::find().filter(card_set::Column::Version.gt(0)).all(db).await?;
     let mut sets = CardSets::default();
-    for s in card_set::Entity::find().all(db).await? {
+    if published.is_empty() {
+        return Ok(sets);
+    }
+    let which = published.iter().fold(Condition::any(), |any, s| {
+        any.add(
+            Condition::all()
+                .add(card_set_version::Column::CardSetId.eq(s.id))
+                .add(card_set_version::Column::Version.eq(s.version)),
+        )
+    });
+    let mut versions: HashMap<i32, card_set_version::Model> =
+        card_set_version::Entity::find().filter(which).all(db).await?.into_iter().map(|v| (v.card_set_id, v)).collect();
+    for s in published {
+        // A set without its frozen version is not served rather than served from the draft.
+        let Some(v) = versions.remove(&s.id) else {
+            tracing::warn!(card_set = s.id, version = s.version, "published card set version missing");
+            continue;
+        };
         if s.is_default {
             sets.default = Some(s.id);
         }
         let def = CardSetDef {
             id: s.id,
-            name: s.name,
-            version: s.version,
-            default_grain: s.default_grain.parse().unwrap_or(Grain::Day),
-            cards: cards_by_set.remove(&s.id).unwrap_or_default(),
+            name: v.name,
+            version: v.version,
+            default_grain: v.default_grain.parse().unwrap_or(Grain::Day),
+            cards: frozen_cards(&v.cards)?.iter().map(FrozenCard::def).collect(),
         };
         sets.sets.insert(s.id, Arc::new(def));
     }

@@ -1,6 +1,7 @@
 //! Queries over sea-orm. Handlers and workers go through here.
 
 pub mod audit;
+pub mod card_set_drafts;
 pub mod card_sets;
 pub mod directory;
 pub mod facts;

@@ -1,9 +1,12 @@
-//! Users, as login needs them.
+//! Users, as login and administrators need them.
+
+use std::collections::HashMap;
 
 use chrono::Utc;
-use entities::user;
+use entities::{scope, user, user_org};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
 };
 
 pub async fn by_userid<C: ConnectionTrait>(db: &C, userid: &str) -> Result<Option<user::Model>, DbErr> {
@@ -16,3 +19,115 @@ pub async fn touch_login<C: ConnectionTrait>(db: &C, u: user::Model) -> Result<(
     m.update(db).await?;
     Ok(())
 }
+
+/// A user with where they belong and what they may see, as administrators manage them.
+#[derive(Debug, Clone)]
+pub struct Managed {
+    pub user: user::Model,
+    /// Orgs the user is a member of (DingTalk departments).
+    pub memberships: Vec<i32>,
+    pub scopes: Vec<scope::Model>,
+}
+
+impl Managed {
+    /// Every org the user is attached to: memberships and scope roots.
+    pub fn orgs(&self) -> impl Iterator<Item = i32> + '_ {
+        self.memberships.iter().copied().chain(self.scopes.iter().map(|s| s.org_id))
+    }
+}
+
+/// Every user with memberships and scopes (a directory is thousands of users, not millions).
+pub async fn managed_all<C: ConnectionTrait>(db: &C) -> Result<Vec<Managed>, DbErr> {
+    let mut memberships: HashMap<i32, Vec<i32>> = HashMap::new();
+    for m in user_org::Entity::find().all(db).await? {
+        memberships.entry(m.user_id).or_default().push(m.org_id);
+    }
+    let mut scopes: HashMap<i32, Vec<scope::Model>> = HashMap::new();
+    for s in
+        scope::Entity::find().order_by_asc(scope::Column::GrantedAt).order_by_asc(scope::Column::OrgId).all(db).await?
+    {
+        scopes.entry(s.user_id).or_default().push(s);
+    }
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| Managed {
+            memberships: memberships.remove(&u.id).unwrap_or_default(),
+            scopes: scopes.remove(&u.id).unwrap_or_default(),
+            user: u,
+        })
+        .collect())
+}
+
+pub async fn managed<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Managed>, DbErr> {
+    let Some(u) = user::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
+    let memberships =
+        user_org::Entity::find().filter(user_org::Column::UserId.eq(id)).all(db).await?.into_iter().map(|m| m.org_id);
+    let scopes = scope::Entity::find()
+        .filter(scope::Column::UserId.eq(id))
+        .order_by_asc(scope::Column::GrantedAt)
+        .order_by_asc(scope::Column::OrgId)
+        .all(db)
+        .await?;
+    Ok(Some(Managed { user: u, memberships: memberships.collect(), scopes }))
+}
+
+/// Sets role and status.
+pub async fn set_role_and_status<C: ConnectionTrait>(
+    db: &C,
+    u: user::Model,
+    role: &str,
+    active: bool,
+) -> Result<(), DbErr> {
+    let mut m = u.into_active_model();
+    m.role = Set(role.to_owned());
+    m.active = Set(active);
+    m.updated_at = Set(Utc::now().fixed_offset());
+    m.update(db).await?;
+    Ok(())
+}
+
+/// Grants `orgs` (source `admin`) that the user does not have yet, and revokes `revoke`.
+pub async fn change_scopes<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    grant: &[i32],
+    revoke: &[i32],
+    granted_by: i32,
+) -> Result<(), DbErr> {
+    let now = Utc::now().fixed_offset();
+    if !revoke.is_empty() {
+        scope::Entity::delete_many()
+            .filter(scope::Column::UserId.eq(user_id))
+            .filter(scope::Column::OrgId.is_in(revoke.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    let have: Vec<i32> = scope::Entity::find()
+        .filter(scope::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.org_id)
+        .collect();
+    let mut fresh: Vec<i32> = grant.iter().copied().filter(|o| !have.contains(o)).collect();
+    fresh.sort_unstable();
+    fresh.dedup();
+    for org_id in fresh {
+        scope::ActiveModel {
+            user_id: Set(user_id),
+            org_id: Set(org_id),
+            source: Set(ADMIN_SOURCE.to_owned()),
+            granted_by: Set(Some(granted_by)),
+            granted_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// `scopes.source` of a scope granted by an administrator.
+pub const ADMIN_SOURCE: &str = "admin";

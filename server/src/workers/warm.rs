@@ -14,7 +14,7 @@ pub async fn home_screens(state: &AppState) -> usize {
     let snap = state.snapshot();
     let today = state.today();
     let mut warmed = 0;
-    for (set, org_id) in snap.card_sets.home_screens(&snap.orgs, &snap.orgs.roots()) {
+    for (set, org_id) in snap.card_sets.home_screens(&snap.orgs, &snap.orgs.roots().map(|n| n.id).collect::<Vec<_>>()) {
         let Some(org) = snap.orgs.get(org_id) else { continue };
         let period = params::default_period(&snap, set.default_grain, today);
         let key = home::answer_key(&snap, &set, org, period, today);

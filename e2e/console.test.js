@@ -1,0 +1,185 @@
+// The admin console end to end: a real `canmou demo` server (fresh data dir, free port) and a
+// real headless Chromium driven through playwright-core. An administrator signs in through the
+// DingTalk sandbox's QR page, creates a card set (reordering cards by drag and drop and by the
+// buttons), publishes it, assigns it to 明州市, previews the home screen as demo-official and
+// finds the audit entries. Screenshots go to target/e2e/.
+//
+// E2E_SERVER_BIN: the canmou binary (default: $CARGO_TARGET_DIR or target/, debug build);
+// E2E_CHROMIUM: the browser (default /usr/bin/chromium). The server refuses unknown CANMOU_*
+// variables, hence the E2E_ prefix.
+'use strict';
+
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(__dirname, '..');
+const SHOTS = path.join(ROOT, 'target', 'e2e');
+const BIN = process.env.E2E_SERVER_BIN
+  || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug', 'canmou');
+const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+const START_TIMEOUT_MS = Number(process.env.E2E_START_TIMEOUT_MS || 300000);
+
+let server;
+let base;
+let dataDir;
+let profileDir;
+let context;
+let page;
+let log = '';
+
+function startServer() {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  fs.rmSync(path.join(SHOTS, 'failure.png'), { force: true });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'canmou-e2e-data-'));
+  server = spawn(BIN, ['demo'], {
+    env: Object.assign({}, process.env, {
+      CANMOU_DEMO__DATA_DIR: dataDir,
+      CANMOU_SERVER__HOST: '127.0.0.1',
+      CANMOU_SERVER__PORT: '0',
+      CANMOU_DEMO__DAYS: process.env.CANMOU_DEMO__DAYS || '30',
+      RUST_LOG: process.env.RUST_LOG || 'warn',
+      NO_COLOR: '1',
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // .ci/run stops this process if the test itself cannot.
+  fs.writeFileSync(path.join(SHOTS, 'server.pid'), String(server.pid));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start in ${START_TIMEOUT_MS} ms:\n${log}`)), START_TIMEOUT_MS);
+    const watch = (chunk) => {
+      log += chunk.toString();
+      const m = log.match(/Canmou demo is running at (http:\/\/[^\s]+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    server.stdout.on('data', watch);
+    server.stderr.on('data', watch);
+    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the server exited (${code}):\n${log}`)); });
+  });
+}
+
+function stopServer() {
+  if (server && server.exitCode === null) server.kill('SIGTERM');
+  try { fs.unlinkSync(path.join(SHOTS, 'server.pid')); } catch (_) { /* gone already */ }
+  for (const dir of [dataDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+process.on('exit', stopServer);
+
+before(async () => {
+  const t0 = Date.now();
+  base = await startServer();
+  console.log(`server up at ${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'canmou-e2e-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 768 },
+    locale: 'zh-CN',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(20000);
+  page.on('pageerror', (e) => { console.error('page error:', e.message); });
+});
+
+after(async () => {
+  if (context) await context.close();
+  stopServer();
+});
+
+const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+async function cardOrder() {
+  return page.$$eval('#card-list .card-metric', (els) => els.map((e) => e.value));
+}
+
+test('an administrator curates a card set in the console and sees it as a user would', async () => {
+  try {
+    await journey();
+  } catch (e) {
+    await shot('failure').catch(() => {});
+    throw e;
+  }
+});
+
+async function journey() {
+  // Sign in through DingTalk's QR login (the sandbox's scan page in demo mode).
+  await page.goto(base + '/admin');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(/\/sandbox\/dingtalk\/oauth2\/auth/);
+  await shot('01-sandbox-scan');
+  await page.locator('a', { hasText: '(demo-admin)' }).click();
+  await page.waitForURL(/\/admin\/#?/);
+  await page.locator('#who-name', { hasText: 'demo-admin' }).waitFor();
+  await page.locator('#set-list button').first().waitFor();
+  await shot('02-signed-in');
+
+  // A new card set with three cards…
+  const name = `E2E 明州专题 ${Date.now() % 100000}`;
+  await page.click('#new-set');
+  await page.fill('#set-name', name);
+  await page.locator('#card-list .card-metric').nth(0).selectOption('collab.msg_total');
+  await page.click('#add-card');
+  await page.locator('#card-list .card-metric').nth(1).selectOption('service.cases_completed');
+  await page.click('#add-card');
+  await page.locator('#card-list .card-metric').nth(2).selectOption('mobile.pv');
+  await page.locator('#card-list .card-row').nth(2).locator('input[aria-label="标题"]').fill('掌上办访问');
+  // …reordered by drag and drop (the third card to the top)…
+  await page.dragAndDrop('#card-list .card-row[data-index="2"] .handle', '#card-list .card-row[data-index="0"]');
+  assert.deepEqual(await cardOrder(), ['mobile.pv', 'collab.msg_total', 'service.cases_completed']);
+  // …and with the buttons (the last card up one).
+  await page.getByRole('button', { name: '上移第3张' }).click();
+  assert.deepEqual(await cardOrder(), ['mobile.pv', 'service.cases_completed', 'collab.msg_total']);
+  await page.click('#save-set');
+  await page.locator('#set-list button', { hasText: name }).waitFor();
+  await page.locator('#editor .badge', { hasText: '未发布' }).waitFor();
+
+  // Publish, then assign to 明州市.
+  await page.click('#publish-set');
+  await page.locator('#editor .badge', { hasText: '已发布 v1' }).waitFor();
+  await page.fill('#assign-org', '明州市');
+  await page.locator('#assignments .picker li button', { hasText: /明州市$/ }).first().click();
+  await page.locator('#assignments .chip', { hasText: '明州市' }).waitFor();
+  await shot('03-card-set-published');
+
+  // The phone-sized preview as demo-official (who leads 明州市).
+  await page.click('.tabs button[data-tab="preview"]');
+  await page.fill('#preview-search', 'demo-official');
+  await page.locator('.picker li button', { hasText: 'demo-official' }).first().click();
+  await page.locator('#phone .m-card').first().waitFor();
+  const phoneWidth = await page.$eval('#phone', (el) => el.getBoundingClientRect().width);
+  assert.ok(phoneWidth >= 360 && phoneWidth <= 400, `phone width ${phoneWidth}`);
+  assert.match(await page.textContent('#phone .bar'), new RegExp(`${name} v1`));
+  const metrics = await page.$$eval('#phone .m-card', (els) => els.map((e) => e.dataset.metric));
+  assert.deepEqual(metrics, ['mobile.pv', 'service.cases_completed', 'collab.msg_total']);
+  assert.equal(await page.textContent('#phone .m-card .t >> nth=0').then((t) => t.replace(/（.*）$/, '')), '掌上办访问');
+  await shot('04-preview-as-official');
+
+  // The audit log shows what was done.
+  await page.click('.tabs button[data-tab="audit"]');
+  await page.locator('#audit').waitFor();
+  for (const action of ['card_set.create', 'card_set.publish', 'card_set.assign']) {
+    assert.ok(await page.locator(`#audit tr[data-action="${action}"]`).count() >= 1, `${action} in the audit log`);
+  }
+  await page.selectOption('#audit-action', 'card_set.publish');
+  await page.getByRole('button', { name: '筛选' }).click();
+  await page.locator('#audit tbody tr').first().waitFor();
+  const filtered = await page.$$eval('#audit tbody tr', (rows) => rows.map((r) => r.dataset.action));
+  assert.deepEqual([...new Set(filtered)], ['card_set.publish']);
+  await shot('05-audit-log');
+
+  // Sync runs and briefings render an answer or a friendly empty state, never an error.
+  for (const tab of ['sync', 'briefings']) {
+    await page.click(`.tabs button[data-tab="${tab}"]`);
+    await page.locator('#main h2').waitFor();
+    await page.waitForFunction(() => !document.querySelector('#main .note') || document.querySelector('#main .note').textContent !== '加载中…');
+    assert.equal(await page.locator('#main .error').count(), 0, `${tab} shows an error`);
+  }
+  await shot('06-briefings');
+}

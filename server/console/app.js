@@ -1,0 +1,540 @@
+// 参谋管理控制台：plain JS, no build step. Talks to /api/v1 with the session cookie set by the
+// DingTalk QR login.
+'use strict';
+
+const API = '/api/v1';
+const GRAINS = [['day', '日'], ['week', '周'], ['month', '月'], ['quarter', '季'], ['year', '年']];
+const COMPARISONS = [['prev', '环比'], ['yoy', '同比'], ['target', '目标']];
+const ACTIONS = {
+  'card_set.create': '新建卡片集', 'card_set.update': '编辑草稿', 'card_set.reorder': '调整顺序',
+  'card_set.publish': '发布', 'card_set.restore': '恢复版本', 'card_set.assign': '分配',
+  'card_set.unassign': '取消分配', 'user.update': '修改用户', 'user.scopes': '调整数据范围',
+  'metric.update': '修改指标', export: '导出',
+};
+
+const state = { me: null, tab: 'sets', metrics: [], sets: [], current: null, draft: null };
+
+// ---- helpers ---------------------------------------------------------------------------
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'value') el.value = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+// replaceChildren, skipping absent parts and flattening lists.
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+function toast(text, bad) {
+  const t = document.getElementById('toast');
+  t.textContent = text;
+  t.className = bad ? 'toast bad' : 'toast';
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 6000 : 2500);
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+async function api(path, options) {
+  const opts = Object.assign({ credentials: 'same-origin', headers: {} }, options || {});
+  if (opts.json !== undefined) {
+    opts.method = opts.method || 'POST';
+    opts.headers['content-type'] = 'application/json';
+    opts.body = JSON.stringify(opts.json);
+    delete opts.json;
+  }
+  const res = await fetch(API + path, opts);
+  const text = await res.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch (_) { body = null; }
+  if (!res.ok) throw new ApiError(res.status, body);
+  return body;
+}
+
+function explain(e) {
+  if (!(e instanceof ApiError)) return String(e);
+  const field = e.body.param ? `（字段 ${e.body.param}）` : '';
+  const what = {
+    409: '内容已被他人修改，请刷新后重试', 403: '无权操作', 400: '输入有误', 401: '登录已过期，请重新登录',
+  }[e.status] || '操作失败';
+  return `${what}${field}：${e.message}`;
+}
+
+function fail(e) {
+  toast(explain(e), true);
+  if (e instanceof ApiError && e.status === 401) showLogin();
+}
+
+// Instants in business time (Asia/Shanghai), whatever the browser's zone.
+function fmtTime(s) {
+  if (!s) return '—';
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return s;
+  return new Date(d.getTime() + 8 * 3600e3).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+// ---- sign-in ---------------------------------------------------------------------------
+function showLogin(note) {
+  document.getElementById('app').hidden = true;
+  document.getElementById('login').hidden = false;
+  document.getElementById('login-note').textContent = note || '';
+  document.getElementById('who').textContent = '';
+}
+
+async function start() {
+  document.getElementById('login-button').addEventListener('click', () => {
+    window.location.href = API + '/auth/dingtalk/web';
+  });
+  let me;
+  try {
+    me = await api('/me');
+  } catch (e) {
+    showLogin(e instanceof ApiError && e.status === 401 ? '' : explain(e));
+    return;
+  }
+  state.me = me;
+  const who = document.getElementById('who');
+  fill(who, 
+    h('span', { id: 'who-name' }, `${me.user.name}（${me.user.userid}）`),
+    h('span', { class: 'badge' }, me.user.role === 'admin' ? '管理员' : '普通用户'),
+    h('button', { type: 'button', id: 'logout', onclick: logout }, '退出'),
+  );
+  if (me.user.role !== 'admin') {
+    showLogin('当前账号不是管理员，无法使用控制台。');
+    fill(document.getElementById('who'), h('span', {}, me.user.name), h('button', { type: 'button', onclick: logout }, '退出'));
+    return;
+  }
+  document.getElementById('login').hidden = true;
+  document.getElementById('app').hidden = false;
+  for (const b of document.querySelectorAll('.tabs button')) b.addEventListener('click', () => go(b.dataset.tab));
+  try {
+    state.metrics = (await api('/admin/metrics')).items;
+  } catch (e) { fail(e); }
+  go(location.hash.slice(1) || 'sets');
+}
+
+async function logout() {
+  try { await api('/auth/logout', { method: 'POST' }); } catch (_) { /* signed out anyway */ }
+  location.href = '/admin/';
+}
+
+const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, audit: viewAudit };
+
+function go(tab) {
+  if (!VIEWS[tab]) tab = 'sets';
+  state.tab = tab;
+  history.replaceState(null, '', '#' + tab);
+  for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.tab === tab));
+  const main = document.getElementById('main');
+  fill(main, h('p', { class: 'note' }, '加载中…'));
+  VIEWS[tab](main).catch((e) => { fill(main, h('p', { class: 'error' }, explain(e))); });
+}
+
+// ---- pickers ---------------------------------------------------------------------------
+function picker(placeholder, search, label, onPick, id) {
+  const list = h('ul', { hidden: true });
+  const input = h('input', { type: 'search', placeholder, id, 'aria-label': placeholder, autocomplete: 'off' });
+  let timer;
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const q = input.value.trim();
+      if (!q) { list.hidden = true; return; }
+      try {
+        const items = await search(q);
+        fill(list, ...items.slice(0, 20).map((it) => h('li', {}, h('button', {
+          type: 'button', onclick: () => { list.hidden = true; input.value = ''; onPick(it); },
+        }, label(it)))));
+        if (!items.length) fill(list, h('li', { class: 'note' }, '　没有匹配项'));
+        list.hidden = false;
+      } catch (e) { fail(e); }
+    }, 200);
+  });
+  return h('span', { class: 'picker' }, input, list);
+}
+
+const searchOrgs = async (q) => (await api('/orgs?q=' + encodeURIComponent(q))).items;
+const orgLabel = (o) => o.pathNames || o.name;
+const searchUsers = async (q) => (await api('/admin/users?pageSize=20&q=' + encodeURIComponent(q))).items;
+const userLabel = (u) => `${u.name}（${u.userid}）`;
+
+// ---- card sets -------------------------------------------------------------------------
+async function viewSets(main) {
+  state.sets = (await api('/admin/card-sets')).items;
+  const current = state.sets.find((s) => state.current && s.id === state.current.id) || null;
+  const list = h('ul', { class: 'set-list', id: 'set-list' }, state.sets.map((s) => h('li', {}, h('button', {
+    type: 'button', class: current && current.id === s.id ? 'current' : '', 'data-set': s.id,
+    onclick: () => { state.current = s; state.draft = toDraft(s); viewSetsAgain(); },
+  }, s.name, s.isDefault ? h('span', { class: 'badge' }, '默认') : null,
+  s.version ? h('span', { class: 'badge ok' }, 'v' + s.version) : h('span', { class: 'badge warn' }, '未发布'),
+  s.draftChanged && s.version ? h('span', { class: 'badge warn' }, '草稿有改动') : null))));
+  const aside = h('div', {}, h('div', { class: 'row' }, h('button', {
+    type: 'button', class: 'primary', id: 'new-set',
+    onclick: () => { state.current = null; state.draft = { name: '', description: '', defaultGrain: 'day', cards: [{ metric: firstMetric(), comparison: 'prev', sparkLen: 12 }] }; renderEditor(editor); },
+  }, '＋ 新建卡片集')), list);
+  const editor = h('div', { id: 'editor' });
+  fill(main, h('h2', {}, '卡片集'), h('div', { class: 'split' }, aside, editor));
+  if (current) { state.current = current; state.draft = toDraft(current); }
+  if (state.draft) renderEditor(editor); else editor.append(h('div', { class: 'empty' }, '选择左侧的卡片集进行编辑，或新建一个。'));
+}
+
+function viewSetsAgain() { go('sets'); }
+
+function firstMetric() { const m = state.metrics.find((x) => x.active); return m ? m.code : ''; }
+
+function toDraft(s) {
+  return {
+    name: s.name, description: s.description, defaultGrain: s.defaultGrain,
+    cards: s.cards.map((c) => ({ metric: c.metric, title: c.title || '', comparison: c.comparison, target: c.target, sparkLen: c.sparkLen })),
+  };
+}
+
+function move(i, j) {
+  const cards = state.draft.cards;
+  if (j < 0 || j >= cards.length) return;
+  const [c] = cards.splice(i, 1);
+  cards.splice(j, 0, c);
+}
+
+function renderEditor(editor) {
+  const s = state.current;
+  const d = state.draft;
+  const editable = !s || s.editable;
+  const grain = h('select', { id: 'set-grain', onchange: (e) => { d.defaultGrain = e.target.value; } },
+    GRAINS.map(([v, l]) => h('option', { value: v, selected: d.defaultGrain === v }, l)));
+  const cardList = h('ul', { class: 'cards', id: 'card-list' });
+  const redraw = () => renderEditor(editor);
+  let dragFrom = null;
+  d.cards.forEach((c, i) => {
+    const metricSelect = h('select', { 'aria-label': `第${i + 1}张卡片的指标`, class: 'card-metric', onchange: (e) => { c.metric = e.target.value; } },
+      state.metrics.filter((m) => m.active || m.code === c.metric).map((m) => h('option', { value: m.code, selected: m.code === c.metric }, `${m.name}（${m.code}）`)));
+    const row = h('li', { class: 'card-row', draggable: editable ? 'true' : 'false', 'data-index': i },
+      h('span', { class: 'handle', title: '拖动以调整顺序', 'aria-hidden': 'true' }, '⠿'),
+      h('span', { class: 'note' }, i + 1),
+      metricSelect,
+      h('input', { placeholder: '标题（默认指标名）', value: c.title || '', 'aria-label': '标题', oninput: (e) => { c.title = e.target.value; } }),
+      h('select', { 'aria-label': '对比方式', onchange: (e) => { c.comparison = e.target.value; } }, COMPARISONS.map(([v, l]) => h('option', { value: v, selected: c.comparison === v }, l))),
+      h('input', { type: 'number', step: 'any', min: '0', placeholder: '目标值', 'aria-label': '目标值', value: c.target ?? '', oninput: (e) => { c.target = e.target.value === '' ? null : Number(e.target.value); } }),
+      h('input', { type: 'number', min: '2', max: '60', 'aria-label': '迷你图长度', title: '迷你图长度', value: c.sparkLen ?? 12, oninput: (e) => { c.sparkLen = Number(e.target.value); } }),
+      h('span', { class: 'ops' },
+        h('button', { type: 'button', 'aria-label': `上移第${i + 1}张`, title: '上移', disabled: i === 0, onclick: () => { move(i, i - 1); redraw(); } }, '↑'),
+        h('button', { type: 'button', 'aria-label': `下移第${i + 1}张`, title: '下移', disabled: i === d.cards.length - 1, onclick: () => { move(i, i + 1); redraw(); } }, '↓'),
+        h('button', { type: 'button', class: 'danger', 'aria-label': `删除第${i + 1}张`, title: '删除', onclick: () => { d.cards.splice(i, 1); redraw(); } }, '✕')));
+    row.addEventListener('dragstart', (e) => { dragFrom = i; row.classList.add('dragging'); e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', String(i)); });
+    row.addEventListener('dragend', () => row.classList.remove('dragging'));
+    row.addEventListener('dragover', (e) => { e.preventDefault(); row.classList.add('over'); });
+    row.addEventListener('dragleave', () => row.classList.remove('over'));
+    row.addEventListener('drop', (e) => {
+      e.preventDefault();
+      const from = dragFrom !== null ? dragFrom : Number(e.dataTransfer.getData('text/plain'));
+      if (!Number.isNaN(from) && from !== i) { move(from, i); redraw(); }
+    });
+    cardList.append(row);
+  });
+
+  const header = s
+    ? h('div', { class: 'row' }, h('strong', {}, `#${s.id} ${s.name}`),
+      s.version ? h('span', { class: 'badge ok' }, `已发布 v${s.version}`) : h('span', { class: 'badge warn' }, '未发布'),
+      h('span', { class: 'note' }, `草稿修订号 ${s.revision} · 更新于 ${fmtTime(s.updatedAt)}`),
+      editable ? null : h('span', { class: 'badge warn' }, '超出你的管理范围，只读'))
+    : h('div', { class: 'row' }, h('strong', {}, '新建卡片集'));
+
+  const actions = h('div', { class: 'row' },
+    h('button', { type: 'button', id: 'add-card', disabled: !editable, onclick: () => { d.cards.push({ metric: firstMetric(), comparison: 'prev', sparkLen: 12, title: '' }); redraw(); } }, '＋ 添加卡片'),
+    h('button', { type: 'button', class: 'primary', id: 'save-set', disabled: !editable, onclick: save }, s ? '保存草稿' : '创建'),
+    s ? h('button', { type: 'button', class: 'primary', id: 'publish-set', disabled: !editable, onclick: publish }, '发布') : null);
+
+  fill(editor, h('div', { class: 'panel' }, header,
+    h('div', { class: 'row' },
+      h('label', {}, '名称 ', h('input', { id: 'set-name', value: d.name, oninput: (e) => { d.name = e.target.value; }, maxlength: 40 })),
+      h('label', {}, '默认粒度 ', grain)),
+    h('div', { class: 'row' }, h('label', { style: 'flex:1' }, '说明', h('textarea', { id: 'set-description', oninput: (e) => { d.description = e.target.value; } }, d.description || ''))),
+    h('p', { class: 'note' }, '拖动卡片或使用 ↑ ↓ 调整顺序；目标值对百分比指标请填写小数（如 0.95 表示 95%）。'),
+    cardList, actions),
+  s ? assignmentsPanel(s, editable) : null,
+  s ? versionsPanel(s, editable) : null);
+}
+
+function body() {
+  const d = state.draft;
+  return {
+    name: d.name, description: d.description || '', defaultGrain: d.defaultGrain,
+    cards: d.cards.map((c) => {
+      const card = { metric: c.metric, comparison: c.comparison || 'prev', sparkLen: c.sparkLen || 12 };
+      if (c.title) card.title = c.title;
+      if (c.target !== null && c.target !== undefined && c.target !== '') card.target = Number(c.target);
+      return card;
+    }),
+  };
+}
+
+async function save() {
+  try {
+    const s = state.current;
+    const saved = s
+      ? await api(`/admin/card-sets/${s.id}`, { json: Object.assign(body(), { revision: s.revision }) })
+      : await api('/admin/card-sets', { json: body() });
+    state.current = saved;
+    state.draft = toDraft(saved);
+    toast(s ? '草稿已保存' : '卡片集已创建（尚未发布）');
+    go('sets');
+  } catch (e) { fail(e); }
+}
+
+async function publish() {
+  const s = state.current;
+  try {
+    // Unsaved edits are saved first: what is published is what the administrator sees.
+    if (JSON.stringify(body()) !== JSON.stringify(toBody(toDraft(s)))) {
+      const saved = await api(`/admin/card-sets/${s.id}`, { json: Object.assign(body(), { revision: s.revision }) });
+      state.current = saved;
+    }
+    const published = await api(`/admin/card-sets/${state.current.id}/publish`, { json: { revision: state.current.revision } });
+    state.current = published;
+    state.draft = toDraft(published);
+    toast(`已发布 v${published.version}`);
+    go('sets');
+  } catch (e) { fail(e); }
+}
+
+function toBody(d) {
+  const saved = state.draft;
+  state.draft = d;
+  const b = body();
+  state.draft = saved;
+  return b;
+}
+
+function assignmentsPanel(s, editable) {
+  const assign = async (payload, remove) => {
+    try {
+      state.current = await api(`/admin/card-sets/${s.id}/assignments${remove ? '/remove' : ''}`, { json: payload });
+      toast(remove ? '已取消分配' : '已分配');
+      go('sets');
+    } catch (e) { fail(e); }
+  };
+  return h('div', { class: 'panel', id: 'assignments' }, h('h2', {}, '分配'),
+    h('p', { class: 'note' }, '用户优先使用分配给本人的卡片集，其次是所在组织最近上级的卡片集，最后是默认卡片集。只有已发布的版本会生效。'),
+    h('div', { class: 'row' }, h('span', {}, '组织：'), h('span', { class: 'chips' }, s.orgs.length ? s.orgs.map((o) => h('span', { class: 'chip' }, o.path || o.name,
+      editable ? h('button', { type: 'button', 'aria-label': `取消分配 ${o.name}`, onclick: () => assign({ orgs: [o.id] }, true) }, '✕') : null)) : h('span', { class: 'note' }, '无'))),
+    editable ? h('div', { class: 'row' }, picker('搜索组织并分配…', searchOrgs, orgLabel, (o) => assign({ orgs: [o.id] }), 'assign-org')) : null,
+    h('div', { class: 'row' }, h('span', {}, '用户：'), h('span', { class: 'chips' }, s.users.length ? s.users.map((u) => h('span', { class: 'chip' }, `${u.name}（${u.userid}）`,
+      editable ? h('button', { type: 'button', 'aria-label': `取消分配 ${u.name}`, onclick: () => assign({ users: [u.id] }, true) }, '✕') : null)) : h('span', { class: 'note' }, '无'))),
+    editable ? h('div', { class: 'row' }, picker('搜索用户并分配…', searchUsers, userLabel, (u) => assign({ users: [u.id] }), 'assign-user')) : null);
+}
+
+function versionsPanel(s, editable) {
+  const panel = h('div', { class: 'panel', id: 'versions' }, h('h2', {}, '已发布版本'), h('p', { class: 'note' }, '加载中…'));
+  api(`/admin/card-sets/${s.id}/versions`).then((v) => {
+    const rows = v.items.map((it) => h('tr', {},
+      h('td', {}, 'v' + it.version, it.version === s.version ? h('span', { class: 'badge ok' }, '当前') : null),
+      h('td', {}, it.name), h('td', {}, it.cards.map((c) => c.title || metricName(c.metric)).join('、')),
+      h('td', {}, fmtTime(it.publishedAt)),
+      h('td', {}, editable && it.version !== s.version ? h('button', {
+        type: 'button', onclick: async () => {
+          try {
+            state.current = await api(`/admin/card-sets/${s.id}/restore`, { json: { version: it.version } });
+            state.draft = toDraft(state.current);
+            toast(`已恢复 v${it.version}，发布为 v${state.current.version}`);
+            go('sets');
+          } catch (e) { fail(e); }
+        },
+      }, '恢复并发布') : null)));
+    fill(panel, h('h2', {}, '已发布版本'), rows.length
+      ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, '版本'), h('th', {}, '名称'), h('th', {}, '卡片'), h('th', {}, '发布时间'), h('th', {}, ''))), h('tbody', {}, rows))
+      : h('p', { class: 'note' }, '尚未发布。'));
+  }).catch(fail);
+  return panel;
+}
+
+function metricName(code) { const m = state.metrics.find((x) => x.code === code); return m ? m.name : code; }
+
+// ---- preview ---------------------------------------------------------------------------
+async function viewPreview(main) {
+  const phone = h('div', { class: 'phone', id: 'phone' }, h('div', { class: 'empty' }, '选择一位用户，查看他在手机上看到的首页。'));
+  const chosen = h('strong', { id: 'preview-user' }, '');
+  const grain = h('select', { id: 'preview-grain', 'aria-label': '粒度' }, h('option', { value: '' }, '默认粒度'), GRAINS.map(([v, l]) => h('option', { value: v }, l)));
+  const date = h('input', { type: 'date', id: 'preview-date', 'aria-label': '日期' });
+  let user = state.previewUser || null;
+  const show = async () => {
+    if (!user) return;
+    chosen.textContent = userLabel(user);
+    const q = new URLSearchParams({ user: String(user.id) });
+    if (grain.value) q.set('grain', grain.value);
+    if (date.value) q.set('date', date.value);
+    try { renderPhone(phone, await api('/admin/preview?' + q)); } catch (e) { fill(phone, h('div', { class: 'empty error' }, explain(e))); }
+  };
+  grain.addEventListener('change', show);
+  date.addEventListener('change', show);
+  fill(main, h('h2', {}, '以用户身份预览'),
+    h('div', { class: 'row' }, picker('搜索用户（姓名或 userid）…', searchUsers, userLabel, (u) => { user = u; state.previewUser = u; show(); }, 'preview-search'), chosen, grain, date,
+      h('button', { type: 'button', onclick: show }, '刷新')),
+    h('div', { class: 'preview-wrap' }, phone, h('p', { class: 'note', style: 'max-width:360px' }, '预览与该用户在小程序首页看到的内容完全一致（已发布的卡片集、其数据范围内的组织、最新完整周期）。')));
+  show();
+}
+
+function spark(values) {
+  const pts = values.map((v, i) => [i, v]).filter(([, v]) => v !== null && v !== undefined);
+  if (pts.length < 2) return null;
+  const w = 300, hgt = 32;
+  const min = Math.min(...pts.map((p) => p[1])), max = Math.max(...pts.map((p) => p[1]));
+  const x = (i) => (i / Math.max(values.length - 1, 1)) * w;
+  const y = (v) => (max === min ? hgt / 2 : hgt - ((v - min) / (max - min)) * (hgt - 4) - 2);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('width', String(w)); svg.setAttribute('height', String(hgt)); svg.setAttribute('aria-hidden', 'true');
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  line.setAttribute('points', pts.map(([i, v]) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' '));
+  line.setAttribute('fill', 'none'); line.setAttribute('stroke', '#1456f0'); line.setAttribute('stroke-width', '1.5');
+  svg.append(line);
+  return svg;
+}
+
+function renderPhone(phone, home) {
+  const status = { ok: '', partial: '（未完结）', late: '（数据延迟）', nodata: '（暂无数据）' };
+  fill(phone, 
+    h('div', { class: 'bar' }, h('div', { class: 'org' }, home.org.name), h('div', { class: 'period' }, `${home.period.label} · ${home.cardSet.name} v${home.cardSet.version}`)),
+    ...(home.cards.length ? home.cards.map((c) => {
+      const change = c.comparison === 'yoy' ? c.yoyDisplay && `同比 ${c.yoyDisplay}` : c.comparison === 'target'
+        ? (c.target !== null && c.target !== undefined ? `目标 ${c.unit === '%' ? (c.target * 100).toFixed(1) + '%' : c.target}` : '') : c.deltaDisplay && `环比 ${c.deltaDisplay}`;
+      return h('div', { class: 'm-card', 'data-metric': c.metric },
+        h('div', { class: 't' }, c.title, status[c.status] || ''),
+        h('div', { class: 'v' }, c.display, c.unit && c.unit !== '%' ? h('small', {}, ' ' + c.unit) : null),
+        h('div', { class: 'd ' + (c.good === true ? 'good' : c.good === false ? 'bad' : '') }, change || '—', c.rank ? `　排名 ${c.rank}/${c.peers}` : ''),
+        spark(c.spark || []));
+    }) : [h('div', { class: 'empty' }, '该卡片集没有卡片。')]));
+}
+
+// ---- users -----------------------------------------------------------------------------
+async function viewUsers(main, q, page) {
+  q = q || ''; page = page || 1;
+  const data = await api(`/admin/users?pageSize=20&page=${page}&q=${encodeURIComponent(q)}`);
+  const search = h('input', { type: 'search', id: 'user-search', placeholder: '姓名或 userid', value: q, 'aria-label': '搜索用户' });
+  search.addEventListener('keydown', (e) => { if (e.key === 'Enter') viewUsers(main, search.value.trim(), 1).catch(fail); });
+  const update = async (u, payload, what) => {
+    try { await api(`/admin/users/${u.id}`, { json: payload }); toast(what); viewUsers(main, q, page).catch(fail); } catch (e) { fail(e); }
+  };
+  const scopes = async (u, payload) => {
+    try { await api(`/admin/users/${u.id}/scopes`, { json: payload }); toast('数据范围已更新'); viewUsers(main, q, page).catch(fail); } catch (e) { fail(e); }
+  };
+  const rows = data.items.map((u) => h('tr', { 'data-user': u.userid },
+    h('td', {}, u.name, h('div', { class: 'note' }, u.userid)), h('td', {}, u.title || ''),
+    h('td', {}, u.orgs.join('；')),
+    h('td', {}, h('span', { class: 'chips' }, u.scopes.map((s) => h('span', { class: 'chip', title: s.source === 'admin' ? '管理员授予' : '来自钉钉通讯录' }, s.path || s.name,
+      s.source === 'admin' ? h('button', { type: 'button', 'aria-label': `收回 ${s.name}`, onclick: () => scopes(u, { revoke: [s.id] }) }, '✕') : h('span', { class: 'badge' }, '钉钉')))),
+      picker('授予组织…', searchOrgs, orgLabel, (o) => scopes(u, { grant: [o.id] }))),
+    h('td', {}, u.role === 'admin' ? '管理员' : '普通用户', h('div', {}, h('button', { type: 'button', onclick: () => update(u, { role: u.role === 'admin' ? 'viewer' : 'admin' }, '角色已更新') }, u.role === 'admin' ? '取消管理员' : '设为管理员'))),
+    h('td', {}, u.active ? h('span', { class: 'badge ok' }, '正常') : h('span', { class: 'badge warn' }, '已停用'),
+      h('div', {}, h('button', { type: 'button', class: u.active ? 'danger' : '', onclick: () => update(u, { active: !u.active }, u.active ? '已停用' : '已启用') }, u.active ? '停用' : '启用'))),
+    h('td', {}, fmtTime(u.lastLoginAt))));
+  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+  fill(main, h('h2', {}, '用户与权限'),
+    h('div', { class: 'row' }, search, h('button', { type: 'button', onclick: () => viewUsers(main, search.value.trim(), 1).catch(fail) }, '搜索'), h('span', { class: 'note' }, `共 ${data.total} 人（仅显示你管理范围内的用户）`)),
+    data.items.length ? h('table', { id: 'users' }, h('thead', {}, h('tr', {}, ['姓名', '职务', '所在组织', '数据范围', '角色', '状态', '最近登录'].map((t) => h('th', {}, t)))), h('tbody', {}, rows)) : h('div', { class: 'empty' }, '没有匹配的用户。'),
+    h('div', { class: 'pager' }, h('button', { type: 'button', disabled: page <= 1, onclick: () => viewUsers(main, q, page - 1).catch(fail) }, '上一页'), `${page} / ${pages}`,
+      h('button', { type: 'button', disabled: page >= pages, onclick: () => viewUsers(main, q, page + 1).catch(fail) }, '下一页')));
+}
+
+// ---- metrics ---------------------------------------------------------------------------
+async function viewMetrics(main) {
+  state.metrics = (await api('/admin/metrics')).items;
+  const rows = state.metrics.map((m) => {
+    const name = h('input', { value: m.name, 'aria-label': `${m.code} 名称`, maxlength: 32 });
+    const unit = h('input', { value: m.unit, 'aria-label': `${m.code} 单位`, size: 4, maxlength: 8 });
+    const precision = h('input', { type: 'number', min: 0, max: 4, value: m.precision, 'aria-label': `${m.code} 小数位`, style: 'width:56px' });
+    const description = h('textarea', { 'aria-label': `${m.code} 口径` }, m.description);
+    const active = h('input', { type: 'checkbox', checked: m.active, 'aria-label': `${m.code} 启用` });
+    return h('tr', {}, h('td', {}, m.code, h('div', { class: 'note' }, `${m.kind} · ${m.direction === 'up' ? '越高越好' : '越低越好'}`)), h('td', {}, name), h('td', {}, unit), h('td', {}, precision),
+      h('td', { style: 'min-width:260px' }, description), h('td', {}, active),
+      h('td', {}, h('button', {
+        type: 'button', onclick: async () => {
+          try {
+            await api(`/admin/metrics/${encodeURIComponent(m.code)}`, { json: { name: name.value, unit: unit.value, precision: Number(precision.value), description: description.value, active: active.checked } });
+            toast('指标已更新');
+          } catch (e) { fail(e); }
+        },
+      }, '保存')));
+  });
+  fill(main, h('h2', {}, '指标口径'), h('p', { class: 'note' }, '指标编码和汇总方式由数据接口约定，不可修改；修改名称、单位、小数位、口径说明或停用需要全省范围的管理员。'),
+    h('table', {}, h('thead', {}, h('tr', {}, ['编码', '名称', '单位', '小数位', '口径说明', '启用', ''].map((t) => h('th', {}, t)))), h('tbody', {}, rows)));
+}
+
+// ---- sync runs and briefings (served by other modules; may not exist yet) --------------
+function genericTable(items) {
+  const keys = [...new Set(items.flatMap((it) => Object.keys(it)))].slice(0, 10);
+  const cell = (v) => (v !== null && typeof v === 'object' ? h('pre', {}, JSON.stringify(v, null, 1)) : v === null || v === undefined ? '—' : String(v));
+  return h('table', {}, h('thead', {}, h('tr', {}, keys.map((k) => h('th', {}, k)))), h('tbody', {}, items.map((it) => h('tr', {}, keys.map((k) => h('td', {}, cell(it[k])))))));
+}
+
+async function optionalList(main, title, path, empty, controls) {
+  let data;
+  try {
+    data = await api(path);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
+      fill(main, h('h2', {}, title), controls || '', h('div', { class: 'empty', id: 'not-available' }, empty));
+      return;
+    }
+    throw e;
+  }
+  const items = Array.isArray(data) ? data : (data && (data.items || data.runs || data.deliveries)) || [];
+  fill(main, h('h2', {}, title), controls || '', items.length ? genericTable(items) : h('div', { class: 'empty' }, '暂无记录。'));
+}
+
+function viewSync(main) {
+  return optionalList(main, '同步记录', '/admin/sync/runs', '同步记录功能尚未启用：目录与数据同步完成后会在这里显示每次运行的状态、条数和被拒绝的行。');
+}
+
+function viewBriefings(main, day) {
+  const today = day || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  const input = h('input', { type: 'date', value: today, 'aria-label': '业务日期', onchange: (e) => viewBriefings(main, e.target.value).catch(fail) });
+  return optionalList(main, '简报投递', '/admin/briefings?date=' + today, '简报投递记录尚未启用：每日简报发送后会在这里显示每位用户的投递状态。', h('div', { class: 'row' }, '日期 ', input));
+}
+
+// ---- audit log -------------------------------------------------------------------------
+async function viewAudit(main, filter, page) {
+  filter = filter || { actor: '', action: '', from: '', to: '' };
+  page = page || 1;
+  const q = new URLSearchParams({ page: String(page), pageSize: '30' });
+  for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
+  const data = await api('/admin/audit?' + q);
+  const f = {
+    actor: h('input', { placeholder: '操作人 ID', value: filter.actor, size: 8, 'aria-label': '操作人 ID' }),
+    action: h('select', { 'aria-label': '操作', id: 'audit-action' }, h('option', { value: '' }, '全部操作'), h('option', { value: 'card_set.*', selected: filter.action === 'card_set.*' }, '卡片集（全部）'),
+      Object.entries(ACTIONS).map(([v, l]) => h('option', { value: v, selected: filter.action === v }, l))),
+    from: h('input', { type: 'date', value: filter.from, 'aria-label': '开始日期' }),
+    to: h('input', { type: 'date', value: filter.to, 'aria-label': '结束日期' }),
+  };
+  const apply = (p) => viewAudit(main, { actor: f.actor.value.trim(), action: f.action.value, from: f.from.value, to: f.to.value }, p).catch(fail);
+  const rows = data.items.map((e) => h('tr', { 'data-action': e.action },
+    h('td', {}, fmtTime(e.at)), h('td', {}, e.actor, h('div', { class: 'note' }, e.actorId ?? '')),
+    h('td', {}, ACTIONS[e.action] || e.action, h('div', { class: 'note' }, e.action)), h('td', {}, e.target),
+    h('td', {}, e.before || e.after ? h('details', {}, h('summary', {}, '变更内容'),
+      e.before ? h('div', {}, h('strong', {}, '之前'), h('pre', {}, JSON.stringify(e.before, null, 1))) : null,
+      e.after ? h('div', {}, h('strong', {}, '之后'), h('pre', {}, JSON.stringify(e.after, null, 1))) : null) : '—')));
+  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+  fill(main, h('h2', {}, '审计日志'),
+    h('div', { class: 'row' }, f.actor, f.action, '从', f.from, '至', f.to, h('button', { type: 'button', class: 'primary', onclick: () => apply(1) }, '筛选'), h('span', { class: 'note' }, `共 ${data.total} 条`)),
+    data.items.length ? h('table', { id: 'audit' }, h('thead', {}, h('tr', {}, ['时间', '操作人', '操作', '对象', '详情'].map((t) => h('th', {}, t)))), h('tbody', {}, rows)) : h('div', { class: 'empty' }, '没有符合条件的记录。'),
+    h('div', { class: 'pager' }, h('button', { type: 'button', disabled: page <= 1, onclick: () => apply(page - 1) }, '上一页'), `${page} / ${pages}`,
+      h('button', { type: 'button', disabled: page >= pages, onclick: () => apply(page + 1) }, '下一页')));
+}
+
+start();

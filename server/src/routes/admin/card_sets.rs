@@ -1,0 +1,466 @@
+//! `/api/v1/admin/card-sets`: list, create, edit the draft, reorder, publish, restore an
+//! earlier version, and assign to org subtrees and users.
+//!
+//! An administrator may change a set only when everything it is assigned to lies inside their
+//! scope; the default set (everyone's fallback) needs a scope covering the whole tree.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use super::{check, org_in_scope, publish_change, record, require_whole_tree, to_json, user_in_scope};
+use crate::auth::AdminUser;
+use crate::domain::card::Comparison;
+use crate::domain::period::Grain;
+use crate::error::ApiError;
+use crate::state::{AppState, Snapshot};
+use crate::store::card_set_drafts::{self as drafts, CardSetView, Draft, NewCard};
+use crate::store::users;
+
+const MAX_CARDS: u64 = 30;
+
+/// A card as an administrator writes it.
+#[derive(Debug, Deserialize, Serialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CardBody {
+    /// Metric code, e.g. `collab.msg_total`.
+    #[validate(length(min = 1, max = 64, message = "a metric code is required"))]
+    pub metric: String,
+    /// Shown instead of the metric's name.
+    #[validate(length(max = 32, message = "at most 32 characters"))]
+    pub title: Option<String>,
+    /// `prev` (环比, the default), `yoy` (同比) or `target`.
+    pub comparison: Option<String>,
+    /// Non-negative; for a `%` metric a fraction (0.95 for 95 %).
+    pub target: Option<f64>,
+    /// Sparkline length, 2 to 60 periods (default 12).
+    #[validate(range(min = 2, max = 60, message = "between 2 and 60 periods"))]
+    pub spark_len: Option<i16>,
+    /// Position in the set (1 = first); default: the card's place in the list.
+    #[validate(range(min = 1, max = 1000, message = "between 1 and 1000"))]
+    pub position: Option<i32>,
+}
+
+/// A card set's draft, whole.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CardSetBody {
+    /// The revision this edit starts from (or `If-Match`); required to edit, ignored on create.
+    pub revision: Option<i32>,
+    #[validate(length(min = 1, max = 40, message = "1 to 40 characters"))]
+    pub name: String,
+    #[serde(default)]
+    #[validate(length(max = 500, message = "at most 500 characters"))]
+    pub description: String,
+    /// `day` (default), `week`, `month`, `quarter` or `year`.
+    pub default_grain: Option<String>,
+    #[validate(length(min = 1, max = 30, message = "1 to 30 cards"), nested)]
+    pub cards: Vec<CardBody>,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReorderBody {
+    pub revision: Option<i32>,
+    /// Every card id of the draft, in the new order.
+    #[validate(length(min = 1, max = 30, message = "1 to 30 card ids"))]
+    pub cards: Vec<i32>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PublishBody {
+    /// Publish only if the draft is still this revision (or `If-Match`).
+    pub revision: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RestoreBody {
+    pub version: i32,
+    pub revision: Option<i32>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AssignmentsBody {
+    /// Org subtree roots.
+    #[serde(default)]
+    #[validate(length(max = 500, message = "at most 500 orgs at once"))]
+    pub orgs: Vec<i32>,
+    /// User ids.
+    #[serde(default)]
+    #[validate(length(max = 500, message = "at most 500 users at once"))]
+    pub users: Vec<i32>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgRef {
+    id: i32,
+    name: String,
+    path: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRef {
+    id: i32,
+    userid: String,
+    name: String,
+}
+
+/// A card set for the console: the stored view plus names and whether the caller may edit it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CardSetDto {
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    set: CardSetView,
+    editable: bool,
+    orgs: Vec<OrgRef>,
+    users: Vec<UserRef>,
+}
+
+/// The revision an edit starts from: the body's, else `If-Match` (`3` or `"3"`).
+fn revision(req: &HttpRequest, body: Option<i32>) -> Result<Option<i32>, ApiError> {
+    if body.is_some() {
+        return Ok(body);
+    }
+    let Some(raw) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let text = raw.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
+    text.parse().map(Some).map_err(|_| ApiError::invalid("If-Match", format!("`{text}` is not a card set revision")))
+}
+
+fn required_revision(req: &HttpRequest, body: Option<i32>) -> Result<i32, ApiError> {
+    revision(req, body)?.ok_or_else(|| {
+        ApiError::invalid(
+            "revision",
+            "send the revision you edited (in the body or If-Match) so that edits never overwrite each other",
+        )
+    })
+}
+
+/// Whether the administrator may change a set: everything it reaches is inside their scope.
+async fn may_edit(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: &CardSetView) -> Result<bool, ApiError> {
+    if set.is_default {
+        return Ok(!admin.scopes.is_empty() && snap.orgs.covers_all(&admin.scopes));
+    }
+    if !set.assigned_orgs.iter().all(|o| snap.orgs.in_scope(*o, &admin.scopes)) {
+        return Ok(false);
+    }
+    for u in &set.assigned_users {
+        match users::managed(&state.db, *u).await? {
+            Some(m) if user_in_scope(snap, admin, &m) => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+async fn require_edit(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: &CardSetView) -> Result<(), ApiError> {
+    if set.is_default {
+        return require_whole_tree(snap, admin, "the default card set");
+    }
+    if !may_edit(state, snap, admin, set).await? {
+        return Err(ApiError::Forbidden(format!("card set {} is assigned outside your scope", set.id)));
+    }
+    Ok(())
+}
+
+async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSetView) -> Result<CardSetDto, ApiError> {
+    let editable = may_edit(state, snap, admin, &set).await?;
+    let orgs = set
+        .assigned_orgs
+        .iter()
+        .map(|id| OrgRef {
+            id: *id,
+            name: snap.orgs.get(*id).map(|o| o.name.clone()).unwrap_or_default(),
+            path: snap.orgs.path_names(*id),
+        })
+        .collect();
+    let mut user_refs = Vec::with_capacity(set.assigned_users.len());
+    for id in &set.assigned_users {
+        if let Some(m) = users::managed(&state.db, *id).await? {
+            user_refs.push(UserRef { id: *id, userid: m.user.dingtalk_userid, name: m.user.name });
+        }
+    }
+    Ok(CardSetDto { set, editable, orgs, users: user_refs })
+}
+
+/// Checks a draft against the catalogue: known active metrics, comparisons, targets of the
+/// right sign, one card a position.
+fn draft(snap: &Snapshot, body: &CardSetBody) -> Result<Draft, ApiError> {
+    check(body)?;
+    let name = body.name.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid("name", "a name is required"));
+    }
+    let grain = match body.default_grain.as_deref() {
+        None => Grain::Day,
+        Some(raw) => raw
+            .parse()
+            .map_err(|e: crate::domain::period::UnknownGrain| ApiError::invalid("defaultGrain", e.to_string()))?,
+    };
+    let mut placed: Vec<(i32, usize, NewCard)> = Vec::with_capacity(body.cards.len());
+    for (i, c) in body.cards.iter().enumerate() {
+        let at = |field: &str| format!("cards[{i}].{field}");
+        let metric = snap
+            .catalogue
+            .by_code(c.metric.trim())
+            .filter(|m| m.active)
+            .ok_or_else(|| ApiError::invalid(at("metric"), format!("unknown or inactive metric `{}`", c.metric)))?;
+        let comparison = match c.comparison.as_deref() {
+            None => Comparison::Prev,
+            Some(raw) => Comparison::parse(raw)
+                .ok_or_else(|| ApiError::invalid(at("comparison"), format!("`{raw}`: expected prev, yoy or target")))?,
+        };
+        if let Some(t) = c.target {
+            if !t.is_finite() || t < 0.0 {
+                return Err(ApiError::invalid(at("target"), "a target cannot be negative"));
+            }
+            if metric.is_percent() && t > 1.0 {
+                return Err(ApiError::invalid(
+                    at("target"),
+                    format!(
+                        "{} is a rate: its target is a fraction between 0 and 1 (0.95 for 95%), not {t}",
+                        metric.code
+                    ),
+                ));
+            }
+        }
+        if comparison == Comparison::Target && c.target.is_none() {
+            return Err(ApiError::invalid(at("target"), "a card compared with its target needs a target"));
+        }
+        let position = c.position.unwrap_or(i32::try_from(i + 1).unwrap_or(i32::MAX));
+        if let Some((_, first, _)) = placed.iter().find(|(p, _, _)| *p == position) {
+            return Err(ApiError::invalid(
+                at("position"),
+                format!("position {position} is already taken by cards[{first}]"),
+            ));
+        }
+        let title = c.title.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+        placed.push((
+            position,
+            i,
+            NewCard {
+                metric_id: metric.id,
+                title,
+                comparison: comparison.as_str().to_owned(),
+                target: c.target,
+                spark_len: c.spark_len.unwrap_or(12),
+            },
+        ));
+    }
+    placed.sort_by_key(|(p, i, _)| (*p, *i));
+    Ok(Draft {
+        name: name.to_owned(),
+        description: body.description.trim().to_owned(),
+        default_grain: grain.as_str().to_owned(),
+        cards: placed.into_iter().map(|(_, _, c)| c).collect(),
+    })
+}
+
+fn id_of(path: &web::Path<i32>) -> i32 {
+    path.as_ref().to_owned()
+}
+
+/// `GET /admin/card-sets`
+pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let mut out = Vec::new();
+    for set in drafts::list(&state.db).await? {
+        out.push(dto(&state, &snap, &admin, set).await?);
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": out, "maxCards": MAX_CARDS })))
+}
+
+/// `GET /admin/card-sets/{id}`
+pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let set = drafts::get(&state.db, id_of(&id)).await?;
+    Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, set).await?))
+}
+
+/// `POST /admin/card-sets` — a new, unpublished set.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: web::Json<CardSetBody>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let draft = draft(&snap, &body)?;
+    let set = drafts::create(&state.db, &draft).await?;
+    record(&state, &req, &admin, "card_set.create", format!("card_set:{}", set.id), None, to_json(&set)).await?;
+    Ok(HttpResponse::Created().json(dto(&state, &snap, &admin, set).await?))
+}
+
+/// `POST /admin/card-sets/{id}` — replaces the draft; a stale revision is `409 conflict`.
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Json<CardSetBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id_of(&id), state.snapshot());
+    let before = drafts::get(&state.db, id).await?;
+    require_edit(&state, &snap, &admin, &before).await?;
+    let draft = draft(&snap, &body)?;
+    let revision = required_revision(&req, body.revision)?;
+    let after = drafts::update(&state.db, id, revision, &draft).await?;
+    record(&state, &req, &admin, "card_set.update", format!("card_set:{id}"), to_json(&before), to_json(&after))
+        .await?;
+    Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
+}
+
+/// `POST /admin/card-sets/{id}/reorder` `{revision, cards:[id…]}`
+pub async fn reorder(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Json<ReorderBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id_of(&id), state.snapshot());
+    check(&*body)?;
+    let before = drafts::get(&state.db, id).await?;
+    require_edit(&state, &snap, &admin, &before).await?;
+    let revision = required_revision(&req, body.revision)?;
+    let after = drafts::reorder(&state.db, id, revision, &body.cards).await?;
+    let order = |v: &CardSetView| to_json(&v.cards.iter().map(|c| c.metric.clone()).collect::<Vec<_>>());
+    record(&state, &req, &admin, "card_set.reorder", format!("card_set:{id}"), order(&before), order(&after)).await?;
+    Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
+}
+
+/// An optional JSON body: empty is the default; anything else must parse (unknown fields refused).
+fn optional_body<T: Default + serde::de::DeserializeOwned>(bytes: &web::Bytes) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::InvalidBody(format!("invalid JSON body: {e}")))
+}
+
+/// `POST /admin/card-sets/{id}/publish` `{revision?}` — users get the new version.
+pub async fn publish(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id_of(&id), state.snapshot());
+    let body: PublishBody = optional_body(&body)?;
+    let before = drafts::get(&state.db, id).await?;
+    require_edit(&state, &snap, &admin, &before).await?;
+    let revision = revision(&req, body.revision)?;
+    let after = drafts::publish(&state.db, id, revision, admin.id).await?;
+    publish_change(&state).await?;
+    let summary = |v: &CardSetView| serde_json::json!({ "version": v.version, "revision": v.revision });
+    record(&state, &req, &admin, "card_set.publish", format!("card_set:{id}"), Some(summary(&before)), to_json(&after))
+        .await?;
+    let snap = state.snapshot();
+    Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
+}
+
+/// `GET /admin/card-sets/{id}/versions`
+pub async fn versions(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let versions = drafts::versions(&state.db, id_of(&id)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": versions })))
+}
+
+/// `POST /admin/card-sets/{id}/restore` `{version}` — published again as a new version.
+pub async fn restore(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Json<RestoreBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id_of(&id), state.snapshot());
+    let before = drafts::get(&state.db, id).await?;
+    require_edit(&state, &snap, &admin, &before).await?;
+    let revision = revision(&req, body.revision)?;
+    let after = drafts::restore(&state.db, id, body.version, revision, admin.id).await?;
+    publish_change(&state).await?;
+    let mut after_json = to_json(&after);
+    if let Some(v) = after_json.as_mut() {
+        v["restoredFrom"] = body.version.into();
+    }
+    record(&state, &req, &admin, "card_set.restore", format!("card_set:{id}"), to_json(&before), after_json).await?;
+    let snap = state.snapshot();
+    Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
+}
+
+/// Every org and user of an assignment change must lie inside the administrator's scope.
+async fn check_targets(
+    state: &AppState,
+    snap: &Snapshot,
+    admin: &AdminUser,
+    body: &AssignmentsBody,
+) -> Result<(), ApiError> {
+    check(body)?;
+    if body.orgs.is_empty() && body.users.is_empty() {
+        return Err(ApiError::invalid("orgs", "name at least one org or user"));
+    }
+    for (i, org) in body.orgs.iter().enumerate() {
+        org_in_scope(snap, admin, &format!("orgs[{i}]"), *org)?;
+    }
+    for (i, user) in body.users.iter().enumerate() {
+        let param = format!("users[{i}]");
+        let m = users::managed(&state.db, *user)
+            .await?
+            .ok_or_else(|| ApiError::invalid(param.clone(), format!("user {user} does not exist")))?;
+        if !user_in_scope(snap, admin, &m) {
+            return Err(ApiError::out_of_scope(param, format!("user {user} is outside your scope")));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /admin/card-sets/{id}/assignments` `{orgs:[…], users:[…]}` — takes them from any
+/// other set.
+pub async fn assign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Json<AssignmentsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id_of(&id), state.snapshot());
+    let before = drafts::get(&state.db, id).await?;
+    require_edit(&state, &snap, &admin, &before).await?;
+    check_targets(&state, &snap, &admin, &body).await?;
+    let moved = drafts::assign(&state.db, id, &body.orgs, &body.users).await?;
+    publish_change(&state).await?;
+    record(&state, &req, &admin, "card_set.assign", format!("card_set:{id}"), to_json(&moved), to_json(&*body)).await?;
+    let after = drafts::get(&state.db, id).await?;
+    let snap = state.snapshot();
+    Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
+}
+
+/// `POST /admin/card-sets/{id}/assignments/remove` `{orgs:[…], users:[…]}`
+pub async fn unassign(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Json<AssignmentsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id_of(&id), state.snapshot());
+    let before = drafts::get(&state.db, id).await?;
+    require_edit(&state, &snap, &admin, &before).await?;
+    check_targets(&state, &snap, &admin, &body).await?;
+    drafts::unassign(&state.db, id, &body.orgs, &body.users).await?;
+    publish_change(&state).await?;
+    record(&state, &req, &admin, "card_set.unassign", format!("card_set:{id}"), to_json(&*body), None).await?;
+    let after = drafts::get(&state.db, id).await?;
+    let snap = state.snapshot();
+    Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
+}

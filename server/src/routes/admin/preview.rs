@@ -1,0 +1,59 @@
+//! `GET /api/v1/admin/preview?user=&org=&grain=&date=`: the home screen exactly as a user
+//! inside the administrator's scope gets it (the same answer as their `/api/v1/home`).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::user_in_scope;
+use crate::auth::{AdminUser, CurrentUser};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::users;
+use crate::views::params::PointQuery;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewQuery {
+    /// The user's id, or their DingTalk userid.
+    pub user: String,
+    pub org: Option<String>,
+    pub grain: Option<String>,
+    pub date: Option<String>,
+}
+
+pub async fn preview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    q: web::Query<PreviewQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let raw = q.user.trim();
+    let found = match raw.parse::<i32>() {
+        Ok(id) => users::managed(&state.db, id).await?,
+        Err(_) => match users::by_userid(&state.db, raw).await? {
+            Some(u) => users::managed(&state.db, u.id).await?,
+            None => None,
+        },
+    };
+    let target = found.ok_or_else(|| ApiError::invalid("user", format!("no user `{raw}`")))?;
+    if !user_in_scope(&snap, &admin, &target) {
+        return Err(ApiError::out_of_scope("user", format!("user `{raw}` is outside your scope")));
+    }
+    let principal = state
+        .principals
+        .get(&state.db, target.user.id)
+        .await?
+        .ok_or_else(|| ApiError::invalid("user", format!("no user `{raw}`")))?;
+    // The org shown must be one the administrator may see too.
+    let org = match q.org.as_deref() {
+        Some(raw) => raw.trim().parse::<i32>().ok(),
+        None => principal.scopes.first().copied(),
+    };
+    if let Some(org) = org.filter(|o| snap.orgs.get(*o).is_some() && !snap.orgs.in_scope(*o, &admin.scopes)) {
+        return Err(ApiError::out_of_scope("org", format!("org {org} is outside your scope")));
+    }
+    let query = PointQuery { org: q.org.clone(), grain: q.grain.clone(), date: q.date.clone() };
+    crate::routes::home::answer(&req, &state, &CurrentUser(principal), &query).await
+}

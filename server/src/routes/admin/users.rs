@@ -1,0 +1,243 @@
+//! `/api/v1/admin/users`: users inside the administrator's scope — search, role, status and
+//! data scopes.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+use super::{check, org_in_scope, publish_change, record, to_json, user_in_scope};
+use crate::auth::{AdminUser, Role};
+use crate::error::ApiError;
+use crate::state::{AppState, Snapshot};
+use crate::store::users::{self, ADMIN_SOURCE, Managed};
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Part of a name or DingTalk userid.
+    pub q: Option<String>,
+    /// 1-based.
+    pub page: Option<u64>,
+    /// 1 to 200 (default 50).
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeRef {
+    id: i32,
+    name: String,
+    path: String,
+    /// `dingtalk` (derived from the directory) or `admin` (granted).
+    source: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserItem {
+    id: i32,
+    userid: String,
+    name: String,
+    title: Option<String>,
+    role: String,
+    active: bool,
+    last_login_at: Option<String>,
+    orgs: Vec<String>,
+    scopes: Vec<ScopeRef>,
+}
+
+fn item(snap: &Snapshot, m: &Managed) -> UserItem {
+    UserItem {
+        id: m.user.id,
+        userid: m.user.dingtalk_userid.clone(),
+        name: m.user.name.clone(),
+        title: m.user.title.clone(),
+        role: m.user.role.clone(),
+        active: m.user.active,
+        last_login_at: m.user.last_login_at.map(|t| t.to_rfc3339()),
+        orgs: m.memberships.iter().map(|o| snap.orgs.path_names(*o)).filter(|p| !p.is_empty()).collect(),
+        scopes: m
+            .scopes
+            .iter()
+            .map(|s| ScopeRef {
+                id: s.org_id,
+                name: snap.orgs.get(s.org_id).map(|o| o.name.clone()).unwrap_or_default(),
+                path: snap.orgs.path_names(s.org_id),
+                source: s.source.clone(),
+            })
+            .collect(),
+    }
+}
+
+pub fn page(page: Option<u64>, size: Option<u64>) -> Result<(u64, u64), ApiError> {
+    let page = page.unwrap_or(1);
+    let size = size.unwrap_or(50);
+    if page == 0 {
+        return Err(ApiError::invalid("page", "pages are numbered from 1"));
+    }
+    if !(1..=200).contains(&size) {
+        return Err(ApiError::invalid("pageSize", "between 1 and 200"));
+    }
+    Ok((page, size))
+}
+
+/// `GET /admin/users?q=&page=&pageSize=`
+pub async fn list(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, size) = page(q.page, q.page_size)?;
+    let snap = state.snapshot();
+    let needle = q.q.as_deref().map(str::trim).unwrap_or("").to_lowercase();
+    let all = users::managed_all(&state.db).await?;
+    let matching: Vec<&Managed> = all
+        .iter()
+        .filter(|m| user_in_scope(&snap, &admin, m))
+        .filter(|m| {
+            needle.is_empty()
+                || m.user.name.to_lowercase().contains(&needle)
+                || m.user.dingtalk_userid.to_lowercase().contains(&needle)
+        })
+        .collect();
+    let items: Vec<UserItem> = matching
+        .iter()
+        .skip(usize::try_from((page - 1) * size).unwrap_or(usize::MAX))
+        .take(usize::try_from(size).unwrap_or(50))
+        .map(|m| item(&snap, m))
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": items, "total": matching.len(), "page": page, "pageSize": size,
+    })))
+}
+
+/// The user behind `{id}`, if inside the administrator's scope.
+async fn managed_in_scope(state: &AppState, snap: &Snapshot, admin: &AdminUser, id: i32) -> Result<Managed, ApiError> {
+    let m =
+        users::managed(&state.db, id).await?.ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
+    if !user_in_scope(snap, admin, &m) {
+        return Err(ApiError::out_of_scope("id", format!("user {id} is outside your scope")));
+    }
+    Ok(m)
+}
+
+/// `GET /admin/users/{id}`
+pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
+    let snap = state.snapshot();
+    let m = managed_in_scope(&state, &snap, &admin, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(item(&snap, &m)))
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserBody {
+    /// `viewer` or `admin`.
+    pub role: Option<String>,
+    /// `false` deactivates: the user's tokens stop working at once.
+    pub active: Option<bool>,
+}
+
+/// `POST /admin/users/{id}` `{role?, active?}`
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Json<UserBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id.into_inner(), state.snapshot());
+    let m = managed_in_scope(&state, &snap, &admin, id).await?;
+    let role = match body.role.as_deref() {
+        None => m.user.role.clone(),
+        Some(r @ ("viewer" | "admin")) => r.to_owned(),
+        Some(other) => return Err(ApiError::invalid("role", format!("`{other}`: expected viewer or admin"))),
+    };
+    let active = body.active.unwrap_or(m.user.active);
+    if id == admin.id && role != Role::Admin.as_str() {
+        return Err(ApiError::invalid("role", "you cannot take away your own administrator role"));
+    }
+    if id == admin.id && !active {
+        return Err(ApiError::invalid("active", "you cannot deactivate yourself"));
+    }
+    let before = item(&snap, &m);
+    users::set_role_and_status(&state.db, m.user, &role, active).await?;
+    state.principals.invalidate(id).await;
+    publish_change(&state).await?;
+    let after = users::managed(&state.db, id).await?.map(|m| item(&snap, &m));
+    let summary = |u: &UserItem| serde_json::json!({ "role": u.role, "active": u.active });
+    record(
+        &state,
+        &req,
+        &admin,
+        "user.update",
+        format!("user:{id}"),
+        Some(summary(&before)),
+        after.as_ref().map(summary),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(after))
+}
+
+#[derive(Debug, Default, Deserialize, Serialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScopesBody {
+    /// Org subtree roots to grant (source `admin`).
+    #[serde(default)]
+    #[validate(length(max = 100, message = "at most 100 orgs at once"))]
+    pub grant: Vec<i32>,
+    /// Org subtree roots to revoke (granted ones; DingTalk-derived scopes follow the directory).
+    #[serde(default)]
+    #[validate(length(max = 100, message = "at most 100 orgs at once"))]
+    pub revoke: Vec<i32>,
+}
+
+/// `POST /admin/users/{id}/scopes` `{grant:[…], revoke:[…]}`
+pub async fn scopes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+    body: web::Json<ScopesBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id.into_inner(), state.snapshot());
+    check(&*body)?;
+    if body.grant.is_empty() && body.revoke.is_empty() {
+        return Err(ApiError::invalid("grant", "name at least one org to grant or revoke"));
+    }
+    let m = managed_in_scope(&state, &snap, &admin, id).await?;
+    for (i, org) in body.grant.iter().enumerate() {
+        org_in_scope(&snap, &admin, &format!("grant[{i}]"), *org)?;
+    }
+    for (i, org) in body.revoke.iter().enumerate() {
+        let param = format!("revoke[{i}]");
+        org_in_scope(&snap, &admin, &param, *org)?;
+        match m.scopes.iter().find(|s| s.org_id == *org) {
+            None => return Err(ApiError::invalid(param, format!("the user has no scope on org {org}"))),
+            Some(s) if s.source != ADMIN_SOURCE => {
+                return Err(ApiError::invalid(
+                    param,
+                    "this scope follows the DingTalk directory (the departments the user leads or belongs to); change it there",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let before = item(&snap, &m);
+    users::change_scopes(&state.db, id, &body.grant, &body.revoke, admin.id).await?;
+    state.principals.invalidate(id).await;
+    publish_change(&state).await?;
+    let after = users::managed(&state.db, id).await?.map(|m| item(&snap, &m));
+    let scopes_of = |u: &UserItem| to_json(&u.scopes);
+    record(
+        &state,
+        &req,
+        &admin,
+        "user.scopes",
+        format!("user:{id}"),
+        scopes_of(&before),
+        after.as_ref().and_then(scopes_of),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(after))
+}

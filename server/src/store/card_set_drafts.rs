@@ -1,0 +1,466 @@
+//! Administering card sets: the draft (`card_sets` row + `cards` rows) guarded by `revision`,
+//! publishing it as a frozen version, restoring an earlier version, and assignments.
+//!
+//! Every write checks the revision the administrator saw inside the same transaction as the
+//! change (`UPDATE … WHERE revision = ?`), so of two administrators editing one set at once
+//! the second gets `409 conflict`, never a silent overwrite.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entities::{card, card_set, card_set_assignment, card_set_version, metric};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+
+use super::card_sets::{FrozenCard, frozen_cards};
+use crate::error::ApiError;
+
+/// A checked card, ready to store (its position is its place in the list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCard {
+    pub metric_id: i32,
+    pub title: Option<String>,
+    pub comparison: String,
+    pub target: Option<f64>,
+    pub spark_len: i16,
+}
+
+/// A checked draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub name: String,
+    pub description: String,
+    pub default_grain: String,
+    pub cards: Vec<NewCard>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardView {
+    pub id: i32,
+    pub metric: String,
+    pub title: Option<String>,
+    pub comparison: String,
+    pub target: Option<f64>,
+    pub spark_len: i16,
+    pub position: i32,
+}
+
+/// A card set as administrators see it: the draft, what is published, where it is assigned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardSetView {
+    pub id: i32,
+    pub name: String,
+    pub description: String,
+    pub default_grain: String,
+    pub is_default: bool,
+    /// The draft's revision: send it back with an edit.
+    pub revision: i32,
+    /// The latest published version; 0 when never published.
+    pub version: i32,
+    /// Whether the draft differs from the published version.
+    pub draft_changed: bool,
+    pub updated_at: String,
+    pub cards: Vec<CardView>,
+    pub assigned_orgs: Vec<i32>,
+    pub assigned_users: Vec<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    pub version: i32,
+    pub name: String,
+    pub description: String,
+    pub default_grain: String,
+    pub published_by: Option<i32>,
+    pub published_at: String,
+    pub cards: Vec<FrozenCard>,
+}
+
+fn not_found(id: i32) -> ApiError {
+    ApiError::NotFound(format!("card set {id} does not exist"))
+}
+
+fn stale(id: i32, current: i32, sent: i32) -> ApiError {
+    ApiError::Conflict(format!(
+        "card set {id} was changed by someone else (revision {current}, you edited revision {sent}); reload and try again"
+    ))
+}
+
+async fn metric_codes<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, String>, ApiError> {
+    Ok(metric::Entity::find().all(db).await?.into_iter().map(|m| (m.id, m.code)).collect())
+}
+
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<CardSetView>, ApiError> {
+    let codes = metric_codes(db).await?;
+    let mut cards: HashMap<i32, Vec<card::Model>> = HashMap::new();
+    for c in card::Entity::find().order_by_asc(card::Column::Position).all(db).await? {
+        cards.entry(c.card_set_id).or_default().push(c);
+    }
+    let mut assignments: HashMap<i32, Vec<card_set_assignment::Model>> = HashMap::new();
+    for a in card_set_assignment::Entity::find().order_by_asc(card_set_assignment::Column::Id).all(db).await? {
+        assignments.entry(a.card_set_id).or_default().push(a);
+    }
+    let sets = card_set::Entity::find().order_by_desc(card_set::Column::IsDefault).order_by_asc(card_set::Column::Id);
+    Ok(sets
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let id = s.id;
+            view(s, cards.remove(&id).unwrap_or_default(), assignments.remove(&id).unwrap_or_default(), &codes)
+        })
+        .collect())
+}
+
+pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<CardSetView, ApiError> {
+    let s = card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
+    let cards = card::Entity::find()
+        .filter(card::Column::CardSetId.eq(id))
+        .order_by_asc(card::Column::Position)
+        .all(db)
+        .await?;
+    let assignments = card_set_assignment::Entity::find()
+        .filter(card_set_assignment::Column::CardSetId.eq(id))
+        .order_by_asc(card_set_assignment::Column::Id)
+        .all(db)
+        .await?;
+    Ok(view(s, cards, assignments, &metric_codes(db).await?))
+}
+
+fn view(
+    s: card_set::Model,
+    cards: Vec<card::Model>,
+    assignments: Vec<card_set_assignment::Model>,
+    codes: &HashMap<i32, String>,
+) -> CardSetView {
+    CardSetView {
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        default_grain: s.default_grain,
+        is_default: s.is_default,
+        revision: s.revision,
+        version: s.version,
+        draft_changed: s.published_revision != Some(s.revision),
+        updated_at: s.updated_at.to_rfc3339(),
+        cards: cards
+            .into_iter()
+            .map(|c| CardView {
+                id: c.id,
+                metric: codes.get(&c.metric_id).cloned().unwrap_or_default(),
+                title: c.title,
+                comparison: c.comparison,
+                target: c.target,
+                spark_len: c.spark_len,
+                position: c.position,
+            })
+            .collect(),
+        assigned_orgs: assignments.iter().filter_map(|a| a.org_id).collect(),
+        assigned_users: assignments.iter().filter_map(|a| a.user_id).collect(),
+    }
+}
+
+async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard]) -> Result<(), ApiError> {
+    card::Entity::delete_many().filter(card::Column::CardSetId.eq(set_id)).exec(db).await?;
+    if cards.is_empty() {
+        return Ok(());
+    }
+    let rows = (1..).zip(cards).map(|(position, c)| card::ActiveModel {
+        id: NotSet,
+        card_set_id: Set(set_id),
+        metric_id: Set(c.metric_id),
+        title: Set(c.title.clone()),
+        comparison: Set(c.comparison.clone()),
+        target: Set(c.target),
+        spark_len: Set(c.spark_len),
+        position: Set(position),
+    });
+    card::Entity::insert_many(rows).exec(db).await?;
+    Ok(())
+}
+
+/// A new, unpublished set (revision 1, version 0).
+pub async fn create(db: &DatabaseConnection, draft: &Draft) -> Result<CardSetView, ApiError> {
+    let txn = db.begin().await?;
+    let set = card_set::ActiveModel {
+        id: NotSet,
+        name: Set(draft.name.clone()),
+        description: Set(draft.description.clone()),
+        default_grain: Set(draft.default_grain.clone()),
+        is_default: Set(false),
+        version: Set(0),
+        revision: Set(1),
+        published_revision: Set(None),
+        updated_at: Set(Utc::now().fixed_offset()),
+    }
+    .insert(&txn)
+    .await?;
+    write_cards(&txn, set.id, &draft.cards).await?;
+    let view = get(&txn, set.id).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Moves the draft from `revision` to `revision + 1`, or refuses a stale revision.
+async fn claim<C: ConnectionTrait>(db: &C, id: i32, revision: i32, draft: Option<&Draft>) -> Result<(), ApiError> {
+    let mut update = card_set::Entity::update_many()
+        .col_expr(card_set::Column::Revision, Expr::col(card_set::Column::Revision).add(1))
+        .col_expr(card_set::Column::UpdatedAt, Expr::value(Utc::now().fixed_offset()))
+        .filter(card_set::Column::Id.eq(id))
+        .filter(card_set::Column::Revision.eq(revision));
+    if let Some(d) = draft {
+        update = update
+            .col_expr(card_set::Column::Name, Expr::value(d.name.clone()))
+            .col_expr(card_set::Column::Description, Expr::value(d.description.clone()))
+            .col_expr(card_set::Column::DefaultGrain, Expr::value(d.default_grain.clone()));
+    }
+    if update.exec(db).await?.rows_affected == 1 {
+        return Ok(());
+    }
+    let current = card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
+    Err(stale(id, current.revision, revision))
+}
+
+/// Replaces the draft (name, description, grain, the whole ordered list of cards).
+pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Draft) -> Result<CardSetView, ApiError> {
+    let txn = db.begin().await?;
+    claim(&txn, id, revision, Some(draft)).await?;
+    write_cards(&txn, id, &draft.cards).await?;
+    let view = get(&txn, id).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Puts the draft's cards in the order of `order` (every card id of the draft, once).
+pub async fn reorder(db: &DatabaseConnection, id: i32, revision: i32, order: &[i32]) -> Result<CardSetView, ApiError> {
+    let txn = db.begin().await?;
+    claim(&txn, id, revision, None).await?;
+    let current = card::Entity::find()
+        .filter(card::Column::CardSetId.eq(id))
+        .order_by_asc(card::Column::Position)
+        .all(&txn)
+        .await?;
+    let mut wanted: Vec<i32> = order.to_vec();
+    wanted.sort_unstable();
+    let mut have: Vec<i32> = current.iter().map(|c| c.id).collect();
+    have.sort_unstable();
+    if wanted != have {
+        return Err(ApiError::invalid(
+            "cards",
+            format!("list every card of the draft exactly once: {have:?} (in the new order)"),
+        ));
+    }
+    // Two passes: positions are unique within a set at every step.
+    for sign in [-1, 1] {
+        for (i, card_id) in (1..).zip(order) {
+            card::Entity::update_many()
+                .col_expr(card::Column::Position, Expr::value(sign * i))
+                .filter(card::Column::Id.eq(*card_id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let view = get(&txn, id).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Freezes the draft as the next version. With `revision`, only if the draft is still that one.
+pub async fn publish(
+    db: &DatabaseConnection,
+    id: i32,
+    revision: Option<i32>,
+    actor: i32,
+) -> Result<CardSetView, ApiError> {
+    let txn = db.begin().await?;
+    let view = publish_in(&txn, id, revision, actor).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn publish_in<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    revision: Option<i32>,
+    actor: i32,
+) -> Result<CardSetView, ApiError> {
+    let draft = get(db, id).await?;
+    if let Some(sent) = revision.filter(|r| *r != draft.revision) {
+        return Err(stale(id, draft.revision, sent));
+    }
+    if draft.cards.is_empty() {
+        return Err(ApiError::invalid("cards", "a card set without cards cannot be published"));
+    }
+    let next = draft.version + 1;
+    let moved = card_set::Entity::update_many()
+        .col_expr(card_set::Column::Version, Expr::value(next))
+        .col_expr(card_set::Column::PublishedRevision, Expr::value(draft.revision))
+        .col_expr(card_set::Column::UpdatedAt, Expr::value(Utc::now().fixed_offset()))
+        .filter(card_set::Column::Id.eq(id))
+        .filter(card_set::Column::Version.eq(draft.version))
+        .filter(card_set::Column::Revision.eq(draft.revision))
+        .exec(db)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(ApiError::Conflict(format!("card set {id} changed while it was being published; try again")));
+    }
+    let ids: HashMap<String, i32> = metric::Entity::find().all(db).await?.into_iter().map(|m| (m.code, m.id)).collect();
+    let frozen: Vec<FrozenCard> = draft
+        .cards
+        .iter()
+        .map(|c| FrozenCard {
+            id: c.id,
+            metric_id: ids.get(&c.metric).copied().unwrap_or_default(),
+            metric: c.metric.clone(),
+            title: c.title.clone(),
+            comparison: c.comparison.clone(),
+            target: c.target,
+            spark_len: c.spark_len,
+            position: c.position,
+        })
+        .collect();
+    let cards = serde_json::to_value(&frozen).map_err(|e| ApiError::Internal(e.into()))?;
+    card_set_version::ActiveModel {
+        id: NotSet,
+        card_set_id: Set(id),
+        version: Set(next),
+        name: Set(draft.name.clone()),
+        description: Set(draft.description.clone()),
+        default_grain: Set(draft.default_grain.clone()),
+        cards: Set(cards),
+        published_by: Set(Some(actor)),
+        published_at: Set(Utc::now().fixed_offset()),
+    }
+    .insert(db)
+    .await?;
+    get(db, id).await
+}
+
+pub async fn versions(db: &DatabaseConnection, id: i32) -> Result<Vec<VersionView>, ApiError> {
+    card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
+    card_set_version::Entity::find()
+        .filter(card_set_version::Column::CardSetId.eq(id))
+        .order_by_desc(card_set_version::Column::Version)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| {
+            Ok(VersionView {
+                version: v.version,
+                cards: frozen_cards(&v.cards)?,
+                name: v.name,
+                description: v.description,
+                default_grain: v.default_grain,
+                published_by: v.published_by,
+                published_at: v.published_at.to_rfc3339(),
+            })
+        })
+        .collect()
+}
+
+/// Makes an earlier version the draft again and publishes it as a new version.
+pub async fn restore(
+    db: &DatabaseConnection,
+    id: i32,
+    version: i32,
+    revision: Option<i32>,
+    actor: i32,
+) -> Result<CardSetView, ApiError> {
+    let txn = db.begin().await?;
+    let current = get(&txn, id).await?;
+    let old = card_set_version::Entity::find()
+        .filter(card_set_version::Column::CardSetId.eq(id))
+        .filter(card_set_version::Column::Version.eq(version))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::invalid("version", format!("card set {id} has no version {version}")))?;
+    let draft = Draft {
+        cards: frozen_cards(&old.cards)?
+            .into_iter()
+            .map(|c| NewCard {
+                metric_id: c.metric_id,
+                title: c.title,
+                comparison: c.comparison,
+                target: c.target,
+                spark_len: c.spark_len,
+            })
+            .collect(),
+        name: old.name,
+        description: old.description,
+        default_grain: old.default_grain,
+    };
+    claim(&txn, id, revision.unwrap_or(current.revision), Some(&draft)).await?;
+    write_cards(&txn, id, &draft.cards).await?;
+    let view = publish_in(&txn, id, None, actor).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// What an assignment change moved: per org or user, the set it had before.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Moved {
+    pub orgs: Vec<(i32, Option<i32>)>,
+    pub users: Vec<(i32, Option<i32>)>,
+}
+
+/// Assigns the set to `orgs` and `users` (taking them from any other set).
+pub async fn assign(db: &DatabaseConnection, id: i32, orgs: &[i32], users: &[i32]) -> Result<Moved, ApiError> {
+    let txn = db.begin().await?;
+    card_set::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
+    let mut moved = Moved::default();
+    let now = Utc::now().fixed_offset();
+    for (targets, column, is_org) in
+        [(orgs, card_set_assignment::Column::OrgId, true), (users, card_set_assignment::Column::UserId, false)]
+    {
+        for target in targets {
+            let before = card_set_assignment::Entity::find().filter(column.eq(*target)).one(&txn).await?;
+            let previous = before.as_ref().map(|a| a.card_set_id);
+            if let Some(a) = before {
+                card_set_assignment::Entity::delete_by_id(a.id).exec(&txn).await?;
+            }
+            card_set_assignment::ActiveModel {
+                id: NotSet,
+                card_set_id: Set(id),
+                org_id: Set(is_org.then_some(*target)),
+                user_id: Set((!is_org).then_some(*target)),
+                updated_at: Set(now),
+            }
+            .insert(&txn)
+            .await?;
+            if is_org { moved.orgs.push((*target, previous)) } else { moved.users.push((*target, previous)) }
+        }
+    }
+    txn.commit().await?;
+    Ok(moved)
+}
+
+/// Removes the set's assignments to `orgs` and `users`; returns how many there were.
+pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[i32], users: &[i32]) -> Result<u64, ApiError> {
+    card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
+    let mut removed = 0;
+    if !orgs.is_empty() {
+        removed += card_set_assignment::Entity::delete_many()
+            .filter(card_set_assignment::Column::CardSetId.eq(id))
+            .filter(card_set_assignment::Column::OrgId.is_in(orgs.iter().copied()))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    if !users.is_empty() {
+        removed += card_set_assignment::Entity::delete_many()
+            .filter(card_set_assignment::Column::CardSetId.eq(id))
+            .filter(card_set_assignment::Column::UserId.is_in(users.iter().copied()))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(removed)
+}
