@@ -23,6 +23,7 @@ pub struct Settings {
     pub feed: FeedSettings,
     pub log: LogSettings,
     pub cache: CacheSettings,
+    pub briefing: BriefingSettings,
     pub demo: DemoSettings,
 }
 
@@ -87,6 +88,36 @@ pub struct CacheSettings {
     pub version_poll_ms: u64,
     /// How long a signed-in user's role, status and scopes are reused before a reload.
     pub user_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BriefingSettings {
+    /// Local time (`HH:MM`) after which a briefing whose data is still incomplete is replaced
+    /// by a "data delayed" notice; no briefing for that date follows it.
+    pub deadline: String,
+    /// Send attempts per delivery before it is recorded as `failed` (only attempts that
+    /// DingTalk surely refused count: a send whose answer was lost is never repeated).
+    pub max_attempts: u32,
+    /// How long a delivery may stay `sending` before it is taken for a crash and marked
+    /// `unknown`, in seconds. Longer than one send call with all its retries.
+    pub sending_lease_secs: u64,
+    /// Cards listed in a briefing, at most (fewer when the 2048-byte limit is reached).
+    pub top_cards: usize,
+    /// A card whose move is unfavourable and at least this large (relative, in percent) is
+    /// called out as unusual.
+    pub unusual_change_pct: f64,
+    /// The mini-program page the briefing's button opens (`eapp://{page}?date=…`).
+    pub home_page: String,
+    /// How often a task's `unread` recipients are checked again for `read`, in seconds.
+    pub recheck_unread_secs: u64,
+}
+
+impl BriefingSettings {
+    /// The deadline in minutes after midnight.
+    pub fn deadline_minute(&self) -> Option<u16> {
+        crate::domain::briefing::parse_hhmm(&self.deadline)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -211,6 +242,15 @@ impl Default for Settings {
             feed: FeedSettings { base_url: String::new(), token: SecretString::from("") },
             log: LogSettings { format: LogFormat::Text, filter: "info,sea_orm_migration=warn".into() },
             cache: CacheSettings { max_mb: 64, version_poll_ms: 2000, user_ttl_secs: 30 },
+            briefing: BriefingSettings {
+                deadline: "10:00".into(),
+                max_attempts: 3,
+                sending_lease_secs: 120,
+                top_cards: 6,
+                unusual_change_pct: 10.0,
+                home_page: "pages/home/index".into(),
+                recheck_unread_secs: 1800,
+            },
             demo: DemoSettings {
                 data_dir: PathBuf::from("data"),
                 seed: 20261127,
@@ -273,6 +313,20 @@ impl Settings {
         if dt.qps == 0 || dt.timeout_ms == 0 || dt.max_attempts == 0 {
             return Err(ConfigError::Invalid(
                 "dingtalk.qps / dingtalk.timeout_ms / dingtalk.max_attempts: must be at least 1".into(),
+            ));
+        }
+        let b = &self.briefing;
+        if b.deadline_minute().is_none() {
+            return Err(ConfigError::Invalid(format!("briefing.deadline: `{}` is not a time HH:MM", b.deadline)));
+        }
+        if b.max_attempts == 0 || b.top_cards == 0 || b.home_page.is_empty() {
+            return Err(ConfigError::Invalid(
+                "briefing.max_attempts / briefing.top_cards / briefing.home_page: must be set".into(),
+            ));
+        }
+        if b.sending_lease_secs * 1000 <= self.dingtalk.retry_budget_ms {
+            return Err(ConfigError::Invalid(
+                "briefing.sending_lease_secs: must be longer than dingtalk.retry_budget_ms".into(),
             ));
         }
         if self.database.max_connections == 0 {
@@ -376,6 +430,16 @@ mod tests {
             jail.set_env("CANMOU_DINGTALK__APP_SECRET", "secret");
             jail.set_env("CANMOU_DINGTALK__AGENT_ID", "123");
             assert!(Settings::load(None).unwrap().check_production().is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_briefing_deadline_is_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CANMOU_BRIEFING__DEADLINE", "10h");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("briefing.deadline"), "{err}");
             Ok(())
         });
     }

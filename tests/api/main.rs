@@ -9,6 +9,7 @@ mod helpers;
 mod sandbox;
 
 mod auth;
+mod briefing;
 mod catalogue;
 mod dingtalk_client;
 mod directory_sync;

@@ -2,7 +2,9 @@
 
 pub mod auth;
 pub mod bench;
+pub mod calendar;
 pub mod catalogue;
+pub mod deliveries;
 pub mod exports;
 pub mod health;
 pub mod home;
@@ -10,3 +12,4 @@ pub mod me;
 pub mod metric;
 pub mod openapi;
 pub mod orgs;
+pub mod subscription;

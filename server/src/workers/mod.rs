@@ -1,6 +1,7 @@
 //! Background jobs. Each is a plain async function run by the scheduler, by the CLI, or
 //! directly by tests ("run until idle", never by sleeping).
 
+pub mod briefing;
 pub mod directory;
 
 /// Who started a run (`sync_runs.trigger`).
