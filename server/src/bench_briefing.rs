@@ -34,6 +34,10 @@ pub struct BenchReport {
     pub recipients_sent: usize,
     pub qps: u32,
     pub seconds: f64,
+    /// Of which: finding due users, rendering and recording the deliveries.
+    pub prepare_seconds: f64,
+    /// Of which: sending.
+    pub send_seconds: f64,
     /// distinct contents ÷ qps: no sender can beat it at that rate.
     pub floor_seconds: f64,
     pub throttled_answers: u64,
@@ -91,6 +95,8 @@ pub async fn run(
         recipients_sent: report.sent,
         qps,
         seconds,
+        prepare_seconds: report.prepare_ms as f64 / 1000.0,
+        send_seconds: report.send_ms as f64 / 1000.0,
         floor_seconds: report.contents as f64 / f64::from(qps.max(1)),
         throttled_answers: stats.throttled,
         rerun_seconds,

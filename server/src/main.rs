@@ -64,6 +64,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     run.departments, run.users
                 );
             }
+            demo::calendar::seed(&state.db).await?;
             print_demo_banner(&settings.server.host, port);
             server.await??;
         }

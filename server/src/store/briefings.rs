@@ -240,31 +240,38 @@ pub struct Batch {
     pub rows: Vec<(i64, i32, String, i32)>,
 }
 
-/// Takes up to `limit` pending deliveries of `date` sharing one content, marking them
-/// `sending` under `claim`; `None` when nothing is pending.
+/// The contents with deliveries of `date` waiting to be sent.
+pub async fn pending_contents<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<Vec<String>, DbErr> {
+    use briefing_delivery::Column as D;
+    briefing_delivery::Entity::find()
+        .select_only()
+        .column(D::ContentHash)
+        .distinct()
+        .filter(D::BusinessDate.eq(date))
+        .filter(D::Status.eq(Status::Pending.as_str()))
+        .order_by_asc(D::ContentHash)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Takes up to `limit` pending deliveries of `date` with content `hash`, marking them
+/// `sending` under `claim` (unique to this call). An empty batch: none left.
 pub async fn take_batch<C: ConnectionTrait>(
     db: &C,
     date: NaiveDate,
+    hash: &str,
     claim: &str,
     limit: u64,
     now: DateTime<Utc>,
-) -> Result<Option<Batch>, DbErr> {
+) -> Result<Batch, DbErr> {
     use briefing_delivery::Column as D;
-    let pending = || {
-        briefing_delivery::Entity::find()
-            .filter(D::BusinessDate.eq(date))
-            .filter(D::Status.eq(Status::Pending.as_str()))
-    };
-    let Some(hash) = pending().select_only().column(D::ContentHash).limit(1).into_tuple::<String>().one(db).await?
-    else {
-        return Ok(None);
-    };
     let mut ids = Query::select();
     ids.column(D::Id)
         .from(briefing_delivery::Entity)
         .and_where(D::BusinessDate.eq(date))
         .and_where(D::Status.eq(Status::Pending.as_str()))
-        .and_where(D::ContentHash.eq(hash.as_str()))
+        .and_where(D::ContentHash.eq(hash))
         .order_by(D::Id, sea_orm::Order::Asc)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
@@ -284,8 +291,7 @@ pub async fn take_batch<C: ConnectionTrait>(
         .all(db)
         .await?;
     if taken.is_empty() {
-        // Another worker took this content's rows first: try again with what is left.
-        return Ok(Some(Batch { content_hash: hash, rows: Vec::new() }));
+        return Ok(Batch { content_hash: hash.to_owned(), rows: Vec::new() });
     }
     let user_ids: Vec<i32> = taken.iter().map(|d| d.user_id).collect();
     let userids: HashMap<i32, String> = user::Entity::find()
@@ -299,7 +305,7 @@ pub async fn take_batch<C: ConnectionTrait>(
         .into_iter()
         .map(|d| (d.id, d.user_id, userids.get(&d.user_id).cloned().unwrap_or_default(), d.attempts))
         .collect();
-    Ok(Some(Batch { content_hash: hash, rows }))
+    Ok(Batch { content_hash: hash.to_owned(), rows })
 }
 
 /// A change of status for some deliveries.
