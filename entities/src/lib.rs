@@ -2,6 +2,9 @@
 //! lives in the server's `domain` module; these types mirror the rows.
 
 pub mod audit_log;
+pub mod briefing_content;
+pub mod briefing_delivery;
+pub mod briefing_subscription;
 pub mod calendar;
 pub mod card;
 pub mod card_set;

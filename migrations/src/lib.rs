@@ -15,6 +15,7 @@ mod m20261127_000006_create_card_sets;
 mod m20261127_000007_create_calendar;
 mod m20261127_000008_create_audit_log;
 mod m20261127_000009_create_sync_runs;
+mod m20261127_000020_create_briefings;
 mod m20261201_000030_card_set_versions;
 pub mod seed;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_create_calendar::Migration),
             Box::new(m20261127_000008_create_audit_log::Migration),
             Box::new(m20261127_000009_create_sync_runs::Migration),
+            Box::new(m20261127_000020_create_briefings::Migration),
             Box::new(m20261201_000030_card_set_versions::Migration),
         ]
     }

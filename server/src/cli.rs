@@ -51,6 +51,22 @@ pub enum Command {
         #[arg(long)]
         days: Option<u32>,
     },
+    /// Send the daily briefing for a business date now (to every enabled subscriber who has
+    /// none for it yet, whatever their send time), reconcile, report, then exit.
+    Brief {
+        /// The business date reported (`YYYY-MM-DD`); default: yesterday. Its data must be
+        /// complete.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
+    /// Benchmark the briefing: bench users spread over the demo province, sent through an
+    /// in-process DingTalk sandbox at `--qps`, timed against the floor (contents ÷ qps).
+    BenchBrief {
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 20)]
+        qps: u32,
+    },
     /// Run one sync now against the configured database and sources, then exit (non-zero if
     /// the run failed).
     Sync {

@@ -24,6 +24,7 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     pub log: LogSettings,
     pub cache: CacheSettings,
+    pub briefing: BriefingSettings,
     pub demo: DemoSettings,
 }
 
@@ -92,6 +93,36 @@ pub struct CacheSettings {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+pub struct BriefingSettings {
+    /// Local time (`HH:MM`) after which a briefing whose data is still incomplete is replaced
+    /// by a "data delayed" notice; no briefing for that date follows it.
+    pub deadline: String,
+    /// Send attempts per delivery before it is recorded as `failed` (only attempts that
+    /// DingTalk surely refused count: a send whose answer was lost is never repeated).
+    pub max_attempts: u32,
+    /// How long a delivery may stay `sending` before it is taken for a crash and marked
+    /// `unknown`, in seconds. Longer than one send call with all its retries.
+    pub sending_lease_secs: u64,
+    /// Cards listed in a briefing, at most (fewer when the 2048-byte limit is reached).
+    pub top_cards: usize,
+    /// A card whose move is unfavourable and at least this large (relative, in percent) is
+    /// called out as unusual.
+    pub unusual_change_pct: f64,
+    /// The mini-program page the briefing's button opens (`eapp://{page}?date=…`).
+    pub home_page: String,
+    /// How often a task's `unread` recipients are checked again for `read`, in seconds.
+    pub recheck_unread_secs: u64,
+}
+
+impl BriefingSettings {
+    /// The deadline in minutes after midnight.
+    pub fn deadline_minute(&self) -> Option<u16> {
+        crate::domain::briefing::parse_hhmm(&self.deadline)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct DingtalkSettings {
     pub app_key: String,
     #[serde(serialize_with = "expose")]
@@ -154,6 +185,10 @@ pub struct ScheduleSettings {
     pub feed: String,
     /// The DingTalk directory sync.
     pub directory: String,
+    /// The daily briefing: each run sends to the users whose send time has passed.
+    pub briefing: String,
+    /// Reconciling sent briefings with DingTalk's send results.
+    pub briefing_reconcile: String,
     /// A run late by at most this much still happens (once); a later one is skipped, in seconds.
     pub misfire_grace_secs: u64,
     /// How often a follower tries to become the leader (PostgreSQL), in seconds.
@@ -256,11 +291,22 @@ impl Default for Settings {
                 enabled: true,
                 feed: "*/5 * * * *".into(),
                 directory: "0 2 * * *".into(),
+                briefing: "* * * * *".into(),
+                briefing_reconcile: "*/5 * * * *".into(),
                 misfire_grace_secs: 300,
                 leader_poll_secs: 10,
             },
             log: LogSettings { format: LogFormat::Text, filter: "info,sea_orm_migration=warn".into() },
             cache: CacheSettings { max_mb: 64, version_poll_ms: 2000, user_ttl_secs: 30 },
+            briefing: BriefingSettings {
+                deadline: "10:00".into(),
+                max_attempts: 3,
+                sending_lease_secs: 120,
+                top_cards: 6,
+                unusual_change_pct: 10.0,
+                home_page: "pages/home/index".into(),
+                recheck_unread_secs: 1800,
+            },
             demo: DemoSettings {
                 data_dir: PathBuf::from("data"),
                 seed: 20261127,
@@ -331,8 +377,13 @@ impl Settings {
         if self.feed.timeout_secs == 0 || self.feed.max_pages == 0 {
             return Err(ConfigError::Invalid("feed.timeout_secs / feed.max_pages: must be at least 1".into()));
         }
-        for (key, pattern) in [("schedule.feed", &self.schedule.feed), ("schedule.directory", &self.schedule.directory)]
-        {
+        let s = &self.schedule;
+        for (key, pattern) in [
+            ("schedule.feed", &s.feed),
+            ("schedule.directory", &s.directory),
+            ("schedule.briefing", &s.briefing),
+            ("schedule.briefing_reconcile", &s.briefing_reconcile),
+        ] {
             if let Err(e) = crate::workers::scheduler::parse_cron(pattern) {
                 return Err(ConfigError::Invalid(format!("{key}: `{pattern}` is not a cron expression: {e}")));
             }
@@ -341,6 +392,20 @@ impl Settings {
             return Err(ConfigError::Invalid(
                 "schedule.leader_poll_secs: must be between 1 and 60 (a dead leader is replaced within a minute)"
                     .into(),
+            ));
+        }
+        let b = &self.briefing;
+        if b.deadline_minute().is_none() {
+            return Err(ConfigError::Invalid(format!("briefing.deadline: `{}` is not a time HH:MM", b.deadline)));
+        }
+        if b.max_attempts == 0 || b.top_cards == 0 || b.home_page.is_empty() {
+            return Err(ConfigError::Invalid(
+                "briefing.max_attempts / briefing.top_cards / briefing.home_page: must be set".into(),
+            ));
+        }
+        if b.sending_lease_secs * 1000 <= self.dingtalk.retry_budget_ms {
+            return Err(ConfigError::Invalid(
+                "briefing.sending_lease_secs: must be longer than dingtalk.retry_budget_ms".into(),
             ));
         }
         if self.database.max_connections == 0 {
@@ -444,6 +509,16 @@ mod tests {
             jail.set_env("CANMOU_DINGTALK__APP_SECRET", "secret");
             jail.set_env("CANMOU_DINGTALK__AGENT_ID", "123");
             assert!(Settings::load(None).unwrap().check_production().is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_briefing_deadline_is_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CANMOU_BRIEFING__DEADLINE", "10h");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("briefing.deadline"), "{err}");
             Ok(())
         });
     }

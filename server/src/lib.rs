@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod bench_briefing;
 pub mod cache;
 pub mod cli;
 pub mod config;

@@ -64,6 +64,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                     run.departments, run.users
                 );
             }
+            demo::calendar::seed(&state.db).await?;
             print_demo_banner(&settings.server.host, port);
             server.await??;
         }
@@ -99,6 +100,43 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let stats = demo::fill(&conn, &settings).await?;
             println!("Generated {} org nodes and {} facts in {:.1} s.", stats.orgs, stats.facts, stats.seconds);
+        }
+        Command::Brief { date } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let date = date.unwrap_or_else(|| canmou::bench_briefing::yesterday(&settings));
+            let state = canmou::state::AppState::new(settings, conn).await?;
+            let report = workers::briefing::run_for_date(&state, date, chrono::Utc::now()).await?;
+            println!(
+                "Briefing for {date}: {} due, {} recorded, {} contents, {} send calls, {} sent, {} unknown, {} failed, {} deferred.",
+                report.due,
+                report.recorded,
+                report.contents,
+                report.send_calls,
+                report.sent,
+                report.unknown,
+                report.failed,
+                report.deferred
+            );
+            let reconciled = workers::briefing::reconcile(&state, chrono::Utc::now()).await?;
+            println!(
+                "Reconciled {} tasks: {} read, {} unread, {} forbidden, {} invalid users, {} failed.",
+                reconciled.tasks,
+                reconciled.read,
+                reconciled.unread,
+                reconciled.forbidden,
+                reconciled.invalid_user,
+                reconciled.failed
+            );
+            if let Some(stopped) = report.stopped {
+                anyhow::bail!("sending stopped early: {stopped}");
+            }
+        }
+        Command::BenchBrief { users, qps } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let report = canmou::bench_briefing::run(conn, settings, users, qps).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Sync { source: SyncSource::Directory } => {
             let conn = db::connect(&settings.database).await?;

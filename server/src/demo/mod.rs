@@ -2,6 +2,7 @@
 //! the first start and reused afterwards. Generation writes to a temporary file that is renamed
 //! into place only when complete, so an interrupted first start leaves no half-filled database.
 
+pub mod calendar;
 pub mod directory;
 pub mod generate;
 pub mod model;

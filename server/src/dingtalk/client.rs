@@ -56,12 +56,20 @@ pub(crate) struct Call<'a> {
     pub path: &'a str,
     pub body: Option<&'a Value>,
     pub auth: Auth<'a>,
+    /// The call must not be carried out twice (a send): an attempt whose answer was lost is
+    /// not retried but reported as [`DingTalkError::OutcomeUnknown`].
+    pub at_most_once: bool,
 }
 
 impl Call<'_> {
     /// A POST to the old API with the app token, as most calls are.
     pub fn old_post<'a>(path: &'a str, body: &'a Value) -> Call<'a> {
-        Call { family: Family::Old, get: false, path, body: Some(body), auth: Auth::App }
+        Call { family: Family::Old, get: false, path, body: Some(body), auth: Auth::App, at_most_once: false }
+    }
+
+    /// As [`Call::old_post`], for a call that must not be carried out twice.
+    pub fn old_post_once<'a>(path: &'a str, body: &'a Value) -> Call<'a> {
+        Call { at_most_once: true, ..Call::old_post(path, body) }
     }
 }
 
@@ -174,7 +182,14 @@ impl DingTalkClient {
             .get(|| async {
                 let (key, secret) = self.app_credentials();
                 let path = format!("/gettoken?appkey={}&appsecret={}", urlencode(key), urlencode(secret));
-                let call = Call { family: Family::Old, get: true, path: &path, body: None, auth: Auth::None };
+                let call = Call {
+                    family: Family::Old,
+                    get: true,
+                    path: &path,
+                    body: None,
+                    auth: Auth::None,
+                    at_most_once: false,
+                };
                 let span = tracing::info_span!("dingtalk", path = "/gettoken", request_id = tracing::field::Empty);
                 let body = self.send(call, None, started).instrument(span).await.map_err(|mut f| {
                     // A token refused while fetching a token can only be bad credentials.
@@ -223,10 +238,15 @@ impl DingTalkClient {
             request = request.json(body);
         }
         let left = inner.retry_budget.saturating_sub(started.elapsed()).max(Duration::from_millis(1));
-        let response = request.timeout(inner.timeout.min(left)).send().await.map_err(transport_failure)?;
+        let lost = |e| transport_failure(e, call.at_most_once);
+        let response = request.timeout(inner.timeout.min(left)).send().await.map_err(lost)?;
         let status = response.status().as_u16();
         let header_id = response.headers().get("x-acs-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let bytes = response.bytes().await.map_err(transport_failure)?;
+        let bytes = response.bytes().await.map_err(lost)?;
+        if call.at_most_once && status == 504 {
+            // The gateway gave up waiting for DingTalk, which may have acted on the call.
+            return Err(Failure::stop(DingTalkError::OutcomeUnknown("HTTP 504 from the gateway".into())));
+        }
         let result = classify(call.family, status, &bytes);
         let id = match &result {
             Ok(body) => request_id(body).map(str::to_owned),
@@ -243,9 +263,14 @@ impl DingTalkClient {
     }
 }
 
-fn transport_failure(e: reqwest::Error) -> Failure {
+fn transport_failure(e: reqwest::Error, at_most_once: bool) -> Failure {
     // The URL may carry the app secret (gettoken) or the access token: never in an error.
     let e = e.without_url();
+    // Only a refused connection proves the request never reached DingTalk.
+    if at_most_once && !e.is_connect() {
+        let what = if e.is_timeout() { "no answer in time".to_owned() } else { format!("transport error: {e}") };
+        return Failure::stop(DingTalkError::OutcomeUnknown(what));
+    }
     let what = if e.is_timeout() { "no answer in time".to_owned() } else { format!("transport error: {e}") };
     Failure::new(DingTalkError::Unavailable(what), Action::Backoff)
 }

@@ -33,6 +33,10 @@ pub enum DingTalkError {
     /// DingTalk banned our egress IP; every call is refused locally until `until`.
     #[error("DingTalk banned our IP; calls are paused until {until}")]
     IpBanned { until: DateTime<Utc> },
+    /// A call that must not be repeated (a send) got no answer: DingTalk may or may not have
+    /// carried it out.
+    #[error("no answer from DingTalk; the call may have been carried out: {0}")]
+    OutcomeUnknown(String),
     /// An answer we cannot read.
     #[error("unexpected answer from DingTalk: {0}")]
     Protocol(String),

@@ -71,6 +71,7 @@ impl DingTalkClient {
             path: "/v1.0/oauth2/userAccessToken",
             body: Some(&body),
             auth: Auth::None,
+            at_most_once: false,
         };
         self.call(call, "").await.map_err(|e| match e {
             // Any refused input here is the code: the browser must scan again.
@@ -87,6 +88,7 @@ impl DingTalkClient {
             path: "/v1.0/contact/users/me",
             body: None,
             auth: Auth::User(user_token),
+            at_most_once: false,
         };
         self.call(call, "").await
     }

@@ -126,7 +126,9 @@ struct TaskId {
 
 impl DingTalkClient {
     /// Sends `msg` to at most [`MAX_RECIPIENTS`] users; returns DingTalk's task id. Success
-    /// means accepted, not delivered: see [`DingTalkClient::send_result`].
+    /// means accepted, not delivered: see [`DingTalkClient::send_result`]. Throttling is
+    /// waited out, but a call whose answer was lost is never repeated: it fails with
+    /// [`DingTalkError::OutcomeUnknown`].
     pub async fn send_work_notification(
         &self,
         agent_id: i64,
@@ -146,7 +148,7 @@ impl DingTalkClient {
             "msg": msg.to_json()?,
         });
         let sent: TaskId =
-            self.call(Call::old_post("/topapi/message/corpconversation/asyncsend_v2", &body), "").await?;
+            self.call(Call::old_post_once("/topapi/message/corpconversation/asyncsend_v2", &body), "").await?;
         Ok(sent.task_id)
     }
 

@@ -1,6 +1,8 @@
 //! Pure domain code: periods, indicator kinds, roll-ups, the org tree, card maths and number
 //! formatting. No I/O here; everything is tested directly.
 
+pub mod briefing;
+pub mod calendar;
 pub mod card;
 pub mod catalogue;
 pub mod directory;

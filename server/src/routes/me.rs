@@ -88,7 +88,6 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRes
         version: s.version,
         default_grain: s.default_grain.as_str(),
     });
-    // Until briefing subscriptions are stored, every user has the default subscription.
-    let briefing = BriefingDto { enabled: true, time: "08:30".into(), include_weekends: false };
+    let briefing = BriefingDto::from(crate::store::briefings::subscription(&state.db, user.id).await?);
     Ok(HttpResponse::Ok().json(Me { user: UserDto::from(&*user.0), scopes, card_set, briefing }))
 }

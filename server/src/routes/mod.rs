@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod auth;
 pub mod bench;
+pub mod calendar;
 pub mod catalogue;
+pub mod deliveries;
 pub mod exports;
 pub mod health;
 pub mod home;
@@ -11,4 +13,5 @@ pub mod me;
 pub mod metric;
 pub mod openapi;
 pub mod orgs;
+pub mod subscription;
 pub mod sync;

@@ -1,6 +1,8 @@
 //! Queries over sea-orm. Handlers and workers go through here.
 
 pub mod audit;
+pub mod briefings;
+pub mod calendar;
 pub mod card_set_drafts;
 pub mod card_sets;
 pub mod directory;

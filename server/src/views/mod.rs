@@ -2,6 +2,7 @@
 //! exports call the same code, so a download always matches the screen.
 
 pub mod breakdown;
+pub mod briefing;
 pub mod cards;
 pub mod dto;
 pub mod params;

@@ -2,6 +2,7 @@
 //! roll-up after it. Each job also runs by hand (`canmou sync feed|directory`,
 //! `POST /api/v1/admin/sync/feed/run`) and, in tests, directly ("run until idle").
 
+pub mod briefing;
 pub mod directory;
 pub mod feed;
 pub mod rollup;
@@ -71,6 +72,24 @@ pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
     })?];
     // The directory sync needs the DingTalk client, which only the server's state holds.
     if let Some(state) = ctx.state.clone() {
+        // Briefings claim each (user, date) in the ledger before sending: an overlapping or
+        // second run cannot send twice.
+        let brief = state.clone();
+        jobs.push(scheduler::Job::new("briefing", &s.briefing, move || {
+            let state = brief.clone();
+            Box::pin(async move {
+                briefing::run_once(&state, chrono::Utc::now()).await?;
+                Ok(())
+            })
+        })?);
+        let reconcile = state.clone();
+        jobs.push(scheduler::Job::new("briefing_reconcile", &s.briefing_reconcile, move || {
+            let state = reconcile.clone();
+            Box::pin(async move {
+                briefing::reconcile(&state, chrono::Utc::now()).await?;
+                Ok(())
+            })
+        })?);
         jobs.push(scheduler::Job::new("directory", &s.directory, move || {
             let state = state.clone();
             Box::pin(async move {

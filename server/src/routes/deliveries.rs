@@ -1,0 +1,224 @@
+//! The briefing deliveries, for administrators: `GET /api/v1/admin/briefings?date=D` (counts by
+//! status and the failures with their reasons), `POST /api/v1/admin/briefings/run` (send D's
+//! briefings now), `POST /api/v1/admin/briefings/resend` (again, for chosen failed users).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use tracing_actix_web::RequestId;
+
+use crate::auth::AdminUser;
+use crate::domain::briefing::reported_date;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::audit;
+use crate::store::briefings::{self as ledger, DeliveryView, Status, kind};
+use crate::workers::briefing::{self, BriefingReport};
+
+/// Failures listed, at most.
+const MAX_FAILURES: u64 = 500;
+/// Users in one resend, at most.
+const MAX_RESEND: usize = 1_000;
+
+fn parse_date(raw: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid("date", format!("`{raw}` is not a date (expected YYYY-MM-DD)")))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DateQuery {
+    /// The business date reported (default: yesterday's, the one today's briefings report).
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveriesDto {
+    pub date: String,
+    pub total: i64,
+    /// Deliveries by status: `pending`, `sending`, `sent`, `read`, `unread`, `forbidden`,
+    /// `invalid_user`, `failed`, `unknown`.
+    pub counts: BTreeMap<String, i64>,
+    /// How many were "data delayed" notices.
+    pub delayed_notices: u64,
+    /// `failed`, `forbidden`, `invalid_user` and `unknown` deliveries, with their reasons.
+    #[schema(value_type = Vec<Object>)]
+    pub failures: Vec<DeliveryView>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/briefings", params(DateQuery), responses((status = 200, body = DeliveriesDto), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
+pub async fn list(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    q: web::Query<DateQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let date = match q.date.as_deref() {
+        Some(raw) => parse_date(raw)?,
+        None => reported_date(state.today()),
+    };
+    let counts = ledger::counts(&state.db, date).await?;
+    let failures: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_failure()).collect();
+    let failures =
+        ledger::deliveries(&state.db, date, &failures, None, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
+    Ok(HttpResponse::Ok().json(DeliveriesDto {
+        date: date.to_string(),
+        total: counts.values().sum(),
+        delayed_notices: ledger::count_kind(&state.db, date, kind::DELAYED).await?,
+        counts,
+        failures,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunRequest {
+    /// The business date to report (`YYYY-MM-DD`); its data must be complete.
+    pub date: String,
+}
+
+/// Sends `date`'s briefing now to every enabled subscriber who has none yet (whatever their
+/// send time and the calendar); those who already have one are left alone. Answers when done.
+#[utoipa::path(post, path = "/api/v1/admin/briefings/run", request_body = RunRequest, responses((status = 200, body = Object), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
+pub async fn run(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: web::Json<RunRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let date = parse_date(&body.date)?;
+    if date >= state.today() {
+        return Err(ApiError::invalid("date", format!("{date} is not over yet")));
+    }
+    let complete = ledger::complete_day(&state.db).await?;
+    if complete.is_none_or(|c| c < date) {
+        return Err(ApiError::Conflict(format!(
+            "the data for {date} is not complete yet (complete through {})",
+            complete.map_or_else(|| "nothing".to_owned(), |c| c.to_string())
+        )));
+    }
+    let report = briefing::run_for_date(&state, date, Utc::now()).await?;
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor_id: Some(admin.id),
+            actor: &admin.userid,
+            action: "briefing.run",
+            target: format!("briefing:{date}"),
+            before: None,
+            after: serde_json::to_value(&report).ok(),
+            request_id: request_id(&req),
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResendRequest {
+    pub date: String,
+    /// User ids.
+    pub users: Vec<i32>,
+    /// Also resend deliveries that may have arrived (`unknown`, `sent`, `read`, `unread`):
+    /// the user may get the briefing twice.
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Refused {
+    pub user_id: i32,
+    pub status: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResendDto {
+    pub resent: Vec<i32>,
+    pub refused: Vec<Refused>,
+    #[schema(value_type = Object)]
+    pub report: BriefingReport,
+}
+
+/// Why a delivery in `status` may not be resent (with or without `force`).
+fn refusal(status: Option<Status>, force: bool) -> Option<&'static str> {
+    match status {
+        None => Some("no delivery recorded for this date"),
+        Some(s) if s.is_resendable() => None,
+        Some(Status::Pending | Status::Sending) => Some("being sent now"),
+        Some(Status::Unknown | Status::Sent | Status::Read | Status::Unread) if force => None,
+        Some(Status::Unknown) => Some("may have arrived; resend with force"),
+        Some(_) => Some("delivered; resend with force"),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/briefings/resend", request_body = ResendRequest, responses((status = 200, body = ResendDto), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
+pub async fn resend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: web::Json<ResendRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let date = parse_date(&body.date)?;
+    if body.users.is_empty() || body.users.len() > MAX_RESEND {
+        return Err(ApiError::invalid("users", format!("between 1 and {MAX_RESEND} user ids")));
+    }
+    let rows = ledger::deliveries(&state.db, date, &[], Some(&body.users), MAX_RESEND as u64).await?;
+    let by_user: BTreeMap<i32, (i64, Option<Status>, DeliveryView)> =
+        rows.into_iter().map(|(m, v)| (m.user_id, (m.id, Status::parse(&m.status), v))).collect();
+    let mut resent = Vec::new();
+    let mut reopen = Vec::new();
+    let mut refused = Vec::new();
+    let mut before = Vec::new();
+    for user_id in &body.users {
+        let row = by_user.get(user_id);
+        let status = row.and_then(|r| r.1);
+        match refusal(status, body.force) {
+            Some(reason) => refused.push(Refused {
+                user_id: *user_id,
+                status: status.map(|s| s.as_str().to_owned()),
+                reason: reason.into(),
+            }),
+            None => {
+                if let Some((id, _, view)) = row
+                    && !reopen.contains(id)
+                {
+                    reopen.push(*id);
+                    resent.push(*user_id);
+                    before.push(view);
+                }
+            }
+        }
+    }
+    let now = Utc::now();
+    ledger::reopen(&state.db, &reopen, now).await?;
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor_id: Some(admin.id),
+            actor: &admin.userid,
+            action: if body.force { "briefing.resend.force" } else { "briefing.resend" },
+            target: format!("briefing:{date}"),
+            before: serde_json::to_value(&before).ok(),
+            after: Some(serde_json::json!({ "resent": resent, "refused": refused })),
+            request_id: request_id(&req),
+        },
+    )
+    .await?;
+    let mut report = BriefingReport { business_date: Some(date), ..BriefingReport::default() };
+    if !reopen.is_empty() {
+        briefing::send_pending(&state, date, now, None, &mut report).await?;
+    }
+    Ok(HttpResponse::Ok().json(ResendDto { resent, refused, report }))
+}
+
+fn request_id(req: &HttpRequest) -> Option<String> {
+    req.extensions().get::<RequestId>().map(|id| id.to_string())
+}

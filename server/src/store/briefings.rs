@@ -1,0 +1,533 @@
+//! Briefing subscriptions, rendered contents and the delivery ledger.
+//!
+//! The ledger is the guard against double sends: a row per (user, business date), inserted
+//! with `ON CONFLICT DO NOTHING` before anything is sent, and taken for sending by one atomic
+//! `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)` (SQLite, which serialises writers,
+//! ignores the lock clause), so that two workers never take the same row.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{briefing_content, briefing_delivery, briefing_subscription, period_status, user};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+
+use crate::domain::briefing::{SendTime, Subscription};
+use crate::domain::period::{Grain, from_day_number};
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Recorded, not yet sent.
+    Pending,
+    /// Taken by a run that is calling DingTalk.
+    Sending,
+    /// Accepted by DingTalk; its result not yet known.
+    Sent,
+    Read,
+    Unread,
+    /// Silently refused by DingTalk (`143105` daily cap, `143106` same content, ...).
+    Forbidden,
+    /// Not a user of the organisation (or no longer).
+    InvalidUser,
+    /// Refused, or not sent within the attempts allowed.
+    Failed,
+    /// The send may or may not have gone out (crash or lost answer): never repeated
+    /// automatically.
+    Unknown,
+}
+
+impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::Pending,
+        Status::Sending,
+        Status::Sent,
+        Status::Read,
+        Status::Unread,
+        Status::Forbidden,
+        Status::InvalidUser,
+        Status::Failed,
+        Status::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Sent => "sent",
+            Status::Read => "read",
+            Status::Unread => "unread",
+            Status::Forbidden => "forbidden",
+            Status::InvalidUser => "invalid_user",
+            Status::Failed => "failed",
+            Status::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Failures an administrator may resend without forcing.
+    pub fn is_resendable(self) -> bool {
+        matches!(self, Status::Failed | Status::Forbidden | Status::InvalidUser)
+    }
+
+    /// Failures worth an administrator's attention.
+    pub fn is_failure(self) -> bool {
+        self.is_resendable() || self == Status::Unknown
+    }
+}
+
+/// `briefing` or `delayed`.
+pub mod kind {
+    pub const BRIEFING: &str = "briefing";
+    pub const DELAYED: &str = "delayed";
+}
+
+// ---- subscriptions ----
+
+fn from_row(row: &briefing_subscription::Model) -> Subscription {
+    Subscription {
+        enabled: row.enabled,
+        time: SendTime::from_minute(row.send_minute).unwrap_or(SendTime::DEFAULT),
+        include_weekends: row.include_weekends,
+    }
+}
+
+pub async fn subscription<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Subscription, DbErr> {
+    Ok(briefing_subscription::Entity::find_by_id(user_id).one(db).await?.map(|r| from_row(&r)).unwrap_or_default())
+}
+
+/// Every stored subscription; users absent have the default.
+pub async fn subscriptions<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, Subscription>, DbErr> {
+    Ok(briefing_subscription::Entity::find().all(db).await?.iter().map(|r| (r.user_id, from_row(r))).collect())
+}
+
+pub async fn save_subscription<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    sub: &Subscription,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = briefing_subscription::ActiveModel {
+        user_id: Set(user_id),
+        enabled: Set(sub.enabled),
+        send_minute: Set(sub.time.minute() as i16),
+        include_weekends: Set(sub.include_weekends),
+        updated_at: Set(now.fixed_offset()),
+    };
+    briefing_subscription::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(briefing_subscription::Column::UserId)
+                .update_columns([
+                    briefing_subscription::Column::Enabled,
+                    briefing_subscription::Column::SendMinute,
+                    briefing_subscription::Column::IncludeWeekends,
+                    briefing_subscription::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+// ---- readiness ----
+
+/// The latest business date the feed calls complete, read from the database (not a
+/// snapshot: the worker must see what the feed committed a moment ago).
+pub async fn complete_day<C: ConnectionTrait>(db: &C) -> Result<Option<NaiveDate>, DbErr> {
+    let row = period_status::Entity::find_by_id(Grain::Day.code()).one(db).await?;
+    Ok(row.and_then(|r| from_day_number(r.complete_through)))
+}
+
+// ---- contents ----
+
+/// Stores a rendered message once per hash.
+pub async fn save_contents<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+    contents: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in contents.chunks(200) {
+        let rows = chunk.iter().map(|(hash, message)| briefing_content::ActiveModel {
+            hash: Set(hash.clone()),
+            business_date: Set(date),
+            message: Set(message.clone()),
+            created_at: Set(now.fixed_offset()),
+        });
+        briefing_content::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([briefing_content::Column::Hash])
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn content<C: ConnectionTrait>(db: &C, hash: &str) -> Result<Option<String>, DbErr> {
+    Ok(briefing_content::Entity::find_by_id(hash.to_owned()).one(db).await?.map(|c| c.message))
+}
+
+// ---- the ledger ----
+
+/// Users who already have a delivery for `date` (whatever its status).
+pub async fn recorded_users<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<HashSet<i32>, DbErr> {
+    let ids: Vec<i32> = briefing_delivery::Entity::find()
+        .select_only()
+        .column(briefing_delivery::Column::UserId)
+        .filter(briefing_delivery::Column::BusinessDate.eq(date))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
+/// A delivery to record.
+pub struct NewDelivery<'a> {
+    pub user_id: i32,
+    pub kind: &'static str,
+    pub content_hash: &'a str,
+}
+
+/// Records deliveries as `pending`; a (user, date) already recorded — by this run, another
+/// run, or another instance — is left as it is. Returns how many rows this call inserted.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+    deliveries: &[NewDelivery<'_>],
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut inserted = 0;
+    for chunk in deliveries.chunks(500) {
+        let rows = chunk.iter().map(|d| briefing_delivery::ActiveModel {
+            id: NotSet,
+            user_id: Set(d.user_id),
+            business_date: Set(date),
+            kind: Set(d.kind.to_owned()),
+            content_hash: Set(d.content_hash.to_owned()),
+            status: Set(Status::Pending.as_str().to_owned()),
+            claim: Set(None),
+            task_id: Set(None),
+            attempts: Set(0),
+            error_code: Set(None),
+            last_error: Set(None),
+            created_at: Set(now.fixed_offset()),
+            updated_at: Set(now.fixed_offset()),
+        });
+        let result = briefing_delivery::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([briefing_delivery::Column::UserId, briefing_delivery::Column::BusinessDate])
+            .exec_without_returning(db)
+            .await?;
+        if let sea_orm::TryInsertResult::Inserted(n) = result {
+            inserted += n;
+        }
+    }
+    Ok(inserted)
+}
+
+/// A batch taken for sending: recipients of one content.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub content_hash: String,
+    /// (delivery id, user id, DingTalk userid, attempts including this one).
+    pub rows: Vec<(i64, i32, String, i32)>,
+}
+
+/// The contents with deliveries of `date` waiting to be sent.
+pub async fn pending_contents<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<Vec<String>, DbErr> {
+    use briefing_delivery::Column as D;
+    briefing_delivery::Entity::find()
+        .select_only()
+        .column(D::ContentHash)
+        .distinct()
+        .filter(D::BusinessDate.eq(date))
+        .filter(D::Status.eq(Status::Pending.as_str()))
+        .order_by_asc(D::ContentHash)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Takes up to `limit` pending deliveries of `date` with content `hash`, marking them
+/// `sending` under `claim` (unique to this call). An empty batch: none left.
+pub async fn take_batch<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+    hash: &str,
+    claim: &str,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> Result<Batch, DbErr> {
+    use briefing_delivery::Column as D;
+    let mut ids = Query::select();
+    ids.column(D::Id)
+        .from(briefing_delivery::Entity)
+        .and_where(D::BusinessDate.eq(date))
+        .and_where(D::Status.eq(Status::Pending.as_str()))
+        .and_where(D::ContentHash.eq(hash))
+        .order_by(D::Id, sea_orm::Order::Asc)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    briefing_delivery::Entity::update_many()
+        .col_expr(D::Status, Expr::value(Status::Sending.as_str()))
+        .col_expr(D::Claim, Expr::value(claim))
+        .col_expr(D::Attempts, Expr::col(D::Attempts).add(1))
+        .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
+        .filter(D::Id.in_subquery(ids))
+        .filter(D::Status.eq(Status::Pending.as_str()))
+        .exec(db)
+        .await?;
+    let taken = briefing_delivery::Entity::find()
+        .filter(D::Claim.eq(claim))
+        .filter(D::Status.eq(Status::Sending.as_str()))
+        .order_by_asc(D::Id)
+        .all(db)
+        .await?;
+    if taken.is_empty() {
+        return Ok(Batch { content_hash: hash.to_owned(), rows: Vec::new() });
+    }
+    let user_ids: Vec<i32> = taken.iter().map(|d| d.user_id).collect();
+    let userids: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.dingtalk_userid))
+        .collect();
+    let rows = taken
+        .into_iter()
+        .map(|d| (d.id, d.user_id, userids.get(&d.user_id).cloned().unwrap_or_default(), d.attempts))
+        .collect();
+    Ok(Batch { content_hash: hash.to_owned(), rows })
+}
+
+/// A change of status for some deliveries.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome<'a> {
+    pub task_id: Option<i64>,
+    pub error_code: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
+/// Moves deliveries `ids` to `status`, recording the task id and error when given.
+pub async fn set_status<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    status: Status,
+    outcome: Outcome<'_>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use briefing_delivery::Column as D;
+    let mut affected = 0;
+    for chunk in ids.chunks(500) {
+        let mut update = briefing_delivery::Entity::update_many()
+            .col_expr(D::Status, Expr::value(status.as_str()))
+            .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
+            .filter(D::Id.is_in(chunk.iter().copied()));
+        if let Some(task) = outcome.task_id {
+            update = update.col_expr(D::TaskId, Expr::value(task));
+        }
+        if let Some(code) = outcome.error_code {
+            update = update.col_expr(D::ErrorCode, Expr::value(code));
+        }
+        if let Some(error) = outcome.error {
+            update = update.col_expr(D::LastError, Expr::value(error));
+        }
+        affected += update.exec(db).await?.rows_affected;
+    }
+    Ok(affected)
+}
+
+/// Deliveries left `sending` since before `before`: their run died (or lost DingTalk's answer)
+/// after perhaps sending. They become `unknown`, never to be sent again automatically.
+pub async fn expire_sending<C: ConnectionTrait>(
+    db: &C,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use briefing_delivery::Column as D;
+    let result = briefing_delivery::Entity::update_many()
+        .col_expr(D::Status, Expr::value(Status::Unknown.as_str()))
+        .col_expr(D::LastError, Expr::value("the sending run stopped before recording DingTalk's answer"))
+        .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
+        .filter(D::Status.eq(Status::Sending.as_str()))
+        .filter(D::UpdatedAt.lt(before.fixed_offset()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Pending deliveries of dates before `date`: too late to send.
+pub async fn expire_pending<C: ConnectionTrait>(db: &C, date: NaiveDate, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    use briefing_delivery::Column as D;
+    let result = briefing_delivery::Entity::update_many()
+        .col_expr(D::Status, Expr::value(Status::Failed.as_str()))
+        .col_expr(D::LastError, Expr::value("not sent before the next business day"))
+        .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
+        .filter(D::Status.eq(Status::Pending.as_str()))
+        .filter(D::BusinessDate.lt(date))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Task ids to reconcile: tasks with recipients not yet known (`sent`), and tasks with
+/// `unread` recipients last checked before `recheck_before`; only dates from `since` (DingTalk
+/// keeps results for 24 hours).
+pub async fn tasks_to_check<C: ConnectionTrait>(
+    db: &C,
+    since: NaiveDate,
+    recheck_before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    use briefing_delivery::Column as D;
+    use sea_orm::Condition;
+    let ids: Vec<Option<i64>> = briefing_delivery::Entity::find()
+        .select_only()
+        .column(D::TaskId)
+        .distinct()
+        .filter(D::BusinessDate.gte(since))
+        .filter(D::TaskId.is_not_null())
+        .filter(
+            Condition::any().add(D::Status.eq(Status::Sent.as_str())).add(
+                Condition::all()
+                    .add(D::Status.eq(Status::Unread.as_str()))
+                    .add(D::UpdatedAt.lt(recheck_before.fixed_offset())),
+            ),
+        )
+        .order_by_asc(D::TaskId)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+/// The deliveries of a task still open to reconciliation: (delivery id, DingTalk userid).
+pub async fn task_rows<C: ConnectionTrait>(db: &C, task_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
+    use briefing_delivery::Column as D;
+    let rows = briefing_delivery::Entity::find()
+        .filter(D::TaskId.eq(task_id))
+        .filter(D::Status.is_in([Status::Sent.as_str(), Status::Unread.as_str()]))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+    let userids: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.dingtalk_userid))
+        .collect();
+    Ok(rows.into_iter().filter_map(|r| Some((r.id, userids.get(&r.user_id)?.clone()))).collect())
+}
+
+// ---- administration ----
+
+pub async fn counts<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<BTreeMap<String, i64>, DbErr> {
+    use briefing_delivery::Column as D;
+    let rows: Vec<(String, i64)> = briefing_delivery::Entity::find()
+        .select_only()
+        .column(D::Status)
+        .column_as(D::Id.count(), "n")
+        .filter(D::BusinessDate.eq(date))
+        .group_by(D::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+pub async fn count_kind<C: ConnectionTrait>(db: &C, date: NaiveDate, kind: &str) -> Result<u64, DbErr> {
+    use briefing_delivery::Column as D;
+    briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date)).filter(D::Kind.eq(kind)).count(db).await
+}
+
+/// A delivery with its user, for the console.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    pub user_id: i32,
+    pub userid: String,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub task_id: Option<i64>,
+    pub attempts: i32,
+    pub error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub updated_at: String,
+}
+
+/// Deliveries of `date` with one of `statuses` (all when empty), users' ids first.
+pub async fn deliveries<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+    statuses: &[Status],
+    user_ids: Option<&[i32]>,
+    limit: u64,
+) -> Result<Vec<(briefing_delivery::Model, DeliveryView)>, DbErr> {
+    use briefing_delivery::Column as D;
+    let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date));
+    if !statuses.is_empty() {
+        q = q.filter(D::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(ids) = user_ids {
+        q = q.filter(D::UserId.is_in(ids.iter().copied()));
+    }
+    let rows = q.order_by_asc(D::UserId).limit(limit).all(db).await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+    let users: HashMap<i32, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let u = users.get(&r.user_id);
+            let view = DeliveryView {
+                user_id: r.user_id,
+                userid: u.map(|u| u.dingtalk_userid.clone()).unwrap_or_default(),
+                name: u.map(|u| u.name.clone()).unwrap_or_default(),
+                kind: r.kind.clone(),
+                status: r.status.clone(),
+                task_id: r.task_id,
+                attempts: r.attempts,
+                error_code: r.error_code.clone(),
+                last_error: r.last_error.clone(),
+                updated_at: r.updated_at.to_rfc3339(),
+            };
+            (r, view)
+        })
+        .collect())
+}
+
+/// Puts deliveries back to `pending` for a resend: a fresh attempt count, no task, no error.
+pub async fn reopen<C: ConnectionTrait>(db: &C, ids: &[i64], now: DateTime<Utc>) -> Result<u64, DbErr> {
+    use briefing_delivery::Column as D;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let result = briefing_delivery::Entity::update_many()
+        .col_expr(D::Status, Expr::value(Status::Pending.as_str()))
+        .col_expr(D::Attempts, Expr::value(0))
+        .col_expr(D::TaskId, Expr::value(Option::<i64>::None))
+        .col_expr(D::Claim, Expr::value(Option::<String>::None))
+        .col_expr(D::ErrorCode, Expr::value(Option::<String>::None))
+        .col_expr(D::LastError, Expr::value(Option::<String>::None))
+        .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
+        .filter(D::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,0 +1,227 @@
+//! The daily briefing as DingTalk shows it: an action card built from the home screen's own
+//! card DTOs (one computation, so the briefing never disagrees with the screen it opens).
+//!
+//! The whole `msg` must fit in DingTalk's 2048 bytes: lines are added in order of importance
+//! and the first that does not fit ends the list, so a card is left out whole, never cut.
+
+use chrono::{Datelike, NaiveDate};
+use sha2::{Digest, Sha256};
+
+use super::dto::CardDto;
+use crate::dingtalk::messages::{MAX_MSG_BYTES, Message};
+use crate::domain::card::Comparison;
+
+/// How briefings are laid out (from `briefing.*` settings).
+#[derive(Debug, Clone, Copy)]
+pub struct Layout<'a> {
+    /// Cards listed, at most.
+    pub top_cards: usize,
+    /// An unfavourable move at least this large (relative, %) is called out.
+    pub unusual_change_pct: f64,
+    /// The mini-program page the button opens.
+    pub home_page: &'a str,
+}
+
+/// `11月26日`.
+fn day_label(date: NaiveDate) -> String {
+    format!("{}月{}日", date.month(), date.day())
+}
+
+/// The briefing for `org_name`'s cards on business date `date`.
+pub fn briefing(date: NaiveDate, org_name: &str, cards: &[CardDto], layout: Layout<'_>) -> Message {
+    let title = format!("每日简报 {}", day_label(date));
+    let header = format!("### {title}\n\n**{org_name}**\n");
+    let url = format!("eapp://{}?date={date}", layout.home_page);
+    let with_value: Vec<&CardDto> = cards.iter().filter(|c| c.value.is_some()).collect();
+    let mut lines: Vec<String> = with_value.iter().take(layout.top_cards).map(|c| card_line(c)).collect();
+    if with_value.is_empty() {
+        lines.push("- 暂无数据".into());
+    }
+    let unusual: Vec<String> =
+        with_value.iter().filter(|c| is_unusual(c, layout.unusual_change_pct)).map(|c| unusual_line(c)).collect();
+    if !unusual.is_empty() {
+        lines.push(String::new());
+        lines.push("#### 需要关注".into());
+        lines.extend(unusual);
+    }
+    fit(&title, header, lines, "查看详情", &url)
+}
+
+/// The short notice sent instead when the data for `date` is still incomplete at the deadline.
+pub fn delayed(date: NaiveDate, layout: Layout<'_>) -> Message {
+    let day = day_label(date);
+    let title = format!("数据延迟 {day}");
+    let text =
+        format!("### {title}\n\n{day}的数据尚未到齐，今天的每日简报暂停发送。数据到齐后，可在参谋中查看最新指标。");
+    Message::action_card(&title, &text, "打开参谋", &format!("eapp://{}", layout.home_page))
+}
+
+/// A stable hash of what DingTalk will show: recipients with the same hash get the same call.
+pub fn content_hash(msg: &Message) -> String {
+    let bytes = serde_json::to_vec(msg).unwrap_or_default();
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The size DingTalk counts: the `msg` object as JSON.
+pub fn wire_size(msg: &Message) -> usize {
+    serde_json::to_vec(msg).map_or(usize::MAX, |v| v.len())
+}
+
+fn fit(title: &str, header: String, lines: Vec<String>, button: &str, url: &str) -> Message {
+    let mut markdown = header;
+    for line in lines {
+        let candidate = format!("{markdown}\n{line}");
+        if wire_size(&Message::action_card(title, &candidate, button, url)) > MAX_MSG_BYTES {
+            break;
+        }
+        markdown = candidate;
+    }
+    Message::action_card(title, &markdown, button, url)
+}
+
+/// The change the card is compared on: its relative size (%) and how it reads (`环比↑14.0%`).
+fn change(c: &CardDto) -> Option<(Option<f64>, String)> {
+    let (label, delta, pct, display) = match c.comparison {
+        Comparison::Prev => ("环比", c.delta?, c.delta_pct, c.delta_display.as_deref()?),
+        Comparison::Yoy => ("同比", c.yoy_delta?, c.yoy_delta_pct, c.yoy_display.as_deref()?),
+        Comparison::Target => {
+            let attained = c.attainment?;
+            return Some((None, format!("目标达成{:.0}%", attained * 100.0)));
+        }
+    };
+    let magnitude = display.trim_start_matches(['+', '-']);
+    let arrow = if delta > 0.0 {
+        "↑"
+    } else if delta < 0.0 {
+        "↓"
+    } else {
+        return Some((pct, format!("{label}持平")));
+    };
+    Some((pct, format!("{label}{arrow}{magnitude}")))
+}
+
+fn card_line(c: &CardDto) -> String {
+    let mut line = format!("- {} **{}**", c.title, c.display);
+    if let Some((_, text)) = change(c) {
+        line.push(' ');
+        line.push_str(&text);
+    }
+    if c.good == Some(false) {
+        line.push_str(" ⚠");
+    }
+    line
+}
+
+fn is_unusual(c: &CardDto, threshold_pct: f64) -> bool {
+    c.good == Some(false) && change(c).and_then(|(pct, _)| pct).is_some_and(|p| p.abs() >= threshold_pct)
+}
+
+fn unusual_line(c: &CardDto) -> String {
+    let text = change(c).map(|(_, t)| t).unwrap_or_default();
+    format!("- {} {text}，变化较大", c.title)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::domain::card::Status;
+    use crate::domain::metric::Direction;
+
+    const LAYOUT: Layout<'static> = Layout { top_cards: 6, unusual_change_pct: 10.0, home_page: "pages/home/index" };
+
+    fn card(title: &str, value: f64, display: &str, delta: f64, pct: f64, good: bool) -> CardDto {
+        CardDto {
+            id: 1,
+            metric: "m".into(),
+            title: title.into(),
+            unit: String::new(),
+            value: Some(value),
+            display: display.into(),
+            prev: Some(value - delta),
+            delta: Some(delta),
+            delta_pct: Some(pct),
+            delta_display: Some(crate::domain::format::change(delta, Some(pct), false, 0)),
+            yoy: None,
+            yoy_delta: None,
+            yoy_delta_pct: None,
+            yoy_display: None,
+            target: None,
+            attainment: None,
+            comparison: Comparison::Prev,
+            direction: Direction::Up,
+            good: Some(good),
+            spark: Vec::new(),
+            rank: None,
+            peers: None,
+            status: Status::Ok,
+        }
+    }
+
+    fn markdown(msg: &Message) -> &str {
+        match msg {
+            Message::ActionCard { action_card } => &action_card.markdown,
+            _ => "",
+        }
+    }
+
+    fn date() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
+    }
+
+    #[test]
+    fn a_briefing_shows_the_date_the_cards_and_a_button_to_that_day() {
+        let cards = [
+            card("消息总数", 18_234.0, "1.82万", 2_234.0, 13.96, true),
+            card("活跃人数", 900.0, "900", -200.0, -18.2, false),
+            card("办件量", 100.0, "100", -1.0, -1.0, false),
+        ];
+        let msg = briefing(date(), "明州市", &cards, LAYOUT);
+        let Message::ActionCard { action_card } = &msg else { panic!("not an action card") };
+        assert_eq!(action_card.title, "每日简报 11月26日");
+        assert_eq!(action_card.single_url, "eapp://pages/home/index?date=2026-11-26");
+        let md = &action_card.markdown;
+        assert!(md.contains("**明州市**"), "{md}");
+        assert!(md.contains("- 消息总数 **1.82万** 环比↑14.0%\n"), "{md}");
+        assert!(md.contains("- 活跃人数 **900** 环比↓18.2% ⚠\n"), "{md}");
+        // A small unfavourable move is marked but not called out.
+        assert!(md.contains("- 办件量 **100** 环比↓1.0% ⚠"), "{md}");
+        assert!(md.contains("#### 需要关注\n- 活跃人数 环比↓18.2%"), "{md}");
+        assert!(!md.contains("- 办件量 环比"), "{md}");
+        assert!(msg.to_json().is_ok());
+    }
+
+    #[test]
+    fn cards_that_do_not_fit_are_left_out_whole() {
+        let long = "很长的指标名称".repeat(4);
+        let cards: Vec<CardDto> = (0..60).map(|i| card(&format!("{long}{i}"), 1.0, "1", -1.0, -50.0, false)).collect();
+        let msg = briefing(date(), "明州市", &cards, Layout { top_cards: 60, ..LAYOUT });
+        assert!(wire_size(&msg) <= MAX_MSG_BYTES, "{}", wire_size(&msg));
+        assert!(msg.to_json().is_ok());
+        let md = markdown(&msg);
+        let listed: Vec<&str> = md.lines().filter(|l| l.starts_with("- ")).collect();
+        assert!(listed.len() > 3 && listed.len() < 60, "{}", listed.len());
+        for line in listed {
+            assert!(line.ends_with(" ⚠") || line.ends_with("变化较大"), "cut: {line}");
+        }
+    }
+
+    #[test]
+    fn without_values_the_briefing_says_so() {
+        let mut empty = card("消息总数", 0.0, "—", 0.0, 0.0, true);
+        empty.value = None;
+        let msg = briefing(date(), "临江市", &[empty], LAYOUT);
+        assert!(markdown(&msg).contains("- 暂无数据"));
+    }
+
+    #[test]
+    fn the_same_content_has_the_same_hash() {
+        let cards = [card("消息总数", 1.0, "1", 0.0, 0.0, true)];
+        let a = content_hash(&briefing(date(), "明州市", &cards, LAYOUT));
+        assert_eq!(a, content_hash(&briefing(date(), "明州市", &cards, LAYOUT)));
+        assert_ne!(a, content_hash(&briefing(date(), "临江市", &cards, LAYOUT)));
+        assert_eq!(a.len(), 64);
+        let notice = delayed(date(), LAYOUT);
+        assert!(markdown(&notice).contains("11月26日的数据尚未到齐"));
+    }
+}
