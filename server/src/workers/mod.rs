@@ -58,18 +58,28 @@ impl Trigger {
 /// The jobs the scheduler runs, by name, with their cron expressions from `schedule.*`.
 pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
     let s = &ctx.settings.schedule;
-    let feed_ctx = ctx.clone();
-    let jobs = vec![scheduler::Job::new("feed", &s.feed, move || {
-        let ctx = feed_ctx.clone();
-        Box::pin(async move {
-            match feed::run(&ctx, Trigger::Schedule).await {
-                Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
-                Err(e) => Err(anyhow::Error::new(e)),
-            }
-        })
-    })?];
+    let mut jobs = Vec::new();
+    if ctx.feed.base_url().is_empty() {
+        tracing::warn!("feed.base_url is not set: the feed sync is not scheduled");
+    } else {
+        jobs.push(feed_job(ctx, &s.feed)?);
+    }
     // Directory sync (`schedule.directory`, daily): register `workers::directory::run` here
     // once it exists, e.g.
     //     jobs.push(scheduler::Job::new("directory", &s.directory, move || Box::pin(directory::run(ctx.clone(), Trigger::Schedule)))?);
     Ok(jobs)
+}
+
+fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
+    let ctx = ctx.clone();
+    scheduler::Job::new("feed", pattern, move || {
+        let ctx = ctx.clone();
+        Box::pin(async move {
+            match feed::run(&ctx, Trigger::Schedule).await {
+                // Another instance's manual run is going: this occurrence has nothing to do.
+                Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
+                Err(e) => Err(anyhow::Error::new(e)),
+            }
+        })
+    })
 }
