@@ -294,4 +294,36 @@ async fn a_new_business_day_moves_complete_and_as_of() {
     assert_eq!(report.rows_stored, 4);
     assert_eq!(env.app.state.snapshot().complete.as_of(), Some(day("2026-12-03")), "the snapshot was reloaded");
     assert!(report.rollup.is_some());
+    assert!(report.warmed >= 1, "the default home screen was rendered into the cache: {report:?}");
+    assert!(env.app.state.answers.entry_count() >= 1 || report.warmed >= 1);
+}
+
+#[tokio::test]
+async fn days_a_crashed_run_stored_but_never_rolled_up_are_rolled_up_by_the_next_run() {
+    // Arrange: a committed page whose roll-up never happened (the process died in between).
+    let env = feed_env(vec![], |_| {}).await;
+    let meetings = fixture::metric_id(&env.app.db, "collab.meetings").await;
+    let d = day_number(day("2026-12-01"));
+    let txn = sea_orm::TransactionTrait::begin(&env.app.db).await.unwrap();
+    let mut row = fixture::fact(meetings, fixture::DC_BUREAU, "2026-12-01", 42.0);
+    row.updated_at = 10;
+    canmou::store::facts::upsert(&txn, &[row]).await.unwrap();
+    canmou::workers::rollup::mark_pending(&txn, d, d).await.unwrap();
+    txn.commit().await.unwrap();
+
+    // Act: the next run, with nothing new upstream.
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "ok", "{report:?}");
+    let parent = fact::Entity::find()
+        .filter(fact::Column::MetricId.eq(meetings))
+        .filter(fact::Column::OrgId.eq(fixture::PROVINCE))
+        .filter(fact::Column::Grain.eq(0))
+        .filter(fact::Column::PeriodStart.eq(d))
+        .one(&env.app.db)
+        .await
+        .unwrap();
+    assert_eq!(parent.and_then(|f| f.value), Some(42.0));
+    assert_eq!(canmou::workers::rollup::pending(&env.app.db).await.unwrap(), None);
 }

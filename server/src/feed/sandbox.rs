@@ -32,7 +32,7 @@ pub const DEMO_TOKEN: &str = "canmou-demo-feed-token";
 /// The most rows a page may hold.
 pub const MAX_LIMIT: u32 = 10_000;
 /// Demo batches kept generated; older ones are generated again if asked for.
-const CACHED_DAYS: usize = 48;
+const CACHED_DAYS: usize = 32;
 
 /// A row as the sandbox hands it out.
 #[derive(Debug, Clone, PartialEq, Serialize)]

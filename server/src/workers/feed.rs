@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate};
 use entities::{metric, org, period_status};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
 use serde_json::json;
 
 use super::rollup::{self, Changes};
@@ -24,6 +24,9 @@ use crate::feed::wire::{Num, Page, RawRow};
 use crate::feed::{FetchError, PageRequest};
 use crate::store::facts::{self, FactRow, origin};
 use crate::store::sync::{self, Claim, status};
+
+/// A run storing this many rows is a bulk load.
+const BULK_ROWS: i64 = 100_000;
 
 /// `sync_runs.source` and `sync_state.source` of this job.
 pub const SOURCE: &str = "feed";
@@ -87,6 +90,14 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
     let result = sync_pages(ctx, &mut report, &mut changes, &mut complete_moved).await;
     if let Err(e) = &result {
         report.error = Some(format!("{e:#}"));
+    }
+    // After a bulk load PostgreSQL's statistics are stale and it would plan the roll-up's
+    // lookups as scans of whole metrics; autovacuum would catch up, but later.
+    if report.rows_stored >= BULK_ROWS
+        && ctx.db.get_database_backend() == sea_orm::DbBackend::Postgres
+        && let Err(e) = ctx.db.execute_unprepared("ANALYZE facts").await
+    {
+        tracing::warn!(error = %e, "could not refresh the statistics of facts");
     }
     // Whatever was committed is rolled up, even after a failure.
     if !changes.is_empty() || complete_moved || report.rows_stored > 0 {

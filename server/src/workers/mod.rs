@@ -60,16 +60,12 @@ impl Trigger {
 /// The jobs the scheduler runs, by name, with their cron expressions from `schedule.*`.
 pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
     let s = &ctx.settings.schedule;
-    let feed_ctx = ctx.clone();
-    let mut jobs = vec![scheduler::Job::new("feed", &s.feed, move || {
-        let ctx = feed_ctx.clone();
-        Box::pin(async move {
-            match feed::run(&ctx, Trigger::Schedule).await {
-                Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
-                Err(e) => Err(anyhow::Error::new(e)),
-            }
-        })
-    })?];
+    let mut jobs = Vec::new();
+    if ctx.feed.base_url().is_empty() {
+        tracing::warn!("feed.base_url is not set: the feed sync is not scheduled");
+    } else {
+        jobs.push(feed_job(ctx, &s.feed)?);
+    }
     // The directory sync needs the DingTalk client, which only the server's state holds.
     if let Some(state) = ctx.state.clone() {
         // Briefings claim each (user, date) in the ledger before sending: an overlapping or
@@ -101,4 +97,18 @@ pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
         })?);
     }
     Ok(jobs)
+}
+
+fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
+    let ctx = ctx.clone();
+    scheduler::Job::new("feed", pattern, move || {
+        let ctx = ctx.clone();
+        Box::pin(async move {
+            match feed::run(&ctx, Trigger::Schedule).await {
+                // Another instance's manual run is going: this occurrence has nothing to do.
+                Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
+                Err(e) => Err(anyhow::Error::new(e)),
+            }
+        })
+    })
 }

@@ -13,6 +13,7 @@
 //! commit and its roll-up leaves the marker, and the next run rolls those days up again.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::Instant;
 
 use entities::{metric, org};
@@ -23,6 +24,9 @@ use crate::domain::period::{Grain, Period, day_number, from_day_number};
 use crate::domain::rollup::{self, Figure};
 use crate::store::facts::{self, FactRow, origin};
 use crate::store::sync;
+
+/// Metrics derived at once.
+const PARALLEL_METRICS: usize = 4;
 
 /// The `sync_state` row that remembers days still to roll up.
 pub const PENDING: &str = "rollup";
@@ -137,16 +141,31 @@ pub async fn apply(db: &DatabaseConnection, changes: &Changes) -> anyhow::Result
         .filter_map(|m| Some((m.id, Kind::parse(&m.kind, m.part_kind.as_deref()).ok()?)))
         .filter(|(_, k)| k.derivable())
         .collect();
+    // Metrics are independent: a few at a time, so reads overlap.
+    let tree = Arc::new(tree);
+    let mut tasks = tokio::task::JoinSet::new();
     let mut out = Vec::new();
-    for (metric_id, kind) in &kinds {
-        let mut changed: BTreeMap<i32, BTreeSet<i32>> = changes.days.get(metric_id).cloned().unwrap_or_default();
+    for (metric_id, kind) in kinds {
+        let mut changed: BTreeMap<i32, BTreeSet<i32>> = changes.days.get(&metric_id).cloned().unwrap_or_default();
         for day in &changes.whole_days {
             changed.entry(*day).or_default().extend(tree.all.iter().copied());
         }
         if changed.is_empty() {
             continue;
         }
-        derive_metric(db, &tree, *metric_id, *kind, &changed, &mut out).await?;
+        while tasks.len() >= PARALLEL_METRICS {
+            if let Some(done) = tasks.join_next().await {
+                out.extend(done??);
+            }
+        }
+        let (db, tree) = (db.clone(), tree.clone());
+        tasks.spawn(async move {
+            let mut rows = Vec::new();
+            derive_metric(&db, &tree, metric_id, kind, &changed, &mut rows).await.map(|()| rows)
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        out.extend(done??);
     }
     let txn = db.begin().await?;
     let rows = facts::upsert_rollups(&txn, &out).await?;
