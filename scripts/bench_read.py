@@ -21,7 +21,9 @@ SECRET = "bench-secret-bench-secret-bench-secret-0123"
 def env(extra):
     e = dict(os.environ)
     e.update({"CANMOU_SERVER__PORT": str(PORT), "CANMOU_SERVER__BENCH_CEILING": "true",
-              "CANMOU_LOG__FILTER": "warn", "CANMOU_AUTH__JWT_SECRET": SECRET})
+              "CANMOU_LOG__FILTER": "warn", "CANMOU_AUTH__JWT_SECRET": SECRET,
+              # Scheduled jobs (feed sync, briefings) would compete with the load.
+              "CANMOU_SCHEDULE__ENABLED": "false"})
     e.update(extra)
     return e
 

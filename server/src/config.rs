@@ -297,7 +297,7 @@ impl Default for Settings {
                 leader_poll_secs: 10,
             },
             log: LogSettings { format: LogFormat::Text, filter: "info,sea_orm_migration=warn".into() },
-            cache: CacheSettings { max_mb: 64, version_poll_ms: 2000, user_ttl_secs: 30 },
+            cache: CacheSettings { max_mb: 32, version_poll_ms: 2000, user_ttl_secs: 30 },
             briefing: BriefingSettings {
                 deadline: "10:00".into(),
                 max_attempts: 3,
