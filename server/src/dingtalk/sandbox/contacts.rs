@@ -14,18 +14,22 @@ fn open(req: &HttpRequest, body: &[u8], state: &SandboxState, path: &str) -> Res
     Ok(input)
 }
 
-fn dept_id(input: &Input, path: &str) -> Result<i64, HttpResponse> {
-    input.i64("dept_id").ok_or_else(|| err(path, 400002, "无效的参数: dept_id"))
+/// Reads a call about one department: the token checked, `dept_id` present.
+fn department_call(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &SandboxState,
+    path: &str,
+) -> Result<(Input, i64), HttpResponse> {
+    let input = open(req, body, state, path)?;
+    let id = input.i64("dept_id").ok_or_else(|| err(path, 400002, "无效的参数: dept_id"))?;
+    Ok((input, id))
 }
 
 pub(crate) async fn listsub(req: HttpRequest, body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
     const PATH: &str = "/topapi/v2/department/listsub";
-    let input = match open(&req, &body, &state, PATH) {
-        Ok(input) => input,
-        Err(refused) => return refused,
-    };
-    let id = match dept_id(&input, PATH) {
-        Ok(id) => id,
+    let (_, id) = match department_call(&req, &body, &state, PATH) {
+        Ok(call) => call,
         Err(refused) => return refused,
     };
     let world = state.world();
@@ -46,12 +50,8 @@ pub(crate) async fn listsub(req: HttpRequest, body: web::Bytes, state: web::Data
 
 pub(crate) async fn listsubid(req: HttpRequest, body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
     const PATH: &str = "/topapi/v2/department/listsubid";
-    let input = match open(&req, &body, &state, PATH) {
-        Ok(input) => input,
-        Err(refused) => return refused,
-    };
-    let id = match dept_id(&input, PATH) {
-        Ok(id) => id,
+    let (_, id) = match department_call(&req, &body, &state, PATH) {
+        Ok(call) => call,
         Err(refused) => return refused,
     };
     let world = state.world();
@@ -64,12 +64,8 @@ pub(crate) async fn listsubid(req: HttpRequest, body: web::Bytes, state: web::Da
 
 pub(crate) async fn department_get(req: HttpRequest, body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
     const PATH: &str = "/topapi/v2/department/get";
-    let input = match open(&req, &body, &state, PATH) {
-        Ok(input) => input,
-        Err(refused) => return refused,
-    };
-    let id = match dept_id(&input, PATH) {
-        Ok(id) => id,
+    let (_, id) = match department_call(&req, &body, &state, PATH) {
+        Ok(call) => call,
         Err(refused) => return refused,
     };
     let world = state.world();
@@ -90,12 +86,8 @@ pub(crate) async fn department_get(req: HttpRequest, body: web::Bytes, state: we
 /// `user/list`: a department's direct members, `size` (at most 100) at a time from `cursor`.
 pub(crate) async fn user_list(req: HttpRequest, body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
     const PATH: &str = "/topapi/v2/user/list";
-    let input = match open(&req, &body, &state, PATH) {
-        Ok(input) => input,
-        Err(refused) => return refused,
-    };
-    let id = match dept_id(&input, PATH) {
-        Ok(id) => id,
+    let (input, id) = match department_call(&req, &body, &state, PATH) {
+        Ok(call) => call,
         Err(refused) => return refused,
     };
     let cursor = input.i64("cursor").unwrap_or(0);
