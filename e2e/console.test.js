@@ -169,7 +169,8 @@ async function journey() {
   }
   await page.selectOption('#audit-action', 'card_set.publish');
   await page.getByRole('button', { name: '筛选' }).click();
-  await page.locator('#audit tbody tr').first().waitFor();
+  // The table is redrawn once the filtered answer arrives; until then the unfiltered one is still on screen.
+  await page.locator('#audit[data-filter-action="card_set.publish"] tbody tr').first().waitFor();
   const filtered = await page.$$eval('#audit tbody tr', (rows) => rows.map((r) => r.dataset.action));
   assert.deepEqual([...new Set(filtered)], ['card_set.publish']);
   await shot('05-audit-log');

@@ -532,7 +532,7 @@ async function viewAudit(main, filter, page) {
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   fill(main, h('h2', {}, '审计日志'),
     h('div', { class: 'row' }, f.actor, f.action, '从', f.from, '至', f.to, h('button', { type: 'button', class: 'primary', onclick: () => apply(1) }, '筛选'), h('span', { class: 'note' }, `共 ${data.total} 条`)),
-    data.items.length ? h('table', { id: 'audit' }, h('thead', {}, h('tr', {}, ['时间', '操作人', '操作', '对象', '详情'].map((t) => h('th', {}, t)))), h('tbody', {}, rows)) : h('div', { class: 'empty' }, '没有符合条件的记录。'),
+    data.items.length ? h('table', { id: 'audit', 'data-filter-action': filter.action }, h('thead', {}, h('tr', {}, ['时间', '操作人', '操作', '对象', '详情'].map((t) => h('th', {}, t)))), h('tbody', {}, rows)) : h('div', { class: 'empty' }, '没有符合条件的记录。'),
     h('div', { class: 'pager' }, h('button', { type: 'button', disabled: page <= 1, onclick: () => apply(page - 1) }, '上一页'), `${page} / ${pages}`,
       h('button', { type: 'button', disabled: page >= pages, onclick: () => apply(page + 1) }, '下一页')));
 }
