@@ -11,6 +11,11 @@ use canmou::startup::{Application, Sandboxes};
 use canmou::workers::{self, Trigger};
 use canmou::{bench, db, demo, telemetry};
 
+/// mimalloc returns freed pages to the system; with glibc's allocator the resident size of a
+/// loaded server kept growing with memory it no longer used.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
