@@ -52,6 +52,8 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Seconds to wait for a pooled connection.
     pub acquire_timeout_secs: u64,
+    /// SQLite only: the page cache of each connection, in MiB.
+    pub sqlite_cache_mb: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -249,6 +251,7 @@ impl Default for Settings {
                 url: SecretString::from("sqlite://data/canmou.db"),
                 max_connections: 16,
                 acquire_timeout_secs: 5,
+                sqlite_cache_mb: 4,
             },
             business: BusinessSettings { timezone: "Asia/Shanghai".into() },
             auth: AuthSettings {
