@@ -93,6 +93,39 @@ async fn home_for_a_district_and_a_partial_period() {
 }
 
 #[tokio::test]
+async fn a_card_ranks_the_org_among_siblings_with_a_value() {
+    let (app, token) = seeded().await;
+    let msg = fixture::metric_id(&app.db, "collab.msg_total").await;
+    let rank = |home: &Value| {
+        let c = card(home, "collab.msg_total");
+        (c["rank"].as_u64(), c["peers"].as_u64())
+    };
+    let set = |values: Vec<(i32, f64)>| {
+        let db = app.db.clone();
+        let state = app.state.clone();
+        async move {
+            let rows: Vec<_> = values.into_iter().map(|(org, v)| fixture::fact(msg, org, D, v)).collect();
+            canmou::store::facts::upsert(&db, &rows).await.unwrap();
+            canmou::store::facts::bump_data_version(&db).await.unwrap();
+            state.reload().await.unwrap();
+        }
+    };
+    let home_of = |org: i32| format!("/api/v1/home?org={org}&date={D}");
+
+    // 西湖 (20,000) overtakes 东城 (12,000); 明州市大数据局 is a department, not their peer.
+    set(vec![(XIHU, 20_000.0)]).await;
+    assert_eq!(rank(&json(&app, &token, &home_of(DONGCHENG)).await), (Some(2), Some(2)));
+    assert_eq!(rank(&json(&app, &token, &home_of(XIHU)).await), (Some(1), Some(2)));
+    // A tie shares the place.
+    set(vec![(XIHU, 12_000.0)]).await;
+    assert_eq!(rank(&json(&app, &token, &home_of(DONGCHENG)).await), (Some(1), Some(2)));
+    assert_eq!(rank(&json(&app, &token, &home_of(XIHU)).await), (Some(1), Some(2)));
+    // An org alone of its kind, or without a value, has no rank.
+    assert_eq!(rank(&json(&app, &token, &home_of(MZ_BUREAU)).await), (None, None));
+    assert_eq!(rank(&json(&app, &token, &format!("/api/v1/home?org={XIHU}&date=2026-11-18")).await), (None, None));
+}
+
+#[tokio::test]
 async fn an_org_outside_the_scope_is_refused_everywhere() {
     let (app, token) = seeded().await;
     for path in [

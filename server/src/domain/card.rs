@@ -73,6 +73,16 @@ pub fn rank(values: &[(i32, Option<f64>)], me: i32, direction: Direction) -> Opt
     Some((better + 1, with_values.len()))
 }
 
+/// The rank (1 = best) and the number ranked, from counts of peers with a value above and
+/// below the org's own — what [`rank`] gives, counted by the database instead.
+pub fn standing_rank(ranked: i64, above: i64, below: i64, direction: Direction) -> (usize, usize) {
+    let better = match direction {
+        Direction::Up => above,
+        Direction::Down => below,
+    };
+    (usize::try_from(better).unwrap_or(0) + 1, usize::try_from(ranked).unwrap_or(0))
+}
+
 /// How far the value is toward its target (1.0 = reached), by direction.
 pub fn attainment(value: Option<f64>, target: Option<f64>, direction: Direction) -> Option<f64> {
     let (v, t) = (value?, target?);
@@ -138,6 +148,30 @@ mod tests {
         assert_eq!(rank(&values, 4, Direction::Down), Some((2, 3)));
         assert_eq!(rank(&values, 1, Direction::Down), Some((1, 3)));
         assert_eq!(rank(&values, 3, Direction::Up), None);
+    }
+
+    proptest::proptest! {
+        /// Counting above and below (as the database does for the home screen) ranks exactly
+        /// as comparing the values does.
+        #[test]
+        fn counted_standings_rank_as_the_values_do(
+            values in proptest::collection::vec(proptest::option::of(0i32..20), 1..30),
+            me in 0usize..30,
+        ) {
+            let values: Vec<(i32, Option<f64>)> =
+                values.iter().enumerate().map(|(i, v)| (i as i32, v.map(f64::from))).collect();
+            let me = (me % values.len()) as i32;
+            let mine = values[me as usize].1;
+            for direction in [Direction::Up, Direction::Down] {
+                let counted = mine.map(|m| {
+                    let ranked = values.iter().filter(|(_, v)| v.is_some()).count() as i64;
+                    let above = values.iter().filter(|(_, v)| v.is_some_and(|v| v > m)).count() as i64;
+                    let below = values.iter().filter(|(_, v)| v.is_some_and(|v| v < m)).count() as i64;
+                    standing_rank(ranked, above, below, direction)
+                });
+                proptest::prop_assert_eq!(counted, rank(&values, me, direction));
+            }
+        }
     }
 
     #[test]

@@ -44,9 +44,35 @@ pub fn change(delta: f64, delta_pct: Option<f64>, percent: bool, precision: u8) 
     }
 }
 
+/// `value` to `digits` significant digits: derived figures (changes, attainment, sparkline
+/// points) carry no more precision than anyone reads, and a home screen of 17-digit noise
+/// compresses badly.
+pub fn significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    // Whole: |value| < 1e308, so the exponent fits an i32.
+    #[allow(clippy::cast_possible_truncation)]
+    let magnitude = value.abs().log10().floor() as i32;
+    let scale = 10f64.powi(digits - 1 - magnitude);
+    let rounded = (value * scale).round() / scale;
+    if rounded.is_finite() { rounded } else { value }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(0.9538268595552258, 6), 0.953827);
+        assert_eq!(significant(18234.0, 6), 18234.0);
+        assert_eq!(significant(13.9625, 6), 13.9625);
+        assert_eq!(significant(-0.00013666530588885006, 6), -0.000136665);
+        assert_eq!(significant(123456789.0, 6), 123457000.0);
+        assert_eq!(significant(0.0, 6), 0.0);
+        assert!(significant(f64::NAN, 6).is_nan());
+    }
 
     #[test]
     fn large_counts_use_wan_and_yi() {

@@ -1,7 +1,9 @@
 //! Reading facts: point and range lookups on the primary key (metric, org, grain, period).
 
 use entities::fact;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+};
 
 use crate::domain::period::Grain;
 use crate::domain::rollup::Figure;
@@ -15,14 +17,22 @@ pub struct Point {
     pub figure: Figure,
 }
 
-impl From<fact::Model> for Point {
-    fn from(f: fact::Model) -> Self {
-        Point {
-            metric_id: f.metric_id,
-            org_id: f.org_id,
-            period_start: f.period_start,
-            figure: Figure { value: f.value, num: f.num, den: f.den },
-        }
+/// The columns a read needs, in the order of [`Row`]: the key parts that vary, and the figure
+/// — not the grain, the time stamp or the origin, which every reader ignores.
+const READ_COLUMNS: [fact::Column; 6] = [
+    fact::Column::MetricId,
+    fact::Column::OrgId,
+    fact::Column::PeriodStart,
+    fact::Column::Value,
+    fact::Column::Num,
+    fact::Column::Den,
+];
+
+type Row = (i32, i32, i32, Option<f64>, Option<f64>, Option<f64>);
+
+impl From<Row> for Point {
+    fn from((metric_id, org_id, period_start, value, num, den): Row) -> Self {
+        Point { metric_id, org_id, period_start, figure: Figure { value, num, den } }
     }
 }
 
@@ -42,11 +52,59 @@ pub async fn range<C: ConnectionTrait>(
         .filter(fact::Column::PeriodStart.between(from, to))
         .order_by_asc(fact::Column::MetricId)
         .order_by_asc(fact::Column::PeriodStart)
+        .select_only()
+        .columns(READ_COLUMNS)
+        .into_tuple::<Row>()
         .all(db)
         .await?
         .into_iter()
         .map(Point::from)
         .collect())
+}
+
+/// The figures of `metrics` for one org over a range of period starts and at one more period
+/// (the same period last year) — one statement, one trip to the database, for the home screen.
+pub async fn range_and<C: ConnectionTrait>(
+    db: &C,
+    metrics: &[i32],
+    org: i32,
+    grain: Grain,
+    (from, to): (i32, i32),
+    also: i32,
+) -> Result<Vec<Point>, DbErr> {
+    if metrics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = Vec::with_capacity(8 + 2 * metrics.len());
+    let mut params = Params::new(backend);
+    let mut part = |(from, to): (i32, i32), values: &mut Vec<Value>| {
+        format!(
+            "SELECT metric_id, org_id, period_start, value, num, den FROM facts \
+             WHERE metric_id IN ({}) AND org_id = {} AND grain = {} AND period_start BETWEEN {} AND {}",
+            params.list(values, metrics),
+            params.push(values, org.into()),
+            params.push(values, grain.code().into()),
+            params.push(values, from.into()),
+            params.push(values, to.into()),
+        )
+    };
+    let sql = format!("{} UNION ALL {}", part((from, to), &mut values), part((also, also), &mut values));
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Point {
+                metric_id: r.try_get("", "metric_id")?,
+                org_id: r.try_get("", "org_id")?,
+                period_start: r.try_get("", "period_start")?,
+                figure: Figure {
+                    value: r.try_get("", "value")?,
+                    num: r.try_get("", "num")?,
+                    den: r.try_get("", "den")?,
+                },
+            })
+        })
+        .collect()
 }
 
 /// The figures of `metrics` for several orgs at a few period starts.
@@ -65,9 +123,93 @@ pub async fn at<C: ConnectionTrait>(
         .filter(fact::Column::OrgId.is_in(orgs.iter().copied()))
         .filter(fact::Column::Grain.eq(grain.code()))
         .filter(fact::Column::PeriodStart.is_in(periods.iter().copied()))
+        .select_only()
+        .columns(READ_COLUMNS)
+        .into_tuple::<Row>()
         .all(db)
         .await?
         .into_iter()
         .map(Point::from)
         .collect())
+}
+
+/// Where an org stands among its peers for one metric: how many peers have a value, and how
+/// many of them lie above and below the org's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub metric_id: i32,
+    pub ranked: i64,
+    pub above: i64,
+    pub below: i64,
+}
+
+/// The org's standing among `peers` (itself included) for each of `metrics` at one period —
+/// counted by the database, so that one row per metric comes back instead of one per peer.
+/// Metrics for which the org has no value are absent.
+pub async fn standings<C: ConnectionTrait>(
+    db: &C,
+    metrics: &[i32],
+    org: i32,
+    peers: &[i32],
+    grain: Grain,
+    period: i32,
+) -> Result<Vec<Standing>, DbErr> {
+    if metrics.is_empty() || peers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = Vec::with_capacity(3 + metrics.len() + peers.len());
+    let mut params = Params::new(backend);
+    let sql = format!(
+        "SELECT o.metric_id AS metric_id, COUNT(p.value) AS ranked, \
+         SUM(CASE WHEN p.value > o.value THEN 1 ELSE 0 END) AS above, \
+         SUM(CASE WHEN p.value < o.value THEN 1 ELSE 0 END) AS below \
+         FROM facts o JOIN facts p ON p.metric_id = o.metric_id AND p.grain = o.grain \
+         AND p.period_start = o.period_start \
+         WHERE o.org_id = {org} AND o.grain = {grain} AND o.period_start = {period} AND o.value IS NOT NULL \
+         AND o.metric_id IN ({metrics}) AND p.org_id IN ({peers}) GROUP BY o.metric_id",
+        org = params.push(&mut values, org.into()),
+        grain = params.push(&mut values, grain.code().into()),
+        period = params.push(&mut values, period.into()),
+        metrics = params.list(&mut values, metrics),
+        peers = params.list(&mut values, peers),
+    );
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Standing {
+                metric_id: r.try_get("", "metric_id")?,
+                ranked: r.try_get("", "ranked")?,
+                // SUM over no rows is NULL; the join always has the org's own row, but be safe.
+                above: r.try_get::<Option<i64>>("", "above")?.unwrap_or(0),
+                below: r.try_get::<Option<i64>>("", "below")?.unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// Numbered placeholders for a raw statement: `$1, $2…` on PostgreSQL, `?` elsewhere.
+struct Params {
+    backend: DbBackend,
+    next: usize,
+}
+
+impl Params {
+    fn new(backend: DbBackend) -> Params {
+        Params { backend, next: 1 }
+    }
+
+    fn push(&mut self, values: &mut Vec<Value>, value: Value) -> String {
+        values.push(value);
+        let n = self.next;
+        self.next += 1;
+        match self.backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn list(&mut self, values: &mut Vec<Value>, ids: &[i32]) -> String {
+        ids.iter().map(|id| self.push(values, (*id).into())).collect::<Vec<_>>().join(", ")
+    }
 }

@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::dto::{OrgRef, display};
 use super::params::Order;
-use crate::domain::card;
 use crate::domain::catalogue::MetricDef;
 use crate::domain::org_tree::{OrgNode, OrgTree};
 use crate::domain::period::{Period, day_number};
+use crate::domain::{card, format};
 use crate::error::ApiError;
 use crate::store::reads;
 
@@ -83,8 +83,8 @@ pub async fn compute<C: ConnectionTrait>(
                 display: display(*value, m),
                 rank: card::rank(&current, child.id, m.direction).map(|r| r.0),
                 prev,
-                delta,
-                delta_pct,
+                delta: delta.map(|d| format::significant(d, 6)),
+                delta_pct: delta_pct.map(|d| format::significant(d, 6)),
                 good: delta.and_then(|d| m.direction.favourable(d)),
                 drillable: tree.child_count(child.id) > 0,
             }

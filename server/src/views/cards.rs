@@ -75,6 +75,12 @@ pub async fn home<C: ConnectionTrait>(
     })
 }
 
+/// Figures derived for display — changes, attainment, sparkline points — to six significant
+/// digits; the values themselves go out as stored.
+fn derived(x: f64) -> f64 {
+    format::significant(x, 6)
+}
+
 /// Cards for `org` in `period`.
 pub async fn compute<C: ConnectionTrait>(
     db: &C,
@@ -93,19 +99,25 @@ pub async fn compute<C: ConnectionTrait>(
     let window = period.trailing(longest);
     let from = window.first().map_or(period.start(), |p| p.start());
 
-    let series = reads::range(db, &metric_ids, org.id, grain, day_number(from), day_number(period.start())).await?;
-    let year_ago = period.year_ago();
-    let yoy = reads::at(db, &metric_ids, &[org.id], grain, &[day_number(year_ago.start())]).await?;
+    let year_ago = day_number(period.year_ago().start());
+    let points =
+        reads::range_and(db, &metric_ids, org.id, grain, (day_number(from), day_number(period.start())), year_ago)
+            .await?;
     let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id).collect();
-    let peer_values = if peers.len() > 1 {
-        reads::at(db, &metric_ids, &peers, grain, &[day_number(period.start())]).await?
+    let standings: HashMap<i32, reads::Standing> = if peers.len() > 1 {
+        reads::standings(db, &metric_ids, org.id, &peers, grain, day_number(period.start()))
+            .await?
+            .into_iter()
+            .map(|s| (s.metric_id, s))
+            .collect()
     } else {
-        Vec::new()
+        HashMap::new()
     };
 
+    let yoy_by_metric: HashMap<i32, Figure> =
+        points.iter().filter(|p| p.period_start == year_ago).map(|p| (p.metric_id, p.figure)).collect();
     let mut by_key: HashMap<(i32, i32), Figure> =
-        series.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
-    let yoy_by_metric: HashMap<i32, Figure> = yoy.iter().map(|p| (p.metric_id, p.figure)).collect();
+        points.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
     let current_day = day_number(period.start());
     let prev_day = day_number(period.prev().start());
     let complete = snap.complete.is_complete(period);
@@ -123,11 +135,9 @@ pub async fn compute<C: ConnectionTrait>(
             let spark = window
                 .iter()
                 .skip(longest - spec.def.spark_len.min(longest))
-                .map(|p| by_key.remove(&(m.id, day_number(p.start()))).and_then(|f| f.value))
+                .map(|p| by_key.remove(&(m.id, day_number(p.start()))).and_then(|f| f.value).map(derived))
                 .collect();
-            let ranked: Vec<(i32, Option<f64>)> =
-                peer_values.iter().filter(|p| p.metric_id == m.id).map(|p| (p.org_id, p.figure.value)).collect();
-            let rank = if peers.len() > 1 { card::rank(&ranked, org.id, m.direction) } else { None };
+            let rank = standings.get(&m.id).map(|s| card::standing_rank(s.ranked, s.above, s.below, m.direction));
             let target = spec.def.target;
             CardDto {
                 id: spec.def.id,
@@ -137,15 +147,15 @@ pub async fn compute<C: ConnectionTrait>(
                 value,
                 display: display(value, m),
                 prev,
-                delta,
-                delta_pct,
+                delta: delta.map(derived),
+                delta_pct: delta_pct.map(derived),
                 delta_display: delta.map(|d| format::change(d, delta_pct, m.is_percent(), m.precision)),
                 yoy,
-                yoy_delta,
-                yoy_delta_pct,
+                yoy_delta: yoy_delta.map(derived),
+                yoy_delta_pct: yoy_delta_pct.map(derived),
                 yoy_display: yoy_delta.map(|d| format::change(d, yoy_delta_pct, m.is_percent(), m.precision)),
                 target,
-                attainment: card::attainment(value, target, m.direction),
+                attainment: card::attainment(value, target, m.direction).map(derived),
                 comparison: spec.def.comparison,
                 direction: m.direction,
                 good: card::good(spec.def.comparison, m.direction, delta, yoy_delta, value, target),
