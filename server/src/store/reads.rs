@@ -62,51 +62,6 @@ pub async fn range<C: ConnectionTrait>(
         .collect())
 }
 
-/// The figures of `metrics` for one org over a range of period starts and at one more period
-/// (the same period last year) — one statement, one trip to the database, for the home screen.
-pub async fn range_and<C: ConnectionTrait>(
-    db: &C,
-    metrics: &[i32],
-    org: i32,
-    grain: Grain,
-    (from, to): (i32, i32),
-    also: i32,
-) -> Result<Vec<Point>, DbErr> {
-    if metrics.is_empty() {
-        return Ok(Vec::new());
-    }
-    let backend = db.get_database_backend();
-    let mut values: Vec<Value> = Vec::with_capacity(8 + 2 * metrics.len());
-    let mut params = Params::new(backend);
-    let mut part = |(from, to): (i32, i32), values: &mut Vec<Value>| {
-        format!(
-            "SELECT metric_id, org_id, period_start, value, num, den FROM facts \
-             WHERE metric_id IN ({}) AND org_id = {} AND grain = {} AND period_start BETWEEN {} AND {}",
-            params.list(values, metrics),
-            params.push(values, org.into()),
-            params.push(values, grain.code().into()),
-            params.push(values, from.into()),
-            params.push(values, to.into()),
-        )
-    };
-    let sql = format!("{} UNION ALL {}", part((from, to), &mut values), part((also, also), &mut values));
-    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Point {
-                metric_id: r.try_get("", "metric_id")?,
-                org_id: r.try_get("", "org_id")?,
-                period_start: r.try_get("", "period_start")?,
-                figure: Figure {
-                    value: r.try_get("", "value")?,
-                    num: r.try_get("", "num")?,
-                    den: r.try_get("", "den")?,
-                },
-            })
-        })
-        .collect()
-}
-
 /// The figures of `metrics` for several orgs at a few period starts.
 pub async fn at<C: ConnectionTrait>(
     db: &C,
@@ -143,49 +98,92 @@ pub struct Standing {
     pub below: i64,
 }
 
-/// The org's standing among `peers` (itself included) for each of `metrics` at one period —
-/// counted by the database, so that one row per metric comes back instead of one per peer.
-/// Metrics for which the org has no value are absent.
-pub async fn standings<C: ConnectionTrait>(
-    db: &C,
-    metrics: &[i32],
-    org: i32,
-    peers: &[i32],
-    grain: Grain,
-    period: i32,
-) -> Result<Vec<Standing>, DbErr> {
-    if metrics.is_empty() || peers.is_empty() {
-        return Ok(Vec::new());
+/// What a home screen reads, in one statement and one trip to the database.
+#[derive(Debug, Default)]
+pub struct HomeRead {
+    /// The org's values over the sparkline's periods and the same period last year (`num`
+    /// and `den` are not read).
+    pub points: Vec<Point>,
+    /// The org's standing among its peers at the last period, for each metric it has a value
+    /// for — counted by the database: one row per metric, not one per peer.
+    pub standings: Vec<Standing>,
+}
+
+/// The request behind [`home`].
+#[derive(Debug, Clone, Copy)]
+pub struct HomeQuery<'a> {
+    pub metrics: &'a [i32],
+    pub org: i32,
+    /// The org and its siblings of the same kind; no standings with fewer than two.
+    pub peers: &'a [i32],
+    pub grain: Grain,
+    /// Period starts (day numbers, inclusive); standings are taken at `to`.
+    pub from: i32,
+    pub to: i32,
+    pub year_ago: i32,
+}
+
+pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRead, DbErr> {
+    if q.metrics.is_empty() {
+        return Ok(HomeRead::default());
     }
     let backend = db.get_database_backend();
-    let mut values: Vec<Value> = Vec::with_capacity(3 + metrics.len() + peers.len());
+    let mut values: Vec<Value> = Vec::with_capacity(16 + 3 * q.metrics.len() + q.peers.len());
     let mut params = Params::new(backend);
-    let sql = format!(
-        "SELECT o.metric_id AS metric_id, COUNT(p.value) AS ranked, \
-         SUM(CASE WHEN p.value > o.value THEN 1 ELSE 0 END) AS above, \
-         SUM(CASE WHEN p.value < o.value THEN 1 ELSE 0 END) AS below \
-         FROM facts o JOIN facts p ON p.metric_id = o.metric_id AND p.grain = o.grain \
-         AND p.period_start = o.period_start \
-         WHERE o.org_id = {org} AND o.grain = {grain} AND o.period_start = {period} AND o.value IS NOT NULL \
-         AND o.metric_id IN ({metrics}) AND p.org_id IN ({peers}) GROUP BY o.metric_id",
-        org = params.push(&mut values, org.into()),
-        grain = params.push(&mut values, grain.code().into()),
-        period = params.push(&mut values, period.into()),
-        metrics = params.list(&mut values, metrics),
-        peers = params.list(&mut values, peers),
+    let mut values_between = |(from, to): (i32, i32), values: &mut Vec<Value>| {
+        format!(
+            "SELECT 0 AS part, metric_id, period_start, value, 0 AS ranked, 0 AS above, 0 AS below FROM facts \
+             WHERE metric_id IN ({}) AND org_id = {} AND grain = {} AND period_start BETWEEN {} AND {}",
+            params.list(values, q.metrics),
+            params.push(values, q.org.into()),
+            params.push(values, q.grain.code().into()),
+            params.push(values, from.into()),
+            params.push(values, to.into()),
+        )
+    };
+    let mut sql = format!(
+        "{} UNION ALL {}",
+        values_between((q.from, q.to), &mut values),
+        values_between((q.year_ago, q.year_ago), &mut values)
     );
+    if q.peers.len() > 1 {
+        sql.push_str(&format!(
+            " UNION ALL SELECT 1 AS part, o.metric_id, o.period_start, o.value, COUNT(p.value) AS ranked, \
+             SUM(CASE WHEN p.value > o.value THEN 1 ELSE 0 END) AS above, \
+             SUM(CASE WHEN p.value < o.value THEN 1 ELSE 0 END) AS below \
+             FROM facts o JOIN facts p ON p.metric_id = o.metric_id AND p.grain = o.grain \
+             AND p.period_start = o.period_start \
+             WHERE o.org_id = {} AND o.grain = {} AND o.period_start = {} AND o.value IS NOT NULL \
+             AND o.metric_id IN ({}) AND p.org_id IN ({}) GROUP BY o.metric_id, o.period_start, o.value",
+            params.push(&mut values, q.org.into()),
+            params.push(&mut values, q.grain.code().into()),
+            params.push(&mut values, q.to.into()),
+            params.list(&mut values, q.metrics),
+            params.list(&mut values, q.peers),
+        ));
+    }
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Standing {
-                metric_id: r.try_get("", "metric_id")?,
+    let mut read = HomeRead::default();
+    for r in rows {
+        let metric_id: i32 = r.try_get("", "metric_id")?;
+        if r.try_get::<i32>("", "part")? == 0 {
+            read.points.push(Point {
+                metric_id,
+                org_id: q.org,
+                period_start: r.try_get("", "period_start")?,
+                figure: Figure { value: r.try_get("", "value")?, num: None, den: None },
+            });
+        } else {
+            read.standings.push(Standing {
+                metric_id,
                 ranked: r.try_get("", "ranked")?,
                 // SUM over no rows is NULL; the join always has the org's own row, but be safe.
                 above: r.try_get::<Option<i64>>("", "above")?.unwrap_or(0),
                 below: r.try_get::<Option<i64>>("", "below")?.unwrap_or(0),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    Ok(read)
 }
 
 /// Numbered placeholders for a raw statement: `$1, $2…` on PostgreSQL, `?` elsewhere.

@@ -100,20 +100,22 @@ pub async fn compute<C: ConnectionTrait>(
     let from = window.first().map_or(period.start(), |p| p.start());
 
     let year_ago = day_number(period.year_ago().start());
-    let points =
-        reads::range_and(db, &metric_ids, org.id, grain, (day_number(from), day_number(period.start())), year_ago)
-            .await?;
     let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id).collect();
-    let standings: HashMap<i32, reads::Standing> = if peers.len() > 1 {
-        reads::standings(db, &metric_ids, org.id, &peers, grain, day_number(period.start()))
-            .await?
-            .into_iter()
-            .map(|s| (s.metric_id, s))
-            .collect()
-    } else {
-        HashMap::new()
-    };
-
+    let read = reads::home(
+        db,
+        reads::HomeQuery {
+            metrics: &metric_ids,
+            org: org.id,
+            peers: &peers,
+            grain,
+            from: day_number(from),
+            to: day_number(period.start()),
+            year_ago,
+        },
+    )
+    .await?;
+    let points = read.points;
+    let standings: HashMap<i32, reads::Standing> = read.standings.into_iter().map(|s| (s.metric_id, s)).collect();
     let yoy_by_metric: HashMap<i32, Figure> =
         points.iter().filter(|p| p.period_start == year_ago).map(|p| (p.metric_id, p.figure)).collect();
     let mut by_key: HashMap<(i32, i32), Figure> =
