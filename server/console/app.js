@@ -8,7 +8,7 @@ const COMPARISONS = [['prev', '环比'], ['yoy', '同比'], ['target', '目标']
 const ACTIONS = {
   'card_set.create': '新建卡片集', 'card_set.update': '编辑草稿', 'card_set.reorder': '调整顺序',
   'card_set.publish': '发布', 'card_set.restore': '恢复版本', 'card_set.assign': '分配',
-  'card_set.unassign': '取消分配', 'user.update': '修改用户', 'user.scopes': '调整数据范围',
+  'card_set.unassign': '取消分配', 'card_set.delete': '删除卡片集', 'user.update': '修改用户', 'user.scopes': '调整数据范围',
   'metric.update': '修改指标', export: '导出',
 };
 
@@ -260,7 +260,14 @@ function renderEditor(editor) {
   const actions = h('div', { class: 'row' },
     h('button', { type: 'button', id: 'add-card', disabled: !editable, onclick: () => { d.cards.push({ metric: firstMetric(), comparison: 'prev', sparkLen: 12, title: '' }); redraw(); } }, '＋ 添加卡片'),
     h('button', { type: 'button', class: 'primary', id: 'save-set', disabled: !editable, onclick: save }, s ? '保存草稿' : '创建'),
-    s ? h('button', { type: 'button', class: 'primary', id: 'publish-set', disabled: !editable, onclick: publish }, '发布') : null);
+    s ? h('button', { type: 'button', class: 'primary', id: 'publish-set', disabled: !editable, onclick: publish }, '发布') : null,
+    // Only a set that reaches nobody can go: the default is everyone's fallback.
+    s && !s.isDefault ? h('button', {
+      type: 'button', class: 'danger', id: 'delete-set',
+      disabled: !editable || s.assignedOrgs.length > 0 || s.assignedUsers.length > 0,
+      title: s.assignedOrgs.length || s.assignedUsers.length ? '请先取消全部分配' : '删除此卡片集及其历史版本',
+      onclick: removeSet,
+    }, '删除') : null);
 
   fill(editor, h('div', { class: 'panel' }, header,
     h('div', { class: 'row' },
@@ -311,6 +318,17 @@ async function publish() {
     state.current = published;
     state.draft = toDraft(published);
     toast(`已发布 v${published.version}`);
+    go('sets');
+  } catch (e) { fail(e); }
+}
+
+async function removeSet() {
+  const s = state.current;
+  if (!window.confirm(`删除卡片集「${s.name}」及其全部历史版本？此操作不可撤销。`)) return;
+  try {
+    await api(`/admin/card-sets/${s.id}`, { method: 'DELETE', headers: { 'If-Match': `"${s.revision}"` } });
+    state.current = null;
+    toast(`已删除「${s.name}」`);
     go('sets');
   } catch (e) { fail(e); }
 }

@@ -205,7 +205,11 @@ fn configure_admin(cfg: &mut web::ServiceConfig) {
         .service(get("/admin/", console::index))
         .service(get("/admin/{file}", console::file))
         .service(get("/api/v1/admin/card-sets", card_sets::list).route(web::post().to(card_sets::create)))
-        .service(get("/api/v1/admin/card-sets/{id}", card_sets::get).route(web::post().to(card_sets::update)))
+        .service(
+            get("/api/v1/admin/card-sets/{id}", card_sets::get)
+                .route(web::post().to(card_sets::update))
+                .route(web::delete().to(card_sets::delete)),
+        )
         .service(post("/api/v1/admin/card-sets/{id}/reorder", card_sets::reorder))
         .service(post("/api/v1/admin/card-sets/{id}/publish", card_sets::publish))
         .service(post("/api/v1/admin/card-sets/{id}/restore", card_sets::restore))

@@ -413,3 +413,55 @@ async fn viewers_and_strangers_are_kept_out_of_every_admin_endpoint() {
     let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
     assert_eq!(home["cardSet"]["version"], 1);
 }
+
+#[tokio::test]
+async fn only_a_set_that_reaches_nobody_can_be_deleted() {
+    let a = admins().await;
+    let delete = |token: &str, id: i64, if_match: Option<&str>| {
+        let mut req = a.app.client.delete(a.app.url(&format!("/api/v1/admin/card-sets/{id}"))).bearer_auth(token);
+        if let Some(tag) = if_match {
+            req = req.header("If-Match", tag);
+        }
+        req.send()
+    };
+    let set = a.create(&a.province, json!({"name": "临时", "cards": cards(&["collab.msg_total"])})).await;
+    let id = set["id"].as_i64().unwrap();
+    a.ok(a.post(&a.province, &format!("/api/v1/admin/card-sets/{id}/publish"), json!({})).await).await;
+    a.ok(a.post(&a.province, &format!("/api/v1/admin/card-sets/{id}/assignments"), json!({"orgs": [MINGZHOU]})).await)
+        .await;
+
+    // The default set is everyone's fallback; an assigned set still reaches 明州's officials.
+    assert_error(delete(&a.province, 1, None).await.unwrap(), 409, "conflict").await;
+    let err = assert_error(delete(&a.province, id, None).await.unwrap(), 409, "conflict").await;
+    assert!(err["message"].as_str().unwrap().contains("assigned"), "{err}");
+    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    assert_eq!(home["cardSet"]["id"].as_i64(), Some(id), "nothing was lost");
+    // Viewers never delete.
+    assert_error(delete(&a.official, id, None).await.unwrap(), 403, "forbidden").await;
+
+    a.ok(a
+        .post(&a.province, &format!("/api/v1/admin/card-sets/{id}/assignments/remove"), json!({"orgs": [MINGZHOU]}))
+        .await)
+        .await;
+    // A stale revision is refused, as for any edit.
+    assert_error(delete(&a.province, id, Some("\"99\"")).await.unwrap(), 409, "conflict").await;
+
+    let res = delete(&a.province, id, Some(&format!("\"{}\"", set["revision"]))).await.unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    assert_error(a.get(&a.province, &format!("/api/v1/admin/card-sets/{id}")).await, 404, "not_found").await;
+    // Its cards and published versions went with it.
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let id32 = i32::try_from(id).unwrap();
+    let versions = entities::card_set_version::Entity::find()
+        .filter(entities::card_set_version::Column::CardSetId.eq(id32))
+        .count(&a.app.db)
+        .await
+        .unwrap();
+    let cards = entities::card::Entity::find().filter(entities::card::Column::CardSetId.eq(id32)).count(&a.app.db);
+    assert_eq!((versions, cards.await.unwrap()), (0, 0));
+    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    assert_eq!(home["cardSet"]["id"], 1, "back on the default set");
+    let audit = a.ok(a.get(&a.province, "/api/v1/admin/audit?action=card_set.delete").await).await;
+    assert_eq!(audit["items"][0]["target"], format!("card_set:{id}"));
+    assert_eq!(audit["items"][0]["before"]["name"], "临时");
+}

@@ -464,3 +464,53 @@ pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[i32], users: &[i
     }
     Ok(removed)
 }
+
+/// Deletes a set with its cards and published versions — never the default set, never one
+/// still assigned to an org or a user (whoever it reaches would silently change screens), and
+/// with `revision`, only if the draft is still that revision. The check and the delete are one
+/// statement, so an assignment made meanwhile is never dropped with the set. Returns the set
+/// as it was.
+pub async fn delete(db: &DatabaseConnection, id: i32, revision: Option<i32>) -> Result<CardSetView, ApiError> {
+    let set = get(db, id).await?;
+    let refuse = |set: &CardSetView| -> Option<ApiError> {
+        if set.is_default {
+            return Some(ApiError::Conflict(
+                "the default card set cannot be deleted: it is everyone's fallback".into(),
+            ));
+        }
+        if !set.assigned_orgs.is_empty() || !set.assigned_users.is_empty() {
+            return Some(ApiError::Conflict(format!(
+                "card set {id} is still assigned to {} org(s) and {} user(s); remove the assignments first",
+                set.assigned_orgs.len(),
+                set.assigned_users.len()
+            )));
+        }
+        revision.filter(|sent| *sent != set.revision).map(|sent| stale(id, set.revision, sent))
+    };
+    if let Some(err) = refuse(&set) {
+        return Err(err);
+    }
+    let unassigned = Expr::exists(
+        sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(card_set_assignment::Entity)
+            .and_where(Expr::col((card_set_assignment::Entity, card_set_assignment::Column::CardSetId)).eq(id))
+            .to_owned(),
+    )
+    .not();
+    let mut delete = card_set::Entity::delete_many()
+        .filter(card_set::Column::Id.eq(id))
+        .filter(card_set::Column::IsDefault.eq(false))
+        .filter(unassigned);
+    if let Some(sent) = revision {
+        delete = delete.filter(card_set::Column::Revision.eq(sent));
+    }
+    if delete.exec(db).await?.rows_affected == 0 {
+        // Changed between the read and the delete: say what changed.
+        let now = get(db, id).await?;
+        return Err(
+            refuse(&now).unwrap_or_else(|| ApiError::Conflict(format!("card set {id} changed meanwhile; try again")))
+        );
+    }
+    Ok(set)
+}

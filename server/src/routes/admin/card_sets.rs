@@ -365,6 +365,24 @@ pub async fn publish(
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
 }
 
+/// `DELETE /admin/card-sets/{id}` (`If-Match: revision` optional) — only a set that is not
+/// the default and is assigned to nobody; its cards and versions go with it.
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id_of(&id), state.snapshot());
+    let before = drafts::get(&state.db, id).await?;
+    require_edit(&state, &snap, &admin, &before).await?;
+    let revision = revision(&req, None)?;
+    let gone = drafts::delete(&state.db, id, revision).await?;
+    publish_change(&state).await?;
+    record(&state, &req, &admin, "card_set.delete", format!("card_set:{id}"), to_json(&gone), None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// `GET /admin/card-sets/{id}/versions`
 pub async fn versions(
     state: web::Data<AppState>,
