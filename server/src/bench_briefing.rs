@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{Days, NaiveDate, Utc};
 use entities::{briefing_delivery, org, scope, user};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use crate::config::Settings;
@@ -136,24 +136,9 @@ async fn ensure_users(db: &DatabaseConnection, count: usize, orgs: &[i32]) -> an
     let now = Utc::now().fixed_offset();
     let missing: Vec<usize> = (0..count).filter(|i| !existing.contains_key(&format!("{PREFIX}{i:05}"))).collect();
     for chunk in missing.chunks(500) {
-        let rows = chunk.iter().map(|i| user::ActiveModel {
-            id: NotSet,
-            dingtalk_userid: Set(format!("{PREFIX}{i:05}")),
-            unionid: Set(None),
-            name: Set(format!("基准用户{i}")),
-            title: Set(None),
-            role: Set("viewer".into()),
-            active: Set(true),
-            has_name: Set(true),
-            has_title: Set(false),
-            has_mobile: Set(false),
-            has_avatar: Set(false),
-            has_email: Set(false),
-            has_job_number: Set(false),
-            has_position: Set(false),
-            last_login_at: Set(None),
-            updated_at: Set(now),
-        });
+        let rows = chunk
+            .iter()
+            .map(|i| crate::store::users::new_user(&format!("{PREFIX}{i:05}"), &format!("基准用户{i}"), "viewer"));
         user::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
     let all: HashMap<String, i32> = user::Entity::find()

@@ -12,7 +12,7 @@ use canmou::store::orgs::{NewOrg, insert_all};
 use canmou::workers::briefing::{self, Crash, RunOptions};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use entities::{briefing_delivery, scope, user};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, NotSet, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::fixture;
@@ -95,24 +95,8 @@ async fn world_with(
     let now = Utc::now().fixed_offset();
     let count = orgs * per_org;
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
-        let rows = chunk.iter().map(|i| user::ActiveModel {
-            id: NotSet,
-            dingtalk_userid: Set(format!("u{i}")),
-            unionid: Set(None),
-            name: Set(format!("用户{i}")),
-            title: Set(None),
-            role: Set("viewer".into()),
-            active: Set(true),
-            has_name: Set(true),
-            has_title: Set(false),
-            has_mobile: Set(false),
-            has_avatar: Set(false),
-            has_email: Set(false),
-            has_job_number: Set(false),
-            has_position: Set(false),
-            last_login_at: Set(None),
-            updated_at: Set(now),
-        });
+        let rows =
+            chunk.iter().map(|i| canmou::store::users::new_user(&format!("u{i}"), &format!("用户{i}"), "viewer"));
         user::Entity::insert_many(rows).exec_without_returning(&app.db).await.unwrap();
     }
     let by_userid: HashMap<String, i32> =

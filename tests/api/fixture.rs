@@ -18,7 +18,7 @@ use canmou::store::facts::{self, FactRow, origin};
 use canmou::store::orgs::{NewOrg, insert_all};
 use chrono::{NaiveDate, Utc};
 use entities::{metric, scope, user};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, NotSet, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 pub const D: &str = "2026-11-20";
 pub const PROVINCE: i32 = 1;
@@ -111,22 +111,12 @@ pub async fn seed(db: &DatabaseConnection) {
 pub async fn add_user(db: &DatabaseConnection, userid: &str, role: &str, scopes: &[i32], active: bool) -> i32 {
     let now = Utc::now().fixed_offset();
     let u = user::ActiveModel {
-        id: NotSet,
-        dingtalk_userid: Set(userid.into()),
-        unionid: Set(None),
-        name: Set(format!("用户{userid}")),
         title: Set(Some("处长".into())),
-        role: Set(role.into()),
         active: Set(active),
-        has_name: Set(true),
         has_title: Set(true),
         has_mobile: Set(true),
-        has_avatar: Set(false),
-        has_email: Set(false),
-        has_job_number: Set(false),
         has_position: Set(true),
-        last_login_at: Set(None),
-        updated_at: Set(now),
+        ..canmou::store::users::new_user(userid, &format!("用户{userid}"), role)
     }
     .insert(db)
     .await

@@ -8,8 +8,7 @@ use anyhow::Context;
 use chrono::{Days, Utc};
 use entities::{metric, scope, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, NotSet,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 
 use crate::auth::JwtKeys;
@@ -78,26 +77,9 @@ async fn ensure_user(db: &DatabaseConnection, userid: &str, org: i32) -> anyhow:
         return Ok(id);
     }
     let now = Utc::now().fixed_offset();
-    let u = user::ActiveModel {
-        id: NotSet,
-        dingtalk_userid: Set(userid.into()),
-        unionid: Set(None),
-        name: Set(userid.into()),
-        title: Set(None),
-        role: Set("viewer".into()),
-        active: Set(true),
-        has_name: Set(true),
-        has_title: Set(false),
-        has_mobile: Set(false),
-        has_avatar: Set(false),
-        has_email: Set(false),
-        has_job_number: Set(false),
-        has_position: Set(true),
-        last_login_at: Set(None),
-        updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    let u = user::ActiveModel { has_position: Set(true), ..crate::store::users::new_user(userid, userid, "viewer") }
+        .insert(db)
+        .await?;
     scope::ActiveModel {
         user_id: Set(u.id),
         org_id: Set(org),

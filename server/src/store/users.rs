@@ -9,6 +9,30 @@ use sea_orm::{
     QueryOrder,
 };
 
+/// A new, active user with only a name on their profile — for fixtures and benchmarks that
+/// make users without a directory sync; set any other field with struct update syntax.
+pub fn new_user(userid: &str, name: &str, role: &str) -> user::ActiveModel {
+    use sea_orm::NotSet;
+    user::ActiveModel {
+        id: NotSet,
+        dingtalk_userid: Set(userid.into()),
+        unionid: Set(None),
+        name: Set(name.into()),
+        title: Set(None),
+        role: Set(role.into()),
+        active: Set(true),
+        has_name: Set(true),
+        has_title: Set(false),
+        has_mobile: Set(false),
+        has_avatar: Set(false),
+        has_email: Set(false),
+        has_job_number: Set(false),
+        has_position: Set(false),
+        last_login_at: Set(None),
+        updated_at: Set(Utc::now().fixed_offset()),
+    }
+}
+
 pub async fn by_userid<C: ConnectionTrait>(db: &C, userid: &str) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find().filter(user::Column::DingtalkUserid.eq(userid)).one(db).await
 }
