@@ -169,6 +169,19 @@ async fn require_edit(state: &AppState, snap: &Snapshot, admin: &AdminUser, set:
     Ok(())
 }
 
+/// The set named in the path, as it is now, once the administrator may change it — with the
+/// snapshot the decision was made on.
+async fn open_for_edit(
+    state: &AppState,
+    admin: &AdminUser,
+    id: &web::Path<i32>,
+) -> Result<(i32, std::sync::Arc<Snapshot>, CardSetView), ApiError> {
+    let (id, snap) = (id_of(id), state.snapshot());
+    let set = drafts::get(&state.db, id).await?;
+    require_edit(state, &snap, admin, &set).await?;
+    Ok((id, snap, set))
+}
+
 async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSetView) -> Result<CardSetDto, ApiError> {
     let editable = may_edit(state, snap, admin, &set).await?;
     let orgs = set
@@ -305,9 +318,7 @@ pub async fn update(
     id: web::Path<i32>,
     body: web::Json<CardSetBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id_of(&id), state.snapshot());
-    let before = drafts::get(&state.db, id).await?;
-    require_edit(&state, &snap, &admin, &before).await?;
+    let (id, snap, before) = open_for_edit(&state, &admin, &id).await?;
     let draft = draft(&snap, &body)?;
     let revision = required_revision(&req, body.revision)?;
     let after = drafts::update(&state.db, id, revision, &draft).await?;
@@ -324,10 +335,8 @@ pub async fn reorder(
     id: web::Path<i32>,
     body: web::Json<ReorderBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id_of(&id), state.snapshot());
     check(&*body)?;
-    let before = drafts::get(&state.db, id).await?;
-    require_edit(&state, &snap, &admin, &before).await?;
+    let (id, snap, before) = open_for_edit(&state, &admin, &id).await?;
     let revision = required_revision(&req, body.revision)?;
     let after = drafts::reorder(&state.db, id, revision, &body.cards).await?;
     let order = |v: &CardSetView| to_json(&v.cards.iter().map(|c| c.metric.clone()).collect::<Vec<_>>());
@@ -373,9 +382,7 @@ pub async fn delete(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id_of(&id), state.snapshot());
-    let before = drafts::get(&state.db, id).await?;
-    require_edit(&state, &snap, &admin, &before).await?;
+    let (id, _, _) = open_for_edit(&state, &admin, &id).await?;
     let revision = revision(&req, None)?;
     let gone = drafts::delete(&state.db, id, revision).await?;
     publish_change(&state).await?;
@@ -401,9 +408,7 @@ pub async fn restore(
     id: web::Path<i32>,
     body: web::Json<RestoreBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id_of(&id), state.snapshot());
-    let before = drafts::get(&state.db, id).await?;
-    require_edit(&state, &snap, &admin, &before).await?;
+    let (id, _, before) = open_for_edit(&state, &admin, &id).await?;
     let revision = revision(&req, body.revision)?;
     let after = drafts::restore(&state.db, id, body.version, revision, admin.id).await?;
     publish_change(&state).await?;
@@ -451,9 +456,7 @@ pub async fn assign(
     id: web::Path<i32>,
     body: web::Json<AssignmentsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id_of(&id), state.snapshot());
-    let before = drafts::get(&state.db, id).await?;
-    require_edit(&state, &snap, &admin, &before).await?;
+    let (id, snap, _) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;
     let moved = drafts::assign(&state.db, id, &body.orgs, &body.users).await?;
     publish_change(&state).await?;
@@ -471,9 +474,7 @@ pub async fn unassign(
     id: web::Path<i32>,
     body: web::Json<AssignmentsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id_of(&id), state.snapshot());
-    let before = drafts::get(&state.db, id).await?;
-    require_edit(&state, &snap, &admin, &before).await?;
+    let (id, snap, _) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;
     drafts::unassign(&state.db, id, &body.orgs, &body.users).await?;
     publish_change(&state).await?;
