@@ -94,7 +94,7 @@ impl Coding {
 
 impl Answer {
     pub fn new(etag: String, json: Vec<u8>) -> Answer {
-        Answer { etag, identity: Bytes::from(json), gzip: OnceLock::new(), brotli: OnceLock::new() }
+        Answer { etag, identity: fitted(json), gzip: OnceLock::new(), brotli: OnceLock::new() }
     }
 
     /// The body in `coding`, compressing on first use; `None` when compression failed (the
@@ -105,7 +105,7 @@ impl Answer {
             Coding::Gzip => &self.gzip,
             Coding::Brotli => &self.brotli,
         };
-        let body = cell.get_or_init(|| Bytes::from(compress(coding, &self.identity)));
+        let body = cell.get_or_init(|| fitted(compress(coding, &self.identity)));
         (!body.is_empty()).then(|| body.clone())
     }
 
@@ -133,6 +133,13 @@ impl Answer {
             .insert_header((header::CONTENT_ENCODING, encoding))
             .body(body)
     }
+}
+
+/// `bytes` without the spare room a growing buffer leaves (up to half of it): the cache weighs
+/// an answer by its length, and memory should match.
+fn fitted(mut bytes: Vec<u8>) -> Bytes {
+    bytes.shrink_to_fit();
+    Bytes::from(bytes)
 }
 
 thread_local! {
@@ -257,6 +264,54 @@ impl AnswerCache {
 
     pub fn entry_count(&self) -> u64 {
         self.cache.entry_count()
+    }
+}
+
+/// What identifies one group of peers' values: a metric at a grain and period among the org
+/// and its siblings of the same kind (named by the group's smallest org id: every org is in
+/// exactly one group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeerKey {
+    pub metric_id: i32,
+    pub grain: i16,
+    pub period: i32,
+    pub group: i32,
+}
+
+/// Peers' values for ranks, sorted ascending, remembered for one data version: it lives in the
+/// snapshot, so a new version starts empty. Sibling orgs opening the same day read their
+/// group's values once between them, instead of every uncached home screen reading them again.
+#[derive(Clone)]
+pub struct PeerValues {
+    cache: Cache<PeerKey, Arc<[f64]>>,
+}
+
+impl PeerValues {
+    /// About 4 MiB: tens of thousands of groups.
+    const MAX_BYTES: u64 = 4 * 1024 * 1024;
+
+    pub async fn get(&self, key: &PeerKey) -> Option<Arc<[f64]>> {
+        self.cache.get(key).await
+    }
+
+    pub async fn insert(&self, key: PeerKey, sorted: Arc<[f64]>) {
+        self.cache.insert(key, sorted).await;
+    }
+}
+
+impl Default for PeerValues {
+    fn default() -> PeerValues {
+        let cache = Cache::builder()
+            .max_capacity(Self::MAX_BYTES)
+            .weigher(|_k: &PeerKey, v: &Arc<[f64]>| u32::try_from(96 + 8 * v.len()).unwrap_or(u32::MAX))
+            .build();
+        PeerValues { cache }
+    }
+}
+
+impl std::fmt::Debug for PeerValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerValues").field("entries", &self.cache.entry_count()).finish()
     }
 }
 

@@ -50,6 +50,8 @@ pub struct Snapshot {
     pub catalogue: Catalogue,
     pub card_sets: CardSets,
     pub complete: Complete,
+    /// Peers' values for ranks, read while this version is current.
+    pub peer_values: crate::cache::PeerValues,
 }
 
 /// Login attempts per client address.

@@ -113,6 +113,8 @@ async fn a_card_ranks_the_org_among_siblings_with_a_value() {
     let home_of = |org: i32| format!("/api/v1/home?org={org}&date={D}");
 
     // 西湖 (20,000) overtakes 东城 (12,000); 明州市大数据局 is a department, not their peer.
+    // The second home screen of each pair is ranked from the values the first one read (they
+    // are remembered for the data version); each `set` moves the version, so none is stale.
     set(vec![(XIHU, 20_000.0)]).await;
     assert_eq!(rank(&json(&app, &token, &home_of(DONGCHENG)).await), (Some(2), Some(2)));
     assert_eq!(rank(&json(&app, &token, &home_of(XIHU)).await), (Some(1), Some(2)));

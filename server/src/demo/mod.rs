@@ -75,10 +75,12 @@ pub async fn fill(conn: &DatabaseConnection, settings: &Settings) -> anyhow::Res
     let tz = settings.timezone();
     let yesterday = business_date(&tz, Utc::now()) - Days::new(1);
     let stats = generate::facts(conn, &nodes, settings.demo.seed, settings.demo.days, yesterday, &tz).await?;
-    // Fresh statistics after a bulk load: without them PostgreSQL plans the roll-up's
-    // multi-org lookups as scans of a whole metric.
+    // After a bulk load, fresh statistics (without them PostgreSQL plans the roll-up's
+    // multi-org lookups as scans of a whole metric) and a vacuum: otherwise the first reader
+    // of every page looks up whether the loading transaction committed and writes hint bits,
+    // and the first home screens after a load pay for that — autovacuum may be off, or late.
     if sea_orm::ConnectionTrait::get_database_backend(conn) == sea_orm::DbBackend::Postgres {
-        sea_orm::ConnectionTrait::execute_unprepared(conn, "ANALYZE facts").await?;
+        sea_orm::ConnectionTrait::execute_unprepared(conn, "VACUUM (ANALYZE) facts").await?;
     }
     // The history is in: the feed's first sync asks only for what comes after it.
     let watermark = DateTime::from_timestamp(generate::stamp(yesterday + Days::new(1), &tz), 0).map(rfc3339);

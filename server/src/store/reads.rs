@@ -88,25 +88,15 @@ pub async fn at<C: ConnectionTrait>(
         .collect())
 }
 
-/// Where an org stands among its peers for one metric: how many peers have a value, and how
-/// many of them lie above and below the org's own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Standing {
-    pub metric_id: i32,
-    pub ranked: i64,
-    pub above: i64,
-    pub below: i64,
-}
-
 /// What a home screen reads, in one statement and one trip to the database.
 #[derive(Debug, Default)]
 pub struct HomeRead {
     /// The org's values over the sparkline's periods and the same period last year (`num`
     /// and `den` are not read).
     pub points: Vec<Point>,
-    /// The org's standing among its peers at the last period, for each metric it has a value
-    /// for — counted by the database: one row per metric, not one per peer.
-    pub standings: Vec<Standing>,
+    /// The peers' values at the last period, for the metrics asked for in
+    /// [`HomeQuery::peer_metrics`]: `(metric_id, value)`, the org's own included, no nulls.
+    pub peer_values: Vec<(i32, f64)>,
 }
 
 /// The request behind [`home`].
@@ -114,10 +104,12 @@ pub struct HomeRead {
 pub struct HomeQuery<'a> {
     pub metrics: &'a [i32],
     pub org: i32,
-    /// The org and its siblings of the same kind; no standings with fewer than two.
+    /// The org and its siblings of the same kind.
     pub peers: &'a [i32],
+    /// The metrics whose peers' values to read (the others' are known already).
+    pub peer_metrics: &'a [i32],
     pub grain: Grain,
-    /// Period starts (day numbers, inclusive); standings are taken at `to`.
+    /// Period starts (day numbers, inclusive); peers' values are taken at `to`.
     pub from: i32,
     pub to: i32,
     pub year_ago: i32,
@@ -132,7 +124,7 @@ pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRe
     let mut params = Params::new(backend);
     let mut values_between = |(from, to): (i32, i32), values: &mut Vec<Value>| {
         format!(
-            "SELECT 0 AS part, metric_id, period_start, value, 0 AS ranked, 0 AS above, 0 AS below FROM facts \
+            "SELECT 0 AS part, metric_id, period_start, value FROM facts \
              WHERE metric_id IN ({}) AND org_id = {} AND grain = {} AND period_start BETWEEN {} AND {}",
             params.list(values, q.metrics),
             params.push(values, q.org.into()),
@@ -146,41 +138,30 @@ pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRe
         values_between((q.from, q.to), &mut values),
         values_between((q.year_ago, q.year_ago), &mut values)
     );
-    if q.peers.len() > 1 {
+    if !q.peer_metrics.is_empty() && !q.peers.is_empty() {
         sql.push_str(&format!(
-            " UNION ALL SELECT 1 AS part, o.metric_id, o.period_start, o.value, COUNT(p.value) AS ranked, \
-             SUM(CASE WHEN p.value > o.value THEN 1 ELSE 0 END) AS above, \
-             SUM(CASE WHEN p.value < o.value THEN 1 ELSE 0 END) AS below \
-             FROM facts o JOIN facts p ON p.metric_id = o.metric_id AND p.grain = o.grain \
-             AND p.period_start = o.period_start \
-             WHERE o.org_id = {} AND o.grain = {} AND o.period_start = {} AND o.value IS NOT NULL \
-             AND o.metric_id IN ({}) AND p.org_id IN ({}) GROUP BY o.metric_id, o.period_start, o.value",
-            params.push(&mut values, q.org.into()),
+            " UNION ALL SELECT 1 AS part, metric_id, period_start, value FROM facts \
+             WHERE metric_id IN ({}) AND org_id IN ({}) AND grain = {} AND period_start = {} AND value IS NOT NULL",
+            params.list(&mut values, q.peer_metrics),
+            params.list(&mut values, q.peers),
             params.push(&mut values, q.grain.code().into()),
             params.push(&mut values, q.to.into()),
-            params.list(&mut values, q.metrics),
-            params.list(&mut values, q.peers),
         ));
     }
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     let mut read = HomeRead::default();
     for r in rows {
         let metric_id: i32 = r.try_get("", "metric_id")?;
+        let value: Option<f64> = r.try_get("", "value")?;
         if r.try_get::<i32>("", "part")? == 0 {
             read.points.push(Point {
                 metric_id,
                 org_id: q.org,
                 period_start: r.try_get("", "period_start")?,
-                figure: Figure { value: r.try_get("", "value")?, num: None, den: None },
+                figure: Figure { value, num: None, den: None },
             });
-        } else {
-            read.standings.push(Standing {
-                metric_id,
-                ranked: r.try_get("", "ranked")?,
-                // SUM over no rows is NULL; the join always has the org's own row, but be safe.
-                above: r.try_get::<Option<i64>>("", "above")?.unwrap_or(0),
-                below: r.try_get::<Option<i64>>("", "below")?.unwrap_or(0),
-            });
+        } else if let Some(v) = value {
+            read.peer_values.push((metric_id, v));
         }
     }
     Ok(read)

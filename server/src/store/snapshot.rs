@@ -63,5 +63,6 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
         catalogue: Catalogue::new(defs),
         card_sets: super::card_sets::load(db).await?,
         complete,
+        peer_values: Default::default(),
     })
 }

@@ -1,5 +1,6 @@
 //! Home cards: value, previous period, the same period last year, target, sparkline and rank
-//! among peers — three queries for the whole screen, whatever the number of cards.
+//! among peers — one statement for the whole screen, whatever the number of cards. The peers'
+//! values behind the ranks are remembered for the data version, so siblings share one read.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
 use super::dto::{CardDto, OrgDto, PeriodDto, display};
+use crate::cache::PeerKey;
 use crate::domain::card;
 use crate::domain::catalogue::MetricDef;
 use crate::domain::format;
@@ -100,27 +102,57 @@ pub async fn compute<C: ConnectionTrait>(
     let from = window.first().map_or(period.start(), |p| p.start());
 
     let year_ago = day_number(period.year_ago().start());
+    let to = day_number(period.start());
     let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id).collect();
+    // The peers' values at the period, from this version's memo where a sibling has read them.
+    let mut peer_values: HashMap<i32, Arc<[f64]>> = HashMap::new();
+    let mut peer_metrics = Vec::new();
+    let group = peers.iter().copied().min().filter(|_| peers.len() > 1);
+    if let Some(group) = group {
+        for &metric_id in &metric_ids {
+            let key = PeerKey { metric_id, grain: grain.code(), period: to, group };
+            match snap.peer_values.get(&key).await {
+                Some(values) => {
+                    peer_values.insert(metric_id, values);
+                }
+                None => peer_metrics.push(metric_id),
+            }
+        }
+    }
     let read = reads::home(
         db,
         reads::HomeQuery {
             metrics: &metric_ids,
             org: org.id,
             peers: &peers,
+            peer_metrics: &peer_metrics,
             grain,
             from: day_number(from),
-            to: day_number(period.start()),
+            to,
             year_ago,
         },
     )
     .await?;
+    if let Some(group) = group {
+        let mut read_values: HashMap<i32, Vec<f64>> = peer_metrics.iter().map(|&m| (m, Vec::new())).collect();
+        for (metric_id, value) in read.peer_values {
+            read_values.entry(metric_id).or_default().push(value);
+        }
+        for (metric_id, mut values) in read_values {
+            values.sort_by(f64::total_cmp);
+            let values: Arc<[f64]> = values.into();
+            snap.peer_values
+                .insert(PeerKey { metric_id, grain: grain.code(), period: to, group }, values.clone())
+                .await;
+            peer_values.insert(metric_id, values);
+        }
+    }
     let points = read.points;
-    let standings: HashMap<i32, reads::Standing> = read.standings.into_iter().map(|s| (s.metric_id, s)).collect();
     let yoy_by_metric: HashMap<i32, Figure> =
         points.iter().filter(|p| p.period_start == year_ago).map(|p| (p.metric_id, p.figure)).collect();
     let mut by_key: HashMap<(i32, i32), Figure> =
         points.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
-    let current_day = day_number(period.start());
+    let current_day = to;
     let prev_day = day_number(period.prev().start());
     let complete = snap.complete.is_complete(period);
     let lag = snap.complete.as_of().map_or(i64::MAX, |d| (today - d).num_days() - 1);
@@ -139,7 +171,8 @@ pub async fn compute<C: ConnectionTrait>(
                 .skip(longest - spec.def.spark_len.min(longest))
                 .map(|p| by_key.remove(&(m.id, day_number(p.start()))).and_then(|f| f.value).map(derived))
                 .collect();
-            let rank = standings.get(&m.id).map(|s| card::standing_rank(s.ranked, s.above, s.below, m.direction));
+            let rank =
+                value.zip(peer_values.get(&m.id)).map(|(mine, sorted)| card::rank_in_sorted(sorted, mine, m.direction));
             let target = spec.def.target;
             CardDto {
                 id: spec.def.id,
