@@ -118,9 +118,7 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .listen(listener)?;
-        if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
-        }
+        server = server.workers(settings.http_workers());
         Ok(Application { port, server: server.run(), state })
     }
 
