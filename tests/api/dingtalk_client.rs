@@ -302,3 +302,36 @@ async fn an_unreachable_dingtalk_never_leaks_the_secret_into_errors() {
     assert!(matches!(err, DingTalkError::Unavailable(_)), "{err:?}");
     assert!(!err.to_string().contains("s3cr3t"), "{err}");
 }
+
+/// DingTalk is reached over https: the client opens a TLS handshake with an https base, and a
+/// server that cannot prove who it is (here one that hangs up) gets no request and no secret.
+#[tokio::test]
+async fn an_https_base_is_spoken_to_in_tls() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("https://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut received = Vec::new();
+        let mut buf = [0u8; 4096];
+        // The first record, then hang up.
+        let n = socket.read(&mut buf).await.unwrap();
+        received.extend_from_slice(&buf[..n]);
+        received
+    });
+    let settings = DingtalkSettings {
+        oapi_base: base.clone(),
+        api_base: base,
+        app_key: "key".into(),
+        app_secret: "app-secret-never-sent".to_owned().into(),
+        max_attempts: 1,
+        timeout_ms: 2_000,
+        ..canmou::config::Settings::default().dingtalk
+    };
+
+    let err = DingTalkClient::new(&settings).unwrap().user_get("alice").await.unwrap_err();
+
+    let received = tokio::time::timeout(Duration::from_secs(5), server).await.expect("the client connected").unwrap();
+    assert_eq!(received.first(), Some(&0x16), "a TLS handshake record, not plain HTTP: {err}");
+    assert!(!String::from_utf8_lossy(&received).contains("app-secret-never-sent"));
+}

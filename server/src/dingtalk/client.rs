@@ -76,6 +76,7 @@ impl Call<'_> {
 impl DingTalkClient {
     pub fn new(settings: &DingtalkSettings) -> anyhow::Result<DingTalkClient> {
         let timeout = Duration::from_millis(settings.timeout_ms.max(1));
+        crate::tls::install();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)

@@ -102,6 +102,7 @@ impl std::fmt::Debug for FeedClient {
 impl FeedClient {
     pub fn new(settings: &FeedSettings) -> anyhow::Result<FeedClient> {
         let timeout = Duration::from_secs(settings.timeout_secs.max(1));
+        crate::tls::install();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
