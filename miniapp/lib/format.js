@@ -74,9 +74,11 @@ function formatPct(pct) {
   return signed(pct, 1) + '%';
 }
 
+// Cut to one decimal, not rounded, so that a shortfall never reads as the target
+// (0.9996 is 99.9%, not 100%); the same rule as the server's briefing.
 function formatAttainment(a) {
   if (a === null || a === undefined || !isFinite(a)) return '—';
-  return trimFixed(a * 100, 1) + '%';
+  return trimFixed(Math.floor(a * 1000 + 1e-6) / 10, 1) + '%';
 }
 
 const STATUS = {

@@ -40,6 +40,9 @@ test('deltas, percentages, dates', () => {
   assert.equal(f.formatPct(1.26), '+1.3%');
   assert.equal(f.formatPct(null), '—');
   assert.equal(f.formatAttainment(0.82), '82%');
+  assert.equal(f.formatAttainment(0.57), '57%');
+  assert.equal(f.formatAttainment(0.9996), '99.9%');
+  assert.equal(f.formatAttainment(1.0325), '103.2%');
   assert.equal(f.asOfText('2026-11-26'), '数据截至 2026年11月26日');
   assert.equal(f.axisDate('day', '2026-11-26'), '11/26');
   assert.equal(f.axisDate('week', '2026-11-23'), 'W48');

@@ -59,9 +59,31 @@ pub fn significant(value: f64, digits: i32) -> f64 {
     if rounded.is_finite() { rounded } else { value }
 }
 
+/// How far a target is reached, in percent to one decimal — cut, not rounded, so that a
+/// shortfall never reads as the target (99.96 % is `99.9%`, not `100%`): `103.2%`, `100%`.
+pub fn attainment(attained: f64) -> String {
+    if !attained.is_finite() {
+        return "—".to_owned();
+    }
+    // The small nudge keeps 0.57 (56.999… in binary) at 57.0.
+    let tenths = (attained * 1000.0 + 1e-6).floor() / 10.0;
+    let text = format!("{tenths:.1}");
+    format!("{}%", text.strip_suffix(".0").unwrap_or(&text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attainment_is_cut_so_a_shortfall_never_reads_as_reached() {
+        assert_eq!(attainment(0.9996), "99.9%");
+        assert_eq!(attainment(1.0), "100%");
+        assert_eq!(attainment(0.57), "57%");
+        assert_eq!(attainment(1.0325), "103.2%");
+        assert_eq!(attainment(0.0), "0%");
+        assert_eq!(attainment(f64::NAN), "—");
+    }
 
     #[test]
     fn significant_digits() {

@@ -86,7 +86,7 @@ fn change(c: &CardDto) -> Option<(Option<f64>, String)> {
         Comparison::Yoy => ("同比", c.yoy_delta?, c.yoy_delta_pct, c.yoy_display.as_deref()?),
         Comparison::Target => {
             let attained = c.attainment?;
-            return Some((None, format!("目标达成{:.0}%", attained * 100.0)));
+            return Some((None, format!("目标达成{}", crate::domain::format::attainment(attained))));
         }
     };
     let magnitude = display.trim_start_matches(['+', '-']);
@@ -189,6 +189,16 @@ mod tests {
         assert!(md.contains("#### 需要关注\n- 活跃人数 环比↓18.2%"), "{md}");
         assert!(!md.contains("- 办件量 环比"), "{md}");
         assert!(msg.to_json().is_ok());
+    }
+
+    #[test]
+    fn a_target_just_missed_does_not_read_as_reached() {
+        let mut almost = card("按时办结率", 0.9796, "97.96%", 0.0, 0.0, false);
+        almost.comparison = Comparison::Target;
+        almost.target = Some(0.98);
+        almost.attainment = Some(0.9796 / 0.98);
+        let msg = briefing(date(), "明州市", &[almost], LAYOUT);
+        assert!(markdown(&msg).contains("- 按时办结率 **97.96%** 目标达成99.9% ⚠"), "{}", markdown(&msg));
     }
 
     #[test]
