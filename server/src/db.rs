@@ -64,10 +64,9 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     }
     // SQLite has one writer and runs each connection on a thread of its own: a few connections
     // serve a 2-core machine as well as many, with a page cache each.
-    let connections =
-        if url.starts_with("sqlite:") { settings.max_connections.min(6) } else { settings.max_connections };
-    let cache_mb = settings.sqlite_cache_mb.max(1);
     let sqlite = url.starts_with("sqlite:");
+    let connections = if sqlite { settings.max_connections.min(6) } else { settings.max_connections };
+    let cache_mb = settings.sqlite_cache_mb.max(1);
     let mut options = ConnectOptions::new(url);
     if sqlite {
         // A file cannot drop a connection: pinging it on every checkout would only add a
