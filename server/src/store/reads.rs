@@ -1,9 +1,8 @@
 //! Reading facts: point and range lookups on the primary key (metric, org, grain, period).
 
 use entities::fact;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
-};
+use sea_orm::sea_query::{Expr, UnionType};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use crate::domain::period::Grain;
 use crate::domain::rollup::Figure;
@@ -119,36 +118,31 @@ pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRe
     if q.metrics.is_empty() {
         return Ok(HomeRead::default());
     }
-    let backend = db.get_database_backend();
-    let mut values: Vec<Value> = Vec::with_capacity(16 + 3 * q.metrics.len() + q.peers.len());
-    let mut params = Params::new(backend);
-    let mut values_between = |(from, to): (i32, i32), values: &mut Vec<Value>| {
-        format!(
-            "SELECT 0 AS part, metric_id, period_start, value FROM facts \
-             WHERE metric_id IN ({}) AND org_id = {} AND grain = {} AND period_start BETWEEN {} AND {}",
-            params.list(values, q.metrics),
-            params.push(values, q.org.into()),
-            params.push(values, q.grain.code().into()),
-            params.push(values, from.into()),
-            params.push(values, to.into()),
-        )
+    // `part` tells the org's own values (0) from its peers' (1) in the one result.
+    let part = |part: i32, metrics: &[i32]| {
+        fact::Entity::find()
+            .select_only()
+            .expr_as(Expr::val(part), "part")
+            .columns([fact::Column::MetricId, fact::Column::PeriodStart, fact::Column::Value])
+            .filter(fact::Column::MetricId.is_in(metrics.iter().copied()))
+            .filter(fact::Column::Grain.eq(q.grain.code()))
     };
-    let mut sql = format!(
-        "{} UNION ALL {}",
-        values_between((q.from, q.to), &mut values),
-        values_between((q.year_ago, q.year_ago), &mut values)
-    );
+    let own = |from: i32, to: i32| {
+        part(0, q.metrics)
+            .filter(fact::Column::OrgId.eq(q.org))
+            .filter(fact::Column::PeriodStart.between(from, to))
+            .into_query()
+    };
+    let mut query = own(q.from, q.to);
+    query.union(UnionType::All, own(q.year_ago, q.year_ago));
     if !q.peer_metrics.is_empty() && !q.peers.is_empty() {
-        sql.push_str(&format!(
-            " UNION ALL SELECT 1 AS part, metric_id, period_start, value FROM facts \
-             WHERE metric_id IN ({}) AND org_id IN ({}) AND grain = {} AND period_start = {} AND value IS NOT NULL",
-            params.list(&mut values, q.peer_metrics),
-            params.list(&mut values, q.peers),
-            params.push(&mut values, q.grain.code().into()),
-            params.push(&mut values, q.to.into()),
-        ));
+        let peers = part(1, q.peer_metrics)
+            .filter(fact::Column::OrgId.is_in(q.peers.iter().copied()))
+            .filter(fact::Column::PeriodStart.eq(q.to))
+            .filter(fact::Column::Value.is_not_null());
+        query.union(UnionType::All, peers.into_query());
     }
-    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
     let mut read = HomeRead::default();
     for r in rows {
         let metric_id: i32 = r.try_get("", "metric_id")?;
@@ -165,30 +159,4 @@ pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRe
         }
     }
     Ok(read)
-}
-
-/// Numbered placeholders for a raw statement: `$1, $2…` on PostgreSQL, `?` elsewhere.
-struct Params {
-    backend: DbBackend,
-    next: usize,
-}
-
-impl Params {
-    fn new(backend: DbBackend) -> Params {
-        Params { backend, next: 1 }
-    }
-
-    fn push(&mut self, values: &mut Vec<Value>, value: Value) -> String {
-        values.push(value);
-        let n = self.next;
-        self.next += 1;
-        match self.backend {
-            DbBackend::Postgres => format!("${n}"),
-            _ => "?".to_owned(),
-        }
-    }
-
-    fn list(&mut self, values: &mut Vec<Value>, ids: &[i32]) -> String {
-        ids.iter().map(|id| self.push(values, (*id).into())).collect::<Vec<_>>().join(", ")
-    }
 }
