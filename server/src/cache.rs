@@ -4,6 +4,7 @@
 //! costs neither rendering nor compression.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
@@ -267,12 +268,10 @@ impl AnswerCache {
     }
 }
 
-/// What identifies one group of peers' values: a metric at a grain and period among the org
-/// and its siblings of the same kind (named by the group's smallest org id: every org is in
-/// exactly one group).
+/// One group of peers at one period: the org and its siblings of the same kind (named by the
+/// group's smallest org id: every org is in exactly one group), at a grain and period start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PeerKey {
-    pub metric_id: i32,
+pub struct PeerGroup {
     pub grain: i16,
     pub period: i32,
     pub group: i32,
@@ -283,19 +282,48 @@ pub struct PeerKey {
 /// group's values once between them, instead of every uncached home screen reading them again.
 #[derive(Clone)]
 pub struct PeerValues {
-    cache: Cache<PeerKey, Arc<[f64]>>,
+    cache: Cache<(i32, PeerGroup), Arc<[f64]>>,
 }
 
 impl PeerValues {
     /// About 4 MiB: tens of thousands of groups.
     const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
-    pub async fn get(&self, key: &PeerKey) -> Option<Arc<[f64]>> {
-        self.cache.get(key).await
+    /// The remembered values of each of `metrics` (by metric id), and the metrics not
+    /// remembered.
+    pub async fn known(&self, at: PeerGroup, metrics: &[i32]) -> (HashMap<i32, Arc<[f64]>>, Vec<i32>) {
+        let mut known = HashMap::new();
+        let mut missing = Vec::new();
+        for &metric_id in metrics {
+            match self.cache.get(&(metric_id, at)).await {
+                Some(values) => {
+                    known.insert(metric_id, values);
+                }
+                None => missing.push(metric_id),
+            }
+        }
+        (known, missing)
     }
 
-    pub async fn insert(&self, key: PeerKey, sorted: Arc<[f64]>) {
-        self.cache.insert(key, sorted).await;
+    /// Sorts and remembers the values `read` (`(metric id, value)`) for `metrics` — a metric
+    /// that no peer has a value for is remembered empty — and adds them to `known`.
+    pub async fn remember(
+        &self,
+        at: PeerGroup,
+        metrics: &[i32],
+        read: Vec<(i32, f64)>,
+        known: &mut HashMap<i32, Arc<[f64]>>,
+    ) {
+        let mut by_metric: HashMap<i32, Vec<f64>> = metrics.iter().map(|&m| (m, Vec::new())).collect();
+        for (metric_id, value) in read {
+            by_metric.entry(metric_id).or_default().push(value);
+        }
+        for (metric_id, mut values) in by_metric {
+            values.sort_by(f64::total_cmp);
+            let values: Arc<[f64]> = values.into();
+            self.cache.insert((metric_id, at), values.clone()).await;
+            known.insert(metric_id, values);
+        }
     }
 }
 
@@ -303,7 +331,7 @@ impl Default for PeerValues {
     fn default() -> PeerValues {
         let cache = Cache::builder()
             .max_capacity(Self::MAX_BYTES)
-            .weigher(|_k: &PeerKey, v: &Arc<[f64]>| u32::try_from(96 + 8 * v.len()).unwrap_or(u32::MAX))
+            .weigher(|_k: &(i32, PeerGroup), v: &Arc<[f64]>| u32::try_from(96 + 8 * v.len()).unwrap_or(u32::MAX))
             .build();
         PeerValues { cache }
     }

@@ -59,6 +59,12 @@ pub fn significant(value: f64, digits: i32) -> f64 {
     if rounded.is_finite() { rounded } else { value }
 }
 
+/// A figure derived for display — a change, an attainment, a sparkline point — to six
+/// significant digits; stored values go out as they are.
+pub fn derived(value: f64) -> f64 {
+    significant(value, 6)
+}
+
 /// How far a target is reached, in percent to one decimal — cut, not rounded, so that a
 /// shortfall never reads as the target (99.96 % is `99.9%`, not `100%`): `103.2%`, `100%`.
 pub fn attainment(attained: f64) -> String {

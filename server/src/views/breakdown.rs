@@ -83,8 +83,8 @@ pub async fn compute<C: ConnectionTrait>(
                 display: display(*value, m),
                 rank: card::rank(&current, child.id, m.direction).map(|r| r.0),
                 prev,
-                delta: delta.map(|d| format::significant(d, 6)),
-                delta_pct: delta_pct.map(|d| format::significant(d, 6)),
+                delta: delta.map(format::derived),
+                delta_pct: delta_pct.map(format::derived),
                 good: delta.and_then(|d| m.direction.favourable(d)),
                 drillable: tree.child_count(child.id) > 0,
             }

@@ -10,7 +10,7 @@ use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
 use super::dto::{CardDto, OrgDto, PeriodDto, display};
-use crate::cache::PeerKey;
+use crate::cache::PeerGroup;
 use crate::domain::card;
 use crate::domain::catalogue::MetricDef;
 use crate::domain::format;
@@ -77,12 +77,6 @@ pub async fn home<C: ConnectionTrait>(
     })
 }
 
-/// Figures derived for display — changes, attainment, sparkline points — to six significant
-/// digits; the values themselves go out as stored.
-fn derived(x: f64) -> f64 {
-    format::significant(x, 6)
-}
-
 /// Cards for `org` in `period`.
 pub async fn compute<C: ConnectionTrait>(
     db: &C,
@@ -105,20 +99,15 @@ pub async fn compute<C: ConnectionTrait>(
     let to = day_number(period.start());
     let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id).collect();
     // The peers' values at the period, from this version's memo where a sibling has read them.
-    let mut peer_values: HashMap<i32, Arc<[f64]>> = HashMap::new();
-    let mut peer_metrics = Vec::new();
-    let group = peers.iter().copied().min().filter(|_| peers.len() > 1);
-    if let Some(group) = group {
-        for &metric_id in &metric_ids {
-            let key = PeerKey { metric_id, grain: grain.code(), period: to, group };
-            match snap.peer_values.get(&key).await {
-                Some(values) => {
-                    peer_values.insert(metric_id, values);
-                }
-                None => peer_metrics.push(metric_id),
-            }
-        }
-    }
+    let at = (peers.len() > 1).then(|| peers.iter().copied().min()).flatten().map(|group| PeerGroup {
+        grain: grain.code(),
+        period: to,
+        group,
+    });
+    let (mut peer_values, peer_metrics) = match at {
+        Some(at) => snap.peer_values.known(at, &metric_ids).await,
+        None => (HashMap::new(), Vec::new()),
+    };
     let read = reads::home(
         db,
         reads::HomeQuery {
@@ -133,26 +122,12 @@ pub async fn compute<C: ConnectionTrait>(
         },
     )
     .await?;
-    if let Some(group) = group {
-        let mut read_values: HashMap<i32, Vec<f64>> = peer_metrics.iter().map(|&m| (m, Vec::new())).collect();
-        for (metric_id, value) in read.peer_values {
-            read_values.entry(metric_id).or_default().push(value);
-        }
-        for (metric_id, mut values) in read_values {
-            values.sort_by(f64::total_cmp);
-            let values: Arc<[f64]> = values.into();
-            snap.peer_values
-                .insert(PeerKey { metric_id, grain: grain.code(), period: to, group }, values.clone())
-                .await;
-            peer_values.insert(metric_id, values);
-        }
+    if let Some(at) = at {
+        snap.peer_values.remember(at, &peer_metrics, read.peer_values, &mut peer_values).await;
     }
-    let points = read.points;
-    let yoy_by_metric: HashMap<i32, Figure> =
-        points.iter().filter(|p| p.period_start == year_ago).map(|p| (p.metric_id, p.figure)).collect();
+    // The org's own figures by (metric, period start): the sparkline's periods and a year ago.
     let mut by_key: HashMap<(i32, i32), Figure> =
-        points.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
-    let current_day = to;
+        read.points.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
     let prev_day = day_number(period.prev().start());
     let complete = snap.complete.is_complete(period);
     let lag = snap.complete.as_of().map_or(i64::MAX, |d| (today - d).num_days() - 1);
@@ -161,15 +136,15 @@ pub async fn compute<C: ConnectionTrait>(
         .iter()
         .map(|spec| {
             let m = &spec.metric;
-            let value = by_key.get(&(m.id, current_day)).and_then(|f| f.value);
+            let value = by_key.get(&(m.id, to)).and_then(|f| f.value);
             let prev = by_key.get(&(m.id, prev_day)).and_then(|f| f.value);
-            let yoy = yoy_by_metric.get(&m.id).and_then(|f| f.value);
+            let yoy = by_key.get(&(m.id, year_ago)).and_then(|f| f.value);
             let (delta, delta_pct) = card::change(value, prev);
             let (yoy_delta, yoy_delta_pct) = card::change(value, yoy);
             let spark = window
                 .iter()
                 .skip(longest - spec.def.spark_len.min(longest))
-                .map(|p| by_key.remove(&(m.id, day_number(p.start()))).and_then(|f| f.value).map(derived))
+                .map(|p| by_key.remove(&(m.id, day_number(p.start()))).and_then(|f| f.value).map(format::derived))
                 .collect();
             let rank =
                 value.zip(peer_values.get(&m.id)).map(|(mine, sorted)| card::rank_in_sorted(sorted, mine, m.direction));
@@ -182,15 +157,15 @@ pub async fn compute<C: ConnectionTrait>(
                 value,
                 display: display(value, m),
                 prev,
-                delta: delta.map(derived),
-                delta_pct: delta_pct.map(derived),
+                delta: delta.map(format::derived),
+                delta_pct: delta_pct.map(format::derived),
                 delta_display: delta.map(|d| format::change(d, delta_pct, m.is_percent(), m.precision)),
                 yoy,
-                yoy_delta: yoy_delta.map(derived),
-                yoy_delta_pct: yoy_delta_pct.map(derived),
+                yoy_delta: yoy_delta.map(format::derived),
+                yoy_delta_pct: yoy_delta_pct.map(format::derived),
                 yoy_display: yoy_delta.map(|d| format::change(d, yoy_delta_pct, m.is_percent(), m.precision)),
                 target,
-                attainment: card::attainment(value, target, m.direction).map(derived),
+                attainment: card::attainment(value, target, m.direction).map(format::derived),
                 comparison: spec.def.comparison,
                 direction: m.direction,
                 good: card::good(spec.def.comparison, m.direction, delta, yoy_delta, value, target),
