@@ -101,12 +101,12 @@ impl Answer {
     /// The body in `coding`, compressing on first use; `None` when compression failed (the
     /// caller then sends the JSON as it is).
     pub fn encoded(&self, coding: Coding) -> Option<Bytes> {
-        let cell = match coding {
+        let (cell, compress): (_, Compressor) = match coding {
             Coding::Identity => return Some(self.identity.clone()),
-            Coding::Gzip => &self.gzip,
-            Coding::Brotli => &self.brotli,
+            Coding::Gzip => (&self.gzip, gzip_json),
+            Coding::Brotli => (&self.brotli, brotli_json),
         };
-        let body = cell.get_or_init(|| fitted(compress(coding, &self.identity)));
+        let body = cell.get_or_init(|| fitted(compress(&self.identity)));
         (!body.is_empty()).then(|| body.clone())
     }
 
@@ -168,23 +168,25 @@ fn gzip(z: &mut flate2::Compress, json: &[u8]) -> Vec<u8> {
     }
 }
 
-/// `json` compressed: gzip at level 6, brotli at quality 5 (within a few per cent of the best
-/// sizes for a few kilobytes of JSON, at a fraction of the time). Empty on failure.
-fn compress(coding: Coding, json: &[u8]) -> Vec<u8> {
-    match coding {
-        Coding::Gzip => GZIP.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut z) => gzip(&mut z, json),
-            Err(_) => gzip(&mut new_gzip(), json),
-        }),
-        Coding::Brotli => {
-            let mut out = Vec::with_capacity(json.len() / 3);
-            let params = brotli::enc::BrotliEncoderParams { quality: 5, ..Default::default() };
-            match brotli::BrotliCompress(&mut &json[..], &mut out, &params) {
-                Ok(_) => out,
-                Err(_) => Vec::new(),
-            }
-        }
-        Coding::Identity => json.to_vec(),
+/// Compresses JSON in one coding; empty on failure.
+type Compressor = fn(&[u8]) -> Vec<u8>;
+
+/// `json` in gzip at level 6 (within a few per cent of the best size for a few kilobytes of
+/// JSON, at a fraction of the time), on this thread's stream. Empty on failure.
+fn gzip_json(json: &[u8]) -> Vec<u8> {
+    GZIP.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut z) => gzip(&mut z, json),
+        Err(_) => gzip(&mut new_gzip(), json),
+    })
+}
+
+/// `json` in brotli at quality 5 (likewise). Empty on failure.
+fn brotli_json(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams { quality: 5, ..Default::default() };
+    match brotli::BrotliCompress(&mut &json[..], &mut out, &params) {
+        Ok(_) => out,
+        Err(_) => Vec::new(),
     }
 }
 
@@ -387,7 +389,7 @@ mod tests {
             noise.push((x >> 24) as u8);
         }
         for body in [b"{\"a\":1}".to_vec(), noise.clone(), b"{\"b\":2}".to_vec()] {
-            assert_eq!(gunzip(&compress(Coding::Gzip, &body)), body);
+            assert_eq!(gunzip(&gzip_json(&body)), body);
         }
     }
 
