@@ -14,6 +14,8 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod feed;
+pub mod middleware;
+pub mod policy;
 pub mod routes;
 pub mod startup;
 pub mod state;

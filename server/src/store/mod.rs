@@ -9,6 +9,7 @@ pub mod directory;
 pub mod facts;
 pub mod orgs;
 pub mod reads;
+pub mod sessions;
 pub mod snapshot;
 pub mod sync;
 pub mod users;
