@@ -185,6 +185,12 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         .service(post("/api/v1/admin/briefings/run", routes::deliveries::run))
         .service(post("/api/v1/admin/briefings/resend", routes::deliveries::resend))
         .service(get("/api/v1/home", routes::home::home))
+        .service(get("/api/v1/boards", routes::boards::list))
+        .service(get("/api/v1/boards/{code}", routes::boards::board))
+        .service(
+            get("/api/v1/admin/boards/rules", routes::admin::boards::list)
+                .route(web::post().to(routes::admin::boards::change)),
+        )
         .service(get("/api/v1/metrics/{code}", routes::metric::detail))
         .service(get("/api/v1/metrics/{code}/series", routes::metric::series))
         .service(get("/api/v1/metrics/{code}/breakdown", routes::metric::breakdown))

@@ -58,7 +58,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let date = match q.date.as_deref() {
         Some(raw) => parse_date(raw)?,
-        None => reported_date(state.today()),
+        None => reported_date(state.today(), &state.snapshot().calendar),
     };
     let counts = ledger::counts(&state.db, date).await?;
     let failures: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_failure()).collect();

@@ -79,25 +79,28 @@ fn fit(title: &str, header: String, lines: Vec<String>, button: &str, url: &str)
     Message::action_card(title, &markdown, button, url)
 }
 
-/// The change the card is compared on: its relative size (%) and how it reads (`环比↑14.0%`).
+/// The change the card is compared on: its relative size (%) and how it reads — the same
+/// words as the card on the phone (`环比↑14.0%`, `同比↓85.5%`, `环比持平`), with the day
+/// compared with when it is not the day before (`环比↑3.2%（较11月27日）`), or why there is no
+/// comparison (`环比：上期数据不完整，不作比较`).
 fn change(c: &CardDto) -> Option<(Option<f64>, String)> {
-    let (label, delta, pct, display) = match c.comparison {
-        Comparison::Prev => ("环比", c.delta?, c.delta_pct, c.delta_display.as_deref()?),
-        Comparison::Yoy => ("同比", c.yoy_delta?, c.yoy_delta_pct, c.yoy_display.as_deref()?),
+    let (label, pct, display, missing) = match c.comparison {
+        Comparison::Prev => ("环比", c.delta_pct, c.delta_display.as_deref(), c.prev_missing),
+        Comparison::Yoy => ("同比", c.yoy_delta_pct, c.yoy_display.as_deref(), c.yoy_missing),
         Comparison::Target => {
             let attained = c.attainment?;
             return Some((None, format!("目标达成{}", crate::domain::format::attainment(attained))));
         }
     };
-    let magnitude = display.trim_start_matches(['+', '-']);
-    let arrow = if delta > 0.0 {
-        "↑"
-    } else if delta < 0.0 {
-        "↓"
-    } else {
-        return Some((pct, format!("{label}持平")));
+    let Some(display) = display else {
+        let base = if c.comparison == Comparison::Prev { "上期" } else { "上年同期" };
+        return missing.map(|m| (None, format!("{label}：{base}{}", m.label_zh())));
     };
-    Some((pct, format!("{label}{arrow}{magnitude}")))
+    let against = match (c.comparison, c.prev_label.as_deref()) {
+        (Comparison::Prev, Some(day)) => format!("（较{day}）"),
+        _ => String::new(),
+    };
+    Some((pct, format!("{label}{display}{against}")))
 }
 
 fn card_line(c: &CardDto) -> String {
@@ -141,7 +144,10 @@ mod tests {
             prev: Some(value - delta),
             delta: Some(delta),
             delta_pct: Some(pct),
-            delta_display: Some(crate::domain::format::change(delta, Some(pct), false, 0)),
+            delta_display: Some(crate::domain::format::change(delta, Some(pct), "", 0)),
+            prev_missing: None,
+            prev_label: None,
+            yoy_missing: None,
             yoy: None,
             yoy_delta: None,
             yoy_delta_pct: None,
