@@ -1,5 +1,6 @@
-// 指标详情: the card with its comparisons, the trend on a canvas, and the ranking of child orgs
-// with drill-down and a breadcrumb back up.
+// 指标详情: the card with its comparisons, the trend on a canvas, the ranking of child orgs with
+// drill-down and a breadcrumb back up (never out of scope), and 晾晒: the org among its peers.
+// One request renders the page; only the ranking's dimension and order toggles ask again.
 const format = require('../../lib/format');
 const period = require('../../lib/period');
 const chart = require('../../lib/chart');
@@ -11,6 +12,11 @@ const CANVAS_ID = 'trend';
 const CHART_HEIGHT = 180;
 // The canvas sits in a panel: page padding and panel padding, 24rpx each side.
 const CHART_SIDE_RPX = 4 * 24;
+
+// 晾晒: the org among its peers, ranked, its own row marked.
+function peerRows(items, mine) {
+  return format.rankingRows(items).map((r) => Object.assign(r, { mine: r.id === mine, drillable: false }));
+}
 
 function decode(v) {
   try {
@@ -38,7 +44,9 @@ Page({
     rankingLoading: false,
     rankingError: null,
     by: 'region',
+    byOptions: [],
     order: 'desc',
+    peers: [],
     grainNames: period.GRAINS.map((g) => GRAIN_NAMES[g]),
     grainIndex: 0,
   },
@@ -72,11 +80,17 @@ Page({
     const seq = ++this.seq;
     this.rankSeq++; // a pending ranking-only reload is superseded
     this.setData({ loading: true });
-    return Promise.all([api.metric(this.code, this.params()), api.breakdown(this.code, this.rankingParams())]).then(
-      ([detail, breakdown]) => {
+    // The caller's scopes decide which crumbs link; `/me` is asked once a session.
+    const me = api.meOnce ? api.meOnce().catch(() => null) : Promise.resolve(null);
+    return Promise.all([api.metric(this.code, this.params()), me]).then(
+      ([detail, who]) => {
         if (seq !== this.seq) return;
+        if (who && who.scopes) this.scopeIds = who.scopes.map((s) => String(s.id));
         this.render(detail);
-        this.renderRanking(breakdown);
+        this.renderOrg(detail.org, detail.period);
+        // The ranking the detail holds: the server's default dimension for this level, best first.
+        this.setData({ by: detail.breakdown.by, order: 'desc' });
+        this.renderRanking(detail.breakdown);
         this.drawChart();
       },
       (e) => {
@@ -94,7 +108,9 @@ Page({
     this.points = (detail.series && detail.series.points) || [];
     if (metric && metric.name) dd.setNavigationBar({ title: metric.name });
     const view = format.cardView(card);
+    const peers = detail.peers ? peerRows(detail.peers.items, detail.org ? String(detail.org.id) : '') : [];
     this.setData({
+      peers,
       loading: false,
       error: null,
       metric: { code: metric.code, name: metric.name, unit: metric.unit, description: metric.description || '' },
@@ -106,24 +122,29 @@ Page({
     });
   },
 
-  renderRanking(b) {
-    if (b.org) {
-      const org = { id: String(b.org.id), name: b.org.name };
-      this.sel = nav.withOrg(this.sel, org);
-      this.stack = b.org.breadcrumb ? nav.pushCrumb(nav.crumbsFrom(b.org.breadcrumb), org) : nav.pushCrumb(this.stack, org);
+  // The org, its breadcrumb (a crumb links only inside the caller's scope) and the period.
+  renderOrg(org, p) {
+    if (org) {
+      const current = { id: String(org.id), name: org.name };
+      this.sel = nav.withOrg(this.sel, current);
+      this.stack = org.breadcrumb ? nav.crumbsFrom(org.breadcrumb) : nav.pushCrumb(this.stack, current);
     }
-    if (b.period) {
-      this.sel = Object.assign({}, this.sel, { grain: b.period.grain, date: b.period.start });
-    }
-    const p = b.period;
+    if (p) this.sel = Object.assign({}, this.sel, { grain: p.grain, date: p.start });
     this.setData({
-      breadcrumb: this.stack,
-      ranking: format.rankingRows(b.items, this.metric && this.metric.unit),
-      rankingLoading: false,
-      rankingError: null,
+      breadcrumb: nav.scopedCrumbs(this.stack, this.scopeIds),
       periodLabel: p ? p.label || period.periodLabel(p.grain, p.start) : '',
       partial: !!(p && p.partial),
       grainIndex: Math.max(0, period.GRAINS.indexOf(this.sel.grain || 'day')),
+    });
+  },
+
+  renderRanking(b) {
+    const kinds = b.kinds || [b.by];
+    this.setData({
+      byOptions: kinds.length > 1 ? kinds : [],
+      ranking: format.rankingRows(b.items, this.metric && this.metric.unit),
+      rankingLoading: false,
+      rankingError: null,
     });
   },
 
@@ -190,7 +211,8 @@ Page({
 
   onCrumbTap(e) {
     const index = Number(e.currentTarget.dataset.index);
-    if (index >= this.stack.length - 1) return undefined;
+    const crumb = this.data.breadcrumb[index];
+    if (!crumb || !crumb.link) return undefined;
     this.stack = nav.popTo(this.stack, index);
     this.sel = nav.withOrg(this.sel, this.stack[index]);
     return this.load();
@@ -198,7 +220,7 @@ Page({
 
   onByTap(e) {
     const by = e.currentTarget.dataset.by;
-    if (!by || by === this.data.by) return undefined;
+    if (!by || by === this.data.by || this.data.byOptions.indexOf(by) < 0) return undefined;
     this.setData({ by });
     return this.loadRanking();
   },
