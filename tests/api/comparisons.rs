@@ -127,3 +127,17 @@ async fn periods_before_the_first_day_of_data_are_partial_and_never_a_base() {
     assert_eq!(year["card"]["status"], "partial");
     assert_eq!(year["card"]["value"], 37_000.0);
 }
+
+#[tokio::test]
+async fn a_trend_carries_last_year_for_its_comparison_line() {
+    let (app, token) = seeded().await;
+
+    let detail = json(&app, &token, "/api/v1/metrics/service.cases_completed?grain=day&date=2026-11-20").await;
+
+    let points = detail["series"]["points"].as_array().unwrap();
+    let last_year = detail["series"]["lastYear"].as_array().unwrap();
+    assert_eq!(points.len(), last_year.len());
+    assert_eq!(points.last().unwrap()["value"], 120.0);
+    assert_eq!(last_year.last().unwrap(), &json!(100.0), "2025-11-20");
+    assert_eq!(last_year[0], Value::Null);
+}

@@ -32,8 +32,12 @@ pub fn default_trend_len(grain: Grain) -> usize {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct SeriesBody {
     points: Vec<SeriesPoint>,
+    /// The same periods a year earlier, one value for each point (the trend's comparison line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_year: Option<Vec<Option<f64>>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -129,6 +133,7 @@ pub async fn detail(
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no card computed")))?;
         let from = period.trailing(default_trend_len(grain)).first().copied().unwrap_or(period);
         let points = series::points(&state.db, &m, org.id, from, period).await?;
+        let last_year = series::year_ago(&state.db, &snap.coverage, &m, org.id, from, period).await?;
         let by = breakdown::default_by(&snap.orgs, org.id);
         let breakdown = breakdown::compute(
             &state.db,
@@ -153,7 +158,7 @@ pub async fn detail(
             org: OrgDto::new(org, &snap.orgs),
             period: PeriodDto::new(period, snap.is_partial(period)),
             card,
-            series: SeriesBody { points },
+            series: SeriesBody { points, last_year: Some(last_year) },
             breakdown,
             peers,
         })
