@@ -35,18 +35,45 @@ test('onLoad renders the value, comparisons, ranking, peers, breadcrumb and tren
   // 晾晒: the city among its peers, its own row marked.
   assert.deepEqual(d.peers.map((r) => [r.name, r.mine]), [['明州市', true], ['临海市', false]]);
   assert.deepEqual(world.dd.calls.setNavigationBar, [{ title: '活跃率' }]);
-  assert.equal(d.chartWidth, 313);
   assert.equal(d.chartEmpty, false);
-  const { id, ctx } = world.dd.calls.createCanvasContext[0];
-  assert.equal(id, 'trend');
-  assert.equal(ctx.ops.filter((o) => o[0] === 'arc').length, 6, 'six points, one null gap');
   assert.equal(calls(world, '/breakdown').length, 0, 'the detail holds the ranking: no second request');
 });
 
-test('touching the chart shows the nearest point', async () => {
+test('the f2 component gets the trend with last year, and a reload changes its data', async () => {
   const { page } = await open(OPTS);
-  page.onChartTouch({ touches: [{ x: 1000, y: 10 }] });
-  assert.deepEqual(page.data.selected, { label: '11-26', display: '82.0%' });
+  const built = [];
+  const F2 = {
+    Chart: class {
+      constructor(config) {
+        this.config = config;
+        built.push(this);
+      }
+      source(rows) {
+        this.rows = rows;
+      }
+      axis() {}
+      legend() {}
+      tooltip() {}
+      line() {
+        const g = { position: () => g, color: () => g, shape: () => g, size: () => g };
+        return g;
+      }
+      point() {
+        return this.line();
+      }
+      render() {}
+      changeData(rows) {
+        this.rows = rows;
+      }
+    },
+  };
+  const chart = page.onInitChart(F2, { width: 300, height: 180 });
+  assert.equal(built.length, 1);
+  assert.equal(chart.rows.filter((r) => r.s === '本期').length, 7);
+  assert.equal(chart.rows.filter((r) => r.s === '去年同期').length, 7);
+  await page.onGrainChange({ detail: { value: 1 } });
+  assert.equal(built.length, 1, 'the same chart, new data');
+  assert.equal(chart.rows.filter((r) => r.s === '本期').length, 7);
 });
 
 test('drilling into a district ranks its departments, and the breadcrumb leads back only inside the scope', async () => {

@@ -3,15 +3,11 @@
 // One request renders the page; only the ranking's dimension and order toggles ask again.
 const format = require('../../lib/format');
 const period = require('../../lib/period');
-const chart = require('../../lib/chart');
+const trend = require('../../lib/trend');
 const nav = require('../../lib/nav');
 const { toApiError } = require('../../lib/errors');
 
 const GRAIN_NAMES = { day: '日', week: '周', month: '月', quarter: '季度', year: '年' };
-const CANVAS_ID = 'trend';
-const CHART_HEIGHT = 180;
-// The canvas sits in a panel: page padding and panel padding, 24rpx each side.
-const CHART_SIDE_RPX = 4 * 24;
 
 // 晾晒: the org among its peers, ranked, its own row marked.
 function peerRows(items, mine) {
@@ -35,10 +31,7 @@ Page({
     rows: [],
     periodLabel: '',
     partial: false,
-    chartWidth: 320,
-    chartHeight: CHART_HEIGHT,
     chartEmpty: false,
-    selected: null,
     breadcrumb: [],
     ranking: [],
     rankingLoading: false,
@@ -59,7 +52,7 @@ Page({
     this.stack = this.sel.org ? [this.sel.org] : [];
     this.seq = 0;
     this.rankSeq = 0;
-    this.points = [];
+    this.trend = null;
     return this.load();
   },
 
@@ -105,9 +98,16 @@ Page({
     const metric = detail.metric;
     const card = detail.card;
     this.metric = metric;
-    this.points = (detail.series && detail.series.points) || [];
+    const series = detail.series || {};
     if (metric && metric.name) dd.setNavigationBar({ title: metric.name });
     const view = format.cardView(card);
+    this.trend = {
+      points: series.points || [],
+      lastYear: series.lastYear || null,
+      unit: metric.unit,
+      precision: metric.precision,
+      cls: view.cls,
+    };
     const peers = detail.peers ? peerRows(detail.peers.items, detail.org ? String(detail.org.id) : '') : [];
     this.setData({
       peers,
@@ -118,7 +118,6 @@ Page({
       rows: format.comparisonRows(card, metric),
       rankText: card.rank && card.peers ? '在同级' + card.peers + '个单位中排第' + card.rank + '名' : '',
       grainIndex: Math.max(0, period.GRAINS.indexOf(this.sel.grain || 'day')),
-      selected: null,
     });
   },
 
@@ -148,32 +147,19 @@ Page({
     });
   },
 
+  // The trend: the f2 component asks for the chart once mounted; later answers change its data.
   drawChart() {
-    const sys = dd.getSystemInfoSync();
-    const width = Math.floor((sys.windowWidth * (750 - CHART_SIDE_RPX)) / 750);
-    this.chart = chart.computeChart(this.points, {
-      width,
-      height: CHART_HEIGHT,
-      unit: this.metric ? this.metric.unit : '',
-      grain: this.sel.grain || 'day',
-    });
-    this.setData({ chartWidth: width, chartEmpty: this.chart.empty });
-    if (this.chart.empty) return;
-    const ctx = dd.createCanvasContext(CANVAS_ID);
-    chart.draw(ctx, this.chart, this.data.card ? this.data.card.cls : 'neutral');
+    const t = this.trend || { points: [] };
+    const empty = !t.points.some((p) => p.value !== null && p.value !== undefined);
+    this.setData({ chartEmpty: empty });
+    // An empty trend unmounts the component; its chart goes with it.
+    if (empty) this.chart = null;
+    if (this.chart && !empty) this.chart.changeData(trend.trendRows(t.points, t.lastYear));
   },
 
-  // Touching the chart shows the value of the nearest point.
-  onChartTouch(e) {
-    if (!this.chart || this.chart.empty) return;
-    const t = (e.touches && e.touches[0]) || e.detail || {};
-    const x = t.x !== undefined ? t.x : t.clientX;
-    if (x === undefined) return;
-    let best = null;
-    this.chart.dots.forEach((d) => {
-      if (!best || Math.abs(d.x - x) < Math.abs(best.x - x)) best = d;
-    });
-    if (best) this.setData({ selected: { label: best.label, display: best.display } });
+  onInitChart(F2, config) {
+    this.chart = trend.renderTrend(F2, config, this.trend);
+    return this.chart;
   },
 
   loadRanking() {

@@ -237,9 +237,10 @@ function createFakeServer(opts) {
       if (m[2] === '/series') return { status: 200, data: { metric, org: ORGS[orgId], grain: q.grain || 'day', points } };
       const parent = ORGS[orgId].parentId;
       const peers = parent ? { by: ORGS[orgId].kind, items: ranked(children(parent).filter((c) => c.kind === ORGS[orgId].kind)), total: 0, kinds: [] } : undefined;
+      const lastYear = points.map((p, k) => (k === 0 ? null : 0.6 + k * 0.01));
       return {
         status: 200,
-        data: { metric, org: orgDto, period: periodOf(q), card: card(METRICS[i], i, orgId), series: { points }, breakdown: { by, items, total: items.length, kinds }, peers },
+        data: { metric, org: orgDto, period: periodOf(q), card: card(METRICS[i], i, orgId), series: { points, lastYear }, breakdown: { by, items, total: items.length, kinds }, peers },
       };
     }
     m = /^\/orgs\/([^/]+)(\/children)?$/.exec(req.path);
