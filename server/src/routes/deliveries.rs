@@ -48,6 +48,9 @@ pub struct DeliveriesDto {
     /// `failed`, `forbidden`, `invalid_user` and `unknown` deliveries, with their reasons.
     #[schema(value_type = Vec<Object>)]
     pub failures: Vec<DeliveryView>,
+    /// Every delivery of the date, person by person (the first 500).
+    #[schema(value_type = Vec<Object>)]
+    pub deliveries: Vec<DeliveryView>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/briefings", params(DateQuery), responses((status = 200, body = DeliveriesDto), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
@@ -64,7 +67,10 @@ pub async fn list(
     let failures: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_failure()).collect();
     let failures =
         ledger::deliveries(&state.db, date, &failures, None, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
+    let deliveries =
+        ledger::deliveries(&state.db, date, &[], None, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
     Ok(HttpResponse::Ok().json(DeliveriesDto {
+        deliveries,
         date: date.to_string(),
         total: counts.values().sum(),
         delayed_notices: ledger::count_kind(&state.db, date, kind::DELAYED).await?,
