@@ -233,6 +233,19 @@ async function journey() {
   await page.getByRole('button', { name: `删除${year}-12-24` }).click();
   await page.locator(`#calendar tr[data-date="${year}-12-24"]`).waitFor({ state: 'detached' });
 
+  // 看板可见性: hide 移动政务 from 明州市's users, then show it again.
+  await page.click('.tabs button[data-tab="boards"]');
+  await page.locator('#rule-target').waitFor();
+  await page.fill('#rule-org', '明州市');
+  await page.locator('.picker li button', { hasText: /明州市$/ }).first().click();
+  await page.selectOption('#rule-target', 'board:mobile');
+  await page.click('#rule-add');
+  await page.locator('#board-rules tbody tr', { hasText: '移动政务' }).waitFor();
+  assert.match(await page.textContent('#board-rules tbody tr'), /明州市看板移动政务/);
+  await shot('10-board-visibility');
+  await page.getByRole('button', { name: '恢复显示移动政务' }).click();
+  await page.locator('#board-rules').waitFor({ state: 'detached' });
+
   // The audit log names every action in Chinese.
   await page.click('.tabs button[data-tab="audit"]');
   await page.locator('#audit').waitFor();
@@ -241,6 +254,8 @@ async function journey() {
     assert.notEqual(label, code, `${code} is translated`);
     assert.match(target, /[\u4e00-\u9fff]/, `the target of ${code} reads in Chinese: ${target}`);
   }
-  assert.ok(actions.some(([code]) => code === 'briefing.run') && actions.some(([code]) => code === 'calendar.change'));
-  await shot('10-audit-translated');
+  for (const code of ['briefing.run', 'calendar.change', 'board_rule.hide', 'board_rule.show']) {
+    assert.ok(actions.some(([c]) => c === code), `${code} in the audit log`);
+  }
+  await shot('11-audit-translated');
 }

@@ -26,7 +26,9 @@ function targetText(t) {
   const colon = what.indexOf(':');
   const head = colon >= 0 ? what.slice(0, colon) : what;
   const rest = colon >= 0 ? what.slice(colon + 1) : '';
-  let text = TARGETS[head] !== undefined ? TARGETS[head] + (head === 'metric' ? metricName(rest) : rest) : t;
+  const BOARD_NAMES = { collab: '协同', service: '政务服务', mobile: '移动政务', governance: '数据治理' };
+  const named = head === 'metric' ? metricName(rest) : head === 'board' ? BOARD_NAMES[rest] || rest : rest;
+  let text = TARGETS[head] !== undefined ? TARGETS[head] + named : t;
   if (/^(series|breakdown|home)\.(csv|xlsx)$/.test(what)) text = { series: '趋势', breakdown: '排名', home: '首页指标' }[what.split('.')[0]] + ' ' + what.split('.')[1].toUpperCase();
   if (where) text += where === 'all' ? '（全部用户）' : '（机构 ' + where.replace('org:', '#') + '）';
   return text.replace('..', ' 至 ');
@@ -44,7 +46,7 @@ function h(tag, attrs, ...children) {
     else if (k === 'value') el.value = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -156,7 +158,7 @@ async function logout() {
   location.href = '/admin/';
 }
 
-const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, calendar: (m) => viewCalendar(m), audit: viewAudit };
+const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, calendar: (m) => viewCalendar(m), boards: viewBoards, audit: viewAudit };
 
 function go(tab) {
   if (!VIEWS[tab]) tab = 'sets';
@@ -644,6 +646,36 @@ async function viewCalendar(main, year) {
       h('tbody', {}, data.days.map((d) => h('tr', { 'data-date': d.date }, h('td', {}, d.date), h('td', {}, '周' + weekday(d.date)), h('td', {}, DAY_KINDS[d.kind] || d.kind), h('td', {}, d.name || '—'),
         h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `删除${d.date}`, onclick: () => change([{ date: d.date, kind: 'normal' }]) }, '删除'))))))
       : h('div', { class: 'empty' }, `${year} 年没有登记例外。`));
+}
+
+// ---- what audiences see on the phone's 指标 tab ------------------------------------------
+async function viewBoards(main) {
+  const data = await api('/admin/boards/rules');
+  let audience = null; // null: everyone
+  const who = h('span', { class: 'chip', id: 'rule-audience' }, '全部用户');
+  const setAudience = (o) => { audience = o; who.textContent = o ? orgLabel(o) : '全部用户'; };
+  const target = h('select', { id: 'rule-target', 'aria-label': '隐藏对象' },
+    h('option', { value: 'peers' }, '同级排名（晾晒）'),
+    data.boards.map((b) => [h('option', { value: 'board:' + b.code }, `看板：${b.name}`),
+      b.sections.flatMap((sec) => sec.metrics.map((m) => h('option', { value: 'metric:' + m.code }, `　指标：${b.name} / ${sec.name} / ${m.name}`)))]));
+  const change = (body) => api('/admin/boards/rules', { json: body })
+    .then(() => { toast(body.hidden ? '已隐藏' : '已恢复显示'); return viewBoards(main); }).catch(fail);
+  const bodyOf = (value, hidden, org) => {
+    const [kind, code] = value.split(':');
+    const b = { hidden, audienceOrgId: org };
+    if (kind === 'peers') b.peers = true; else b[kind] = code;
+    return b;
+  };
+  const kinds = { board: '看板', metric: '指标', peers: '同级排名' };
+  fill(main, h('h2', {}, '看板与指标可见性'),
+    h('p', { class: 'note' }, '手机端“指标”页按看板展示全部指标，指标页显示本单位在同级中的排名（晾晒）。可以对全部用户或某个组织下的用户隐藏某个看板、某项指标或同级排名。'),
+    h('div', { class: 'row panel' }, '对 ', who, h('button', { type: 'button', onclick: () => setAudience(null) }, '全部用户'),
+      picker('或搜索组织…', searchOrgs, orgLabel, setAudience, 'rule-org'), ' 隐藏 ', target,
+      h('button', { type: 'button', class: 'primary', id: 'rule-add', onclick: () => change(bodyOf(target.value, true, audience ? audience.id : null)) }, '隐藏')),
+    data.rules.length ? h('table', { id: 'board-rules' }, h('thead', {}, h('tr', {}, ['适用范围', '类型', '对象', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, data.rules.map((r) => h('tr', { 'data-rule': r.id }, h('td', {}, r.audienceName), h('td', {}, kinds[r.kind] || r.kind), h('td', {}, r.name),
+        h('td', {}, h('button', { type: 'button', 'aria-label': `恢复显示${r.name}`, onclick: () => change(bodyOf(r.kind === 'peers' ? 'peers' : `${r.kind}:${r.code}`, false, r.audienceOrgId)) }, '恢复显示'))))))
+      : h('div', { class: 'empty' }, '没有隐藏任何看板或指标：所有用户都能看到全部。'));
 }
 
 // ---- audit log -------------------------------------------------------------------------
