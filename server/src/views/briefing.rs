@@ -223,6 +223,22 @@ mod tests {
     }
 
     #[test]
+    fn a_briefing_says_which_day_it_compares_with_and_why_a_comparison_is_missing() {
+        let mut monday = card("消息总数", 17_600.0, "1.8万条", 1_600.0, 10.0, true);
+        monday.prev_label = Some("11月20日".into());
+        let mut cases = card("办结量", 470.0, "470件", 0.0, 0.0, true);
+        cases.comparison = Comparison::Yoy;
+        cases.yoy_missing = Some(crate::domain::compare::Missing::Partial);
+        let flat = card("活跃人数", 900.0, "900人", 0.0, 0.0, true);
+        let msg = briefing(date(), "明州市", &[monday, cases, flat], LAYOUT);
+        let md = markdown(&msg);
+        assert!(md.contains("- 消息总数 **1.8万条** 环比↑10.0%（较11月20日）"), "{md}");
+        assert!(md.contains("- 办结量 **470件** 同比：上年同期数据不完整，不作比较"), "{md}");
+        assert!(md.contains("- 活跃人数 **900人** 环比持平"), "{md}");
+        assert!(!md.contains("↑-") && !md.contains("↓-") && !md.contains("+"), "one sign: {md}");
+    }
+
+    #[test]
     fn without_values_the_briefing_says_so() {
         let mut empty = card("消息总数", 0.0, "—", 0.0, 0.0, true);
         empty.value = None;
