@@ -175,12 +175,87 @@ async function journey() {
   assert.deepEqual([...new Set(filtered)], ['card_set.publish']);
   await shot('05-audit-log');
 
-  // Sync runs and briefings render an answer or a friendly empty state, never an error.
-  for (const tab of ['sync', 'briefings']) {
-    await page.click(`.tabs button[data-tab="${tab}"]`);
-    await page.locator('#main h2').waitFor();
-    await page.waitForFunction(() => !document.querySelector('#main .note') || document.querySelector('#main .note').textContent !== '加载中…');
-    assert.equal(await page.locator('#main .error').count(), 0, `${tab} shows an error`);
+  // The card editor labels its fields and takes a percentage target as it is shown (95 → 95 %).
+  await page.click('.tabs button[data-tab="sets"]');
+  await page.locator('#set-list button', { hasText: name }).click();
+  await page.locator('#card-list .card-metric').nth(2).selectOption('service.on_time_rate');
+  const row = page.locator('#card-list .card-row').nth(2);
+  assert.deepEqual(await row.locator('.field-label').allTextContents(), ['指标', '标题', '对比方式', '目标值（%）', '迷你图长度']);
+  await row.locator('select[aria-label="对比方式"]').selectOption('target');
+  await row.locator('input.card-target').fill('95');
+  await page.click('#save-set');
+  await page.locator('#toast', { hasText: '草稿已保存' }).waitFor();
+  const saved = await page.evaluate(async (n) => {
+    const sets = await (await fetch('/api/v1/admin/card-sets')).json();
+    const set = (sets.items || sets.sets || sets).find((x) => x.name === n);
+    const full = await (await fetch('/api/v1/admin/card-sets/' + set.id)).json();
+    return (full.cards || full.draft.cards).find((c) => c.metric === 'service.on_time_rate').target;
+  }, name);
+  assert.equal(saved, 0.95, 'stored as a fraction');
+  await shot('06-card-editor-labelled');
+
+  // 同步记录: in Chinese, local times, readable details, rejected rows on demand.
+  await page.click('.tabs button[data-tab="sync"]');
+  await page.locator('#sync-runs tbody tr').first().waitFor();
+  const heads = await page.$$eval('#sync-runs th', (ths) => ths.map((t) => t.textContent));
+  assert.deepEqual(heads.slice(0, 6), ['编号', '类型', '触发方式', '开始时间', '结束时间', '状态']);
+  const firstRun = await page.$$eval('#sync-runs tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
+  assert.ok(['通讯录同步', '指标数据同步'].includes(firstRun[1]), firstRun[1]);
+  assert.match(firstRun[3], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'a local time without zone or nanoseconds');
+  assert.ok(['成功', '部分成功', '失败', '运行中'].includes(firstRun[5]), firstRun[5]);
+  assert.doesNotMatch(await page.textContent('#sync-runs'), /startedAt|rowsStored|"\w+":/);
+  await page.locator('#sync-runs details summary').first().click();
+  await shot('07-sync-runs');
+
+  // 简报投递: send the reported day's briefings, then counts and the per-person list.
+  await page.click('.tabs button[data-tab="briefings"]');
+  await page.locator('#run-briefing').waitFor();
+  await page.click('#run-briefing');
+  await page.locator('#briefing-counts').waitFor({ timeout: 180000 });
+  const total = Number((await page.textContent('#briefing-counts .tile .n')).replace(/,/g, ''));
+  assert.ok(total > 0, `${total} deliveries`);
+  assert.ok(await page.locator('#briefing-people tbody tr').count() > 0, 'a per-person list');
+  const statuses = await page.$$eval('#briefing-people tbody tr td:nth-child(3)', (tds) => [...new Set(tds.map((t) => t.textContent))]);
+  for (const st of statuses) assert.match(st, /[\u4e00-\u9fff]/, `a Chinese status: ${st}`);
+  await shot('08-briefings');
+
+  // 节假日: add a holiday and remove it again.
+  await page.click('.tabs button[data-tab="calendar"]');
+  await page.locator('#cal-year').waitFor();
+  const year = Number((await page.textContent('#cal-year')).replace(/\D/g, ''));
+  await page.fill('#cal-date', `${year}-12-24`);
+  await page.selectOption('#cal-kind', 'holiday');
+  await page.fill('#cal-name', 'E2E 休息日');
+  await page.click('#cal-add');
+  await page.locator(`#calendar tr[data-date="${year}-12-24"]`).waitFor();
+  assert.match(await page.textContent(`#calendar tr[data-date="${year}-12-24"]`), /休息（节假日）E2E 休息日/);
+  await shot('09-calendar');
+  await page.getByRole('button', { name: `删除${year}-12-24` }).click();
+  await page.locator(`#calendar tr[data-date="${year}-12-24"]`).waitFor({ state: 'detached' });
+
+  // 看板可见性: hide 移动政务 from 明州市's users, then show it again.
+  await page.click('.tabs button[data-tab="boards"]');
+  await page.locator('#rule-target').waitFor();
+  await page.fill('#rule-org', '明州市');
+  await page.locator('.picker li button', { hasText: /明州市$/ }).first().click();
+  await page.selectOption('#rule-target', 'board:mobile');
+  await page.click('#rule-add');
+  await page.locator('#board-rules tbody tr', { hasText: '移动政务' }).waitFor();
+  assert.match(await page.textContent('#board-rules tbody tr'), /明州市看板移动政务/);
+  await shot('10-board-visibility');
+  await page.getByRole('button', { name: '恢复显示移动政务' }).click();
+  await page.locator('#board-rules').waitFor({ state: 'detached' });
+
+  // The audit log names every action in Chinese.
+  await page.click('.tabs button[data-tab="audit"]');
+  await page.locator('#audit').waitFor();
+  const actions = await page.$$eval('#audit tbody tr', (rows) => rows.map((r) => [r.dataset.action, r.children[2].firstChild.textContent, r.children[3].firstChild.textContent]));
+  for (const [code, label, target] of actions) {
+    assert.notEqual(label, code, `${code} is translated`);
+    assert.match(target, /[\u4e00-\u9fff]/, `the target of ${code} reads in Chinese: ${target}`);
   }
-  await shot('06-briefings');
+  for (const code of ['briefing.run', 'calendar.change', 'board_rule.hide', 'board_rule.show']) {
+    assert.ok(actions.some(([c]) => c === code), `${code} in the audit log`);
+  }
+  await shot('11-audit-translated');
 }

@@ -2,6 +2,7 @@
 //! lives in the server's `domain` module; these types mirror the rows.
 
 pub mod audit_log;
+pub mod board_rule;
 pub mod briefing_content;
 pub mod briefing_delivery;
 pub mod briefing_subscription;

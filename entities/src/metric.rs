@@ -24,6 +24,8 @@ pub struct Model {
     pub description: String,
     pub source: String,
     pub active: bool,
+    /// Day-grain 环比 compares working day with working day, rest day with rest day.
+    pub working_days: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

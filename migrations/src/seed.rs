@@ -185,3 +185,30 @@ pub const DEFAULT_CARDS: [CardSeed; 8] = [
     CardSeed { metric: "mobile.pv", comparison: "yoy", target: None },
     CardSeed { metric: "governance.directory_completeness", comparison: "prev", target: None },
 ];
+
+/// Indicators driven by the working week: their day-grain 环比 compares a working day with the
+/// previous working day and a rest day with the previous rest day (a Saturday is never read
+/// against a Friday).
+pub const WORKING_DAY_METRICS: &[&str] = &[
+    "collab.dau",
+    "collab.active_rate",
+    "collab.msg_total",
+    "collab.msg_single",
+    "collab.msg_group",
+    "collab.msg_senders",
+    "collab.groups_active",
+    "collab.meetings",
+    "collab.meeting_minutes",
+    "collab.meeting_users",
+    "collab.workbench_visits",
+    "collab.workbench_users",
+    "collab.todo_created",
+    "collab.todo_done",
+    "collab.todo_done_rate",
+    "service.cases_applied",
+    "service.cases_accepted",
+    "service.cases_completed",
+    "service.overdue_cases",
+    "service.reviews_total",
+    "service.reviews_bad",
+];

@@ -250,6 +250,7 @@ function createApi(options) {
     return { filePath: file.filePath, status: file.status, fileType: format, url };
   }
 
+  let meMemo = null;
   return {
     login,
     ensureSession,
@@ -257,6 +258,18 @@ function createApi(options) {
     logout: clearSession,
     request,
     me: () => get('/me'),
+    // `/me` once a session: what pages need only for the caller's scopes.
+    meOnce: () => {
+      if (!meMemo) {
+        meMemo = get('/me').catch((e) => {
+          meMemo = null;
+          throw e;
+        });
+      }
+      return meMemo;
+    },
+    boards: () => get('/boards'),
+    board: (code, params) => get('/boards/' + enc(code), params),
     home: (params) => get('/home', params),
     metric: (code, params) => get('/metrics/' + enc(code), params),
     series: (code, params) => get('/metrics/' + enc(code) + '/series', params),

@@ -4,28 +4,46 @@
 
 const period = require('./period');
 
+// The wording rules, the same as the server's (`server/src/domain/format.rs`): a value with its
+// unit, 万/亿 with at most one decimal; a change with one sign — an arrow — or 持平 when it
+// rounds to zero (and then no colour).
+
 // A number with at most `digits` decimals, trailing zeros removed.
 function trimFixed(v, digits) {
   const s = v.toFixed(digits);
   return s.indexOf('.') >= 0 ? s.replace(/\.?0+$/, '') : s;
 }
 
-// A compact number for Chinese readers: 1.2万, 3.4亿.
-function compactNumber(v, digits) {
-  if (v === null || v === undefined || !isFinite(v)) return '—';
-  const d = digits === undefined ? 1 : digits;
-  const abs = Math.abs(v);
-  if (abs >= 1e8) return trimFixed(v / 1e8, d) + '亿';
-  if (abs >= 1e4) return trimFixed(v / 1e4, d) + '万';
-  return trimFixed(v, abs >= 100 ? 0 : d + 1);
+function missing(v) {
+  return v === null || v === undefined || !isFinite(v);
 }
 
-// A value in the metric's unit; rates are fractions (0.8 → 80.0%).
+// One decimal at most, with a sign for negatives (never `-0`).
+function oneDecimal(v) {
+  const s = trimFixed(Math.abs(v), 1);
+  return v < 0 && s !== '0' ? '-' + s : s;
+}
+
+// A compact number for Chinese readers: 1.2万, 3.4亿 (at most one decimal).
+function compactNumber(v, digits) {
+  if (missing(v)) return '—';
+  const abs = Math.abs(v);
+  if (abs >= 1e8 || trimFixed(abs / 1e4, 1) === '10000') return oneDecimal(v / 1e8) + '亿';
+  if (abs >= 1e4 || trimFixed(abs, 1) === '10000') return oneDecimal(v / 1e4) + '万';
+  return trimFixed(v, digits === undefined ? 2 : digits);
+}
+
+// A value with its unit, as the server's `display`: rates are fractions (0.8 → 80.0%) at the
+// metric's precision; 万/亿 with at most one decimal; smaller values at the metric's precision.
 function formatValue(v, unit, precision) {
-  if (v === null || v === undefined || !isFinite(v)) return '—';
-  if (unit === '%') return (v * 100).toFixed(precision === undefined ? 1 : precision) + '%';
-  const n = compactNumber(v, precision === undefined ? 1 : precision);
-  return unit ? n + unit : n;
+  if (missing(v)) return '—';
+  const u = unit || '';
+  if (u === '%') return (v * 100).toFixed(precision === undefined ? 1 : precision) + '%';
+  const abs = Math.abs(v);
+  if (abs >= 1e4 || trimFixed(abs, 1) === '10000') return compactNumber(v) + u;
+  let s = v.toFixed(precision === undefined ? 0 : precision);
+  if (/^-[0.]+$/.test(s)) s = s.slice(1);
+  return s + u;
 }
 
 // Axis label: short, no unit except % (the unit is shown once beside the chart).
@@ -34,16 +52,44 @@ function axisLabel(v, unit) {
   return compactNumber(v, 1);
 }
 
+// An arrow for a chart's marker; never next to a text that carries its own sign.
 function arrow(delta) {
-  if (delta === null || delta === undefined || !isFinite(delta)) return '';
+  if (missing(delta)) return '';
   if (delta > 0) return '↑';
   if (delta < 0) return '↓';
-  return '→';
+  return '';
 }
 
-// The colour class of a move: green when favourable, red when not, grey when neutral or
-// unknown. `good` comes from the server, which knows the metric's direction.
-function goodClass(good) {
+const FLAT = '持平';
+
+// How a change reads: `↑1.3个百分点` for a rate, `↓3.5%` relative for anything else, the
+// absolute change with its unit when the base is zero (`↑5件`), `持平` when it rounds to zero.
+function formatChange(delta, pct, unit, precision) {
+  if (missing(delta)) return '—';
+  let shown;
+  let negative;
+  if (unit === '%') {
+    shown = Math.abs(delta * 100).toFixed(1) + '个百分点';
+    negative = delta < 0;
+  } else if (!missing(pct)) {
+    shown = Math.abs(pct).toFixed(1) + '%';
+    negative = pct < 0;
+  } else {
+    shown = formatValue(Math.abs(delta), unit, precision);
+    negative = delta < 0;
+  }
+  if (/^[^1-9]*$/.test(shown)) return FLAT;
+  return (negative ? '↓' : '↑') + shown;
+}
+
+function isFlat(text) {
+  return text === FLAT;
+}
+
+// The colour class of a move: green when favourable, red when not, grey when neutral,
+// unknown or 持平. `good` comes from the server, which knows the metric's direction.
+function goodClass(good, text) {
+  if (text !== undefined && isFlat(text)) return 'neutral';
   if (good === true) return 'good';
   if (good === false) return 'bad';
   return 'neutral';
@@ -55,23 +101,22 @@ function goodFromDelta(delta, direction) {
   return direction === 'down' ? delta < 0 : delta > 0;
 }
 
-function signed(v, digits) {
-  const s = trimFixed(Math.abs(v), digits);
-  return (v > 0 ? '+' : v < 0 ? '-' : '') + s;
+// A change shown when the server sent no display: the absolute change with its unit.
+function formatDelta(delta, unit, precision) {
+  return formatChange(delta, null, unit, precision);
 }
 
-// A change shown when the server sent no deltaDisplay.
-function formatDelta(delta, unit) {
-  if (delta === null || delta === undefined || !isFinite(delta)) return '—';
-  if (unit === '%') return signed(delta * 100, 1) + '个百分点';
-  const abs = Math.abs(delta);
-  const body = abs >= 1e4 ? compactNumber(abs, 1) : trimFixed(abs, 2);
-  return (delta > 0 ? '+' : delta < 0 ? '-' : '') + body + (unit || '');
-}
-
+// A relative change in percent: `↑1.3%`, `持平`.
 function formatPct(pct) {
-  if (pct === null || pct === undefined || !isFinite(pct)) return '—';
-  return signed(pct, 1) + '%';
+  if (missing(pct)) return '—';
+  return formatChange(pct, pct, '', 1);
+}
+
+// Why a comparison is missing (`prevMissing` / `yoyMissing` from the server).
+const MISSING = { partial: '数据不完整，不作比较', nodata: '无数据' };
+
+function missingText(why, base) {
+  return why && MISSING[why] ? base + MISSING[why] : '';
 }
 
 // Cut to one decimal, not rounded, so that a shortfall never reads as the target
@@ -136,13 +181,20 @@ function comparisonLabel(c) {
   return COMPARISON_LABELS[c] || '环比';
 }
 
-// The view model of one card for the home grid and the detail header.
+// The view model of one card for the home grid, a board and the detail header. The change
+// is the server's text (one wording everywhere); 同比 reads as on the briefing.
 function cardView(card) {
   const badge = statusBadge(card.status);
-  const moveDelta = card.comparison === 'yoy' ? card.yoyDelta : card.delta;
-  const movePct = card.comparison === 'yoy' ? card.yoyDeltaPct : card.deltaPct;
-  let deltaText = card.comparison === 'yoy' ? formatDelta(card.yoyDelta, card.unit) : card.deltaDisplay;
-  if (!deltaText) deltaText = formatDelta(card.delta, card.unit);
+  const yoy = card.comparison === 'yoy';
+  let deltaText;
+  if (card.comparison === 'target') {
+    deltaText = '完成 ' + formatAttainment(card.attainment);
+  } else {
+    const shown = yoy ? card.yoyDisplay : card.deltaDisplay;
+    const why = yoy ? card.yoyMissing : card.prevMissing;
+    deltaText = shown || missingText(why, yoy ? '上年同期' : '上期') || '—';
+  }
+  const bars = sparkBars(card.spark);
   return {
     id: card.id,
     metric: card.metric,
@@ -150,37 +202,58 @@ function cardView(card) {
     unit: card.unit || '',
     display: card.display || (card.status === 'nodata' ? '—' : formatValue(card.value, card.unit)),
     comparisonLabel: comparisonLabel(card.comparison),
-    arrow: card.comparison === 'target' ? '' : arrow(moveDelta),
-    deltaText: card.comparison === 'target' ? '完成 ' + formatAttainment(card.attainment) : deltaText,
-    deltaPctText: card.comparison === 'target' ? '' : formatPct(movePct),
-    cls: goodClass(card.good),
+    arrow: '',
+    deltaText,
+    deltaPctText: '',
+    cls: goodClass(card.good, deltaText),
     rankText: card.rank && card.peers ? '第' + card.rank + '/' + card.peers + '名' : '',
     statusText: badge.text,
     statusCls: badge.cls,
+    sparkBars: bars,
+    hasSpark: bars.filter((b) => !b.empty).length >= 2,
     nodata: card.status === 'nodata' || card.value === null || card.value === undefined,
   };
 }
 
-// The comparison rows of the metric detail: previous period, 环比, 同比, target.
+// A sparkline as bars (no canvas per card): each point's height in percent of the range
+// (at least 8 so the lowest bar shows), gaps for missing points, the last bar marked.
+function sparkBars(spark) {
+  const points = spark || [];
+  const values = points.filter((v) => !missing(v));
+  if (!values.length) return [];
+  const lo = Math.min.apply(null, values);
+  const hi = Math.max.apply(null, values);
+  return points.map((v, i) => {
+    if (missing(v)) return { h: 0, empty: true, last: false };
+    const h = hi === lo ? 60 : 8 + Math.round(((v - lo) / (hi - lo)) * 92);
+    return { h, empty: false, last: i === points.length - 1 };
+  });
+}
+
+// The comparison rows of the metric detail: previous period, 环比, 同比, target — in the
+// server's words.
 function comparisonRows(card, metric) {
   const unit = card.unit || (metric && metric.unit) || '';
   const precision = metric ? metric.precision : undefined;
   const direction = (metric && metric.direction) || card.direction;
+  const prevLabel = card.prevLabel ? '上期（' + card.prevLabel + '）' : '上期';
+  const mom = card.deltaDisplay || missingText(card.prevMissing, '上期') || '—';
+  const yoy = card.yoyDisplay || missingText(card.yoyMissing, '上年同期') || '—';
   const rows = [
-    { key: 'prev', label: '上期', value: formatValue(card.prev, unit, precision), change: '', cls: 'neutral' },
+    { key: 'prev', label: prevLabel, value: formatValue(card.prev, unit, precision), change: '', cls: 'neutral' },
     {
       key: 'mom',
       label: '环比',
-      value: (arrow(card.delta) + ' ' + (card.deltaDisplay || formatDelta(card.delta, unit))).trim(),
-      change: formatPct(card.deltaPct),
-      cls: goodClass(card.good),
+      value: mom,
+      change: '',
+      cls: card.comparison === 'prev' ? goodClass(card.good, mom) : goodClass(goodFromDelta(card.delta, direction), mom),
     },
     {
       key: 'yoy',
       label: '同比',
-      value: (arrow(card.yoyDelta) + ' ' + formatDelta(card.yoyDelta, unit)).trim(),
-      change: formatPct(card.yoyDeltaPct),
-      cls: goodClass(goodFromDelta(card.yoyDelta, direction)),
+      value: yoy,
+      change: '',
+      cls: goodClass(goodFromDelta(card.yoyDelta, direction), yoy),
     },
   ];
   if (card.target !== null && card.target !== undefined) {
@@ -196,26 +269,30 @@ function comparisonRows(card, metric) {
   return rows;
 }
 
-// Ranking rows of a breakdown, in rank order.
+// Ranking rows of a breakdown, in the order the server sent (its order toggle).
 function rankingRows(items, unit) {
-  return (items || [])
-    .slice()
-    .sort((a, b) => (a.rank || Infinity) - (b.rank || Infinity))
-    .map((it) => ({
+  return (items || []).map((it) => {
+    const change = it.deltaDisplay || formatPct(it.deltaPct);
+    return {
       id: String(it.org.id),
       name: it.org.name,
       kind: it.org.kind || '',
       rank: it.rank || '',
       display: it.display || formatValue(it.value, unit),
-      arrow: arrow(it.delta),
-      change: formatPct(it.deltaPct),
-      cls: goodClass(it.good),
+      arrow: '',
+      change,
+      cls: goodClass(it.good, change),
       drillable: !!it.drillable,
       top: it.rank > 0 && it.rank <= 3,
-    }));
+    };
+  });
 }
 
 module.exports = {
+  FLAT,
+  sparkBars,
+  formatChange,
+  missingText,
   comparisonRows,
   rankingRows,
   compactNumber,

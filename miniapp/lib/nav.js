@@ -75,6 +75,19 @@ function crumbsFrom(list) {
   return (list || []).map((c) => ({ id: String(c.id), name: c.name || '' }));
 }
 
+// A breadcrumb marked with what may be tapped: a crumb at or below one of the caller's scope
+// orgs. Without known scopes, only the current org (the last crumb) is assumed in scope, so no
+// crumb ever links out of scope.
+function scopedCrumbs(crumbs, scopeIds) {
+  const scopes = new Set((scopeIds || []).map(String));
+  let inside = false;
+  return (crumbs || []).map((c, i, all) => {
+    if (scopes.has(String(c.id))) inside = true;
+    const link = (inside || (i === all.length - 1 && scopes.size === 0)) && i < all.length - 1;
+    return { id: String(c.id), name: c.name || '', link };
+  });
+}
+
 function pageUrl(path, query) {
   return withQuery(path, query);
 }
@@ -91,6 +104,7 @@ function takePendingOrg(storage) {
 }
 
 module.exports = {
+  scopedCrumbs,
   selectionFromOptions,
   queryOf,
   withGrain,

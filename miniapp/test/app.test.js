@@ -8,7 +8,7 @@ const { createFakeDd } = require('./helpers/fake-dd');
 
 const ROOT = path.join(__dirname, '..');
 
-test('app.json lists every page, with its four files, and the three tabs', () => {
+test('app.json lists every page, with its four files, and the four tabs', () => {
   const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'));
   assert.equal(app.pages[0], 'pages/home/index', 'home first: it opens the app and the briefing link');
   for (const p of app.pages) {
@@ -19,6 +19,7 @@ test('app.json lists every page, with its four files, and the three tabs', () =>
   }
   assert.deepEqual(app.tabBar.items.map((i) => [i.name, i.pagePath]), [
     ['首页', 'pages/home/index'],
+    ['指标', 'pages/boards/index'],
     ['搜索', 'pages/orgs/index'],
     ['设置', 'pages/briefing/index'],
   ]);
@@ -55,4 +56,21 @@ test('app.js builds the services on launch with the corpId from the launch query
   await app.api.ensureSession();
   assert.equal(dd.calls.getAuthCode[0].corpId, 'ding-launch');
   assert.ok(dd.calls.httpRequest[0].url.startsWith(require('../config').baseUrl + '/api/v1/auth/dingtalk'));
+});
+
+test('the developer tool uploads the app, not its tests or node-only helpers', () => {
+  const project = JSON.parse(fs.readFileSync(path.join(ROOT, 'mini.project.json'), 'utf8'));
+  assert.equal(project.miniprogramRoot, './');
+  for (const key of ['uploadExclude', 'exclude']) {
+    assert.ok(project[key].includes('test/**'), key);
+    assert.ok(project[key].includes('package.json'), key);
+  }
+  // Nothing the app loads lives under test/.
+  const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'));
+  const files = ['app.js', 'config.js'].concat(app.pages.map((p) => p + '.js'));
+  for (const f of files) {
+    const src = fs.readFileSync(path.join(ROOT, f), 'utf8');
+    assert.ok(!/require\(['"][./]*test\//.test(src), f + ' requires something under test/');
+    assert.ok(!/require\(['"]node:/.test(src), f + ' requires a node module');
+  }
 });

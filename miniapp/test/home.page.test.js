@@ -26,10 +26,10 @@ test('onLoad shows the eight cards, asOf, period and late/nodata marks', async (
   const byMetric = Object.fromEntries(d.cards.map((c) => [c.metric, c]));
   assert.equal(byMetric['collab.active_rate'].display, '80.0%');
   assert.equal(byMetric['collab.active_rate'].cls, 'good');
-  assert.equal(byMetric['collab.active_rate'].arrow, '↑');
-  // Fewer overdue cases is good: green, arrow down.
+  assert.equal(byMetric['collab.active_rate'].deltaText, '↑1.0个百分点');
+  // Fewer overdue cases is good: green, arrow down — one sign, no minus as well.
   assert.equal(byMetric['service.overdue_cases'].cls, 'good');
-  assert.equal(byMetric['service.overdue_cases'].arrow, '↓');
+  assert.equal(byMetric['service.overdue_cases'].deltaText, '↓20.0%');
   assert.equal(byMetric['collab.msg_total'].cls, 'bad');
   assert.equal(byMetric['collab.dau'].statusText, '数据延迟');
   assert.equal(byMetric['mobile.uv'].statusText, '暂无数据');
@@ -142,7 +142,8 @@ test('pull to refresh reloads and stops the spinner', async () => {
 test('the breadcrumb goes up; an org picked on the search tab arrives on show', async () => {
   const { world, page, ready } = open({ org: 'd1' });
   await ready;
-  assert.deepEqual(page.data.breadcrumb.map((c) => c.id), ['p1', 'c1', 'd1']);
+  assert.deepEqual(page.data.breadcrumb.map((c) => [c.id, c.link]), [['p1', false], ['c1', true], ['d1', false]]);
+  assert.equal(page.onCrumbTap(tap({ index: 0 })), undefined, 'the province is outside the scope: no request');
   await page.onCrumbTap(tap({ index: 1 }));
   assert.equal(page.data.org.id, 'c1');
   await page.onShow();

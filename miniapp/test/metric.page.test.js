@@ -16,7 +16,7 @@ const calls = (world, suffix) =>
 
 const OPTS = { code: 'collab.active_rate', org: 'c1', orgName: '%E6%98%8E%E5%B7%9E%E5%B8%82', grain: 'day', date: '2026-11-26' };
 
-test('onLoad shows the value, comparisons, ranking, breadcrumb and draws the trend', async () => {
+test('onLoad renders the value, comparisons, ranking, peers, breadcrumb and trend from one request', async () => {
   const { world, page } = await open(OPTS);
   const d = page.data;
   assert.equal(d.error, null);
@@ -25,55 +25,89 @@ test('onLoad shows the value, comparisons, ranking, breadcrumb and draws the tre
   assert.deepEqual(d.rows.map((r) => r.label), ['上期', '环比', '同比', '目标']);
   assert.equal(d.rows[1].cls, 'good');
   assert.equal(d.rankText, '在同级11个单位中排第3名');
-  assert.deepEqual(d.breadcrumb.map((c) => c.name), ['东海省', '明州市']);
+  // The province is above the caller's scope: shown, never a link.
+  assert.deepEqual(d.breadcrumb.map((c) => [c.name, c.link]), [['东海省', false], ['明州市', false]]);
   assert.deepEqual(d.ranking.map((r) => [r.name, r.rank, r.cls, r.drillable]), [
-    ['海曙区', 1, 'good', false],
+    ['海曙区', 1, 'good', true],
     ['江北区', 2, 'bad', false],
   ]);
+  assert.deepEqual(d.byOptions, ['region', 'department'], 'both dimensions exist here');
+  // 晾晒: the city among its peers, its own row marked.
+  assert.deepEqual(d.peers.map((r) => [r.name, r.mine]), [['明州市', true], ['临海市', false]]);
   assert.deepEqual(world.dd.calls.setNavigationBar, [{ title: '活跃率' }]);
-  // The chart fits a 360-px phone: 750rpx minus 96rpx of padding.
-  assert.equal(d.chartWidth, 313);
   assert.equal(d.chartEmpty, false);
-  const { id, ctx } = world.dd.calls.createCanvasContext[0];
-  assert.equal(id, 'trend');
-  assert.equal(ctx.ops.filter((o) => o[0] === 'arc').length, 6, 'six points, one null gap');
-  assert.deepEqual(ctx.ops[ctx.ops.length - 1], ['draw']);
-  assert.deepEqual(calls(world, '/breakdown')[0], { org: 'c1', grain: 'day', date: '2026-11-26', by: 'region', order: 'desc' });
+  assert.equal(calls(world, '/breakdown').length, 0, 'the detail holds the ranking: no second request');
 });
 
-test('touching the chart shows the nearest point', async () => {
+test('the f2 component gets the trend with last year, and a reload changes its data', async () => {
   const { page } = await open(OPTS);
-  page.onChartTouch({ touches: [{ x: 1000, y: 10 }] });
-  assert.deepEqual(page.data.selected, { label: '11-26', display: '82.0%' });
+  const built = [];
+  const F2 = {
+    Chart: class {
+      constructor(config) {
+        this.config = config;
+        built.push(this);
+      }
+      source(rows) {
+        this.rows = rows;
+      }
+      axis() {}
+      legend() {}
+      tooltip() {}
+      line() {
+        const g = { position: () => g, color: () => g, shape: () => g, size: () => g };
+        return g;
+      }
+      point() {
+        return this.line();
+      }
+      render() {}
+      changeData(rows) {
+        this.rows = rows;
+      }
+    },
+  };
+  const chart = page.onInitChart(F2, { width: 300, height: 180 });
+  assert.equal(built.length, 1);
+  assert.equal(chart.rows.filter((r) => r.s === '本期').length, 7);
+  assert.equal(chart.rows.filter((r) => r.s === '去年同期').length, 7);
+  await page.onGrainChange({ detail: { value: 1 } });
+  assert.equal(built.length, 1, 'the same chart, new data');
+  assert.equal(chart.rows.filter((r) => r.s === '本期').length, 7);
 });
 
-test('drilling down a drillable child, then back up the breadcrumb', async () => {
-  const { world, page } = await open({ code: 'collab.active_rate', org: 'p1', grain: 'day', date: '2026-11-26' });
-  assert.deepEqual(page.data.breadcrumb.map((c) => c.id), ['p1']);
-  assert.deepEqual(page.data.ranking.map((r) => [r.id, r.drillable]), [['c1', true], ['c2', false]]);
+test('drilling into a district ranks its departments, and the breadcrumb leads back only inside the scope', async () => {
+  const { world, page } = await open(OPTS);
 
-  await page.onRankTap(tap({ id: 'c1' }));
-  assert.deepEqual(page.data.breadcrumb.map((c) => c.name), ['东海省', '明州市']);
-  assert.deepEqual(page.data.ranking.map((r) => r.name), ['海曙区', '江北区']);
-  assert.equal(calls(world, '/collab.active_rate').pop().org, 'c1');
+  await page.onRankTap(tap({ id: 'd1' }));
+  assert.deepEqual(page.data.breadcrumb.map((c) => [c.name, c.link]), [['东海省', false], ['明州市', true], ['海曙区', false]]);
+  // A district has departments only: the server's default dimension, no 按地区/按部门 choice.
+  assert.equal(page.data.by, 'department');
+  assert.deepEqual(page.data.byOptions, []);
+  assert.deepEqual(page.data.ranking.map((r) => r.name), ['海曙大数据局']);
+  assert.deepEqual(calls(world, '/collab.active_rate').pop().org, 'd1');
 
-  page.onRankTap(tap({ id: 'd1' }));
+  page.onRankTap(tap({ id: 'e1' }));
   assert.deepEqual(world.dd.calls.showToast, [{ content: '已是最下级', type: 'none' }]);
 
-  await page.onCrumbTap(tap({ index: 0 }));
-  assert.deepEqual(page.data.breadcrumb.map((c) => c.id), ['p1']);
-  assert.equal(calls(world, '/breakdown').pop().org, 'p1');
+  const before = calls(world, '/collab.active_rate').length;
+  assert.equal(page.onCrumbTap(tap({ index: 0 })), undefined, 'the province is out of scope');
+  assert.equal(calls(world, '/collab.active_rate').length, before);
+  await page.onCrumbTap(tap({ index: 1 }));
+  assert.deepEqual(page.data.breadcrumb.map((c) => c.id), ['p1', 'c1']);
+  assert.equal(calls(world, '/collab.active_rate').pop().org, 'c1');
+  assert.equal(page.data.by, 'region');
 });
 
-test('by department, ascending: only the ranking reloads', async () => {
+test('by department, ascending: only the ranking reloads, in the server’s order', async () => {
   const { world, page } = await open(OPTS);
   const before = calls(world, '/collab.active_rate').length;
   await page.onByTap(tap({ by: 'department' }));
   assert.equal(page.data.by, 'department');
-  assert.equal(page.data.ranking.length, 0);
+  assert.deepEqual(page.data.ranking.map((r) => r.name), ['市政务办']);
   await page.onByTap(tap({ by: 'region' }));
   await page.onOrderTap();
-  assert.deepEqual(page.data.ranking.map((r) => r.rank), [1, 2], 'rows come in rank order');
+  assert.deepEqual(page.data.ranking.map((r) => r.rank), [2, 1], 'ascending: the weakest first');
   assert.equal(calls(world, '/breakdown').pop().order, 'asc');
   assert.equal(calls(world, '/collab.active_rate').length, before, 'the detail was not fetched again');
 });

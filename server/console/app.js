@@ -10,7 +10,29 @@ const ACTIONS = {
   'card_set.publish': '发布', 'card_set.restore': '恢复版本', 'card_set.assign': '分配',
   'card_set.unassign': '取消分配', 'card_set.delete': '删除卡片集', 'user.update': '修改用户', 'user.scopes': '调整数据范围',
   'metric.update': '修改指标', export: '导出',
+  'briefing.run': '手动发送简报', 'briefing.resend': '重发简报', 'calendar.change': '修改节假日',
+  'board_rule.hide': '隐藏看板或指标', 'board_rule.show': '恢复显示看板或指标', 'sync.run': '手动同步',
 };
+// What an audit target names: `card_set:2` reads 卡片集 #2.
+const TARGETS = {
+  card_set: '卡片集 #', user: '用户 #', metric: '指标 ', briefing: '简报 ', calendar: '节假日 ', board: '看板 ',
+  peers: '同级排名', sync: '同步 ', 'home.csv': '首页指标 CSV', 'home.xlsx': '首页指标 Excel',
+};
+function targetText(t) {
+  if (!t) return '—';
+  if (TARGETS[t]) return TARGETS[t];
+  const at = t.indexOf('@');
+  const [what, where] = at >= 0 ? [t.slice(0, at), t.slice(at + 1)] : [t, ''];
+  const colon = what.indexOf(':');
+  const head = colon >= 0 ? what.slice(0, colon) : what;
+  const rest = colon >= 0 ? what.slice(colon + 1) : '';
+  const BOARD_NAMES = { collab: '协同', service: '政务服务', mobile: '移动政务', governance: '数据治理' };
+  const named = head === 'metric' ? metricName(rest) : head === 'board' ? BOARD_NAMES[rest] || rest : rest;
+  let text = TARGETS[head] !== undefined ? TARGETS[head] + named : t;
+  if (/^(series|breakdown|home)\.(csv|xlsx)$/.test(what)) text = { series: '趋势', breakdown: '排名', home: '首页指标' }[what.split('.')[0]] + ' ' + what.split('.')[1].toUpperCase();
+  if (where) text += where === 'all' ? '（全部用户）' : '（机构 ' + where.replace('org:', '#') + '）';
+  return text.replace('..', ' 至 ');
+}
 
 const state = { me: null, tab: 'sets', metrics: [], sets: [], current: null, draft: null };
 
@@ -24,7 +46,7 @@ function h(tag, attrs, ...children) {
     else if (k === 'value') el.value = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -139,7 +161,7 @@ async function logout() {
   location.href = '/admin/';
 }
 
-const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, audit: viewAudit };
+const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, calendar: (m) => viewCalendar(m), boards: viewBoards, audit: viewAudit };
 
 function go(tab) {
   if (!VIEWS[tab]) tab = 'sets';
@@ -227,16 +249,22 @@ function renderEditor(editor) {
   const redraw = () => renderEditor(editor);
   let dragFrom = null;
   d.cards.forEach((c, i) => {
-    const metricSelect = h('select', { 'aria-label': `第${i + 1}张卡片的指标`, class: 'card-metric', onchange: (e) => { c.metric = e.target.value; } },
+    const metricSelect = h('select', { 'aria-label': `第${i + 1}张卡片的指标`, class: 'card-metric', onchange: (e) => { c.metric = e.target.value; redraw(); } },
       state.metrics.filter((m) => m.active || m.code === c.metric).map((m) => h('option', { value: m.code, selected: m.code === c.metric }, `${m.name}（${m.code}）`)));
+    // A target is entered as the metric displays it: 95 for 95 % (stored as 0.95).
+    const metric = state.metrics.find((m) => m.code === c.metric);
+    const percent = !!metric && metric.unit === '%';
+    const shown = c.target === null || c.target === undefined ? '' : percent ? +(c.target * 100).toPrecision(10) : c.target;
+    const field = (label, control) => h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), control);
     const row = h('li', { class: 'card-row', draggable: editable ? 'true' : 'false', 'data-index': i },
       h('span', { class: 'handle', title: '拖动以调整顺序', 'aria-hidden': 'true' }, '⠿'),
       h('span', { class: 'note' }, i + 1),
-      metricSelect,
-      h('input', { placeholder: '标题（默认指标名）', value: c.title || '', 'aria-label': '标题', oninput: (e) => { c.title = e.target.value; } }),
-      h('select', { 'aria-label': '对比方式', onchange: (e) => { c.comparison = e.target.value; } }, COMPARISONS.map(([v, l]) => h('option', { value: v, selected: c.comparison === v }, l))),
-      h('input', { type: 'number', step: 'any', min: '0', placeholder: '目标值', 'aria-label': '目标值', value: c.target ?? '', oninput: (e) => { c.target = e.target.value === '' ? null : Number(e.target.value); } }),
-      h('input', { type: 'number', min: '2', max: '60', 'aria-label': '迷你图长度', title: '迷你图长度', value: c.sparkLen ?? 12, oninput: (e) => { c.sparkLen = Number(e.target.value); } }),
+      field('指标', metricSelect),
+      field('标题', h('input', { placeholder: '默认为指标名', value: c.title || '', 'aria-label': '标题', oninput: (e) => { c.title = e.target.value; } })),
+      field('对比方式', h('select', { 'aria-label': '对比方式', onchange: (e) => { c.comparison = e.target.value; } }, COMPARISONS.map(([v, l]) => h('option', { value: v, selected: c.comparison === v }, l)))),
+      field(`目标值${metric ? `（${metric.unit}）` : ''}`, h('input', { type: 'number', step: 'any', min: '0', placeholder: percent ? '如 95' : '目标值', 'aria-label': '目标值', class: 'card-target', value: shown,
+        oninput: (e) => { c.target = e.target.value === '' ? null : percent ? Number(e.target.value) / 100 : Number(e.target.value); } })),
+      field('迷你图长度', h('input', { type: 'number', min: '2', max: '60', 'aria-label': '迷你图长度', title: '迷你图长度', value: c.sparkLen ?? 12, oninput: (e) => { c.sparkLen = Number(e.target.value); } })),
       h('span', { class: 'ops' },
         h('button', { type: 'button', 'aria-label': `上移第${i + 1}张`, title: '上移', disabled: i === 0, onclick: () => { move(i, i - 1); redraw(); } }, '↑'),
         h('button', { type: 'button', 'aria-label': `下移第${i + 1}张`, title: '下移', disabled: i === d.cards.length - 1, onclick: () => { move(i, i + 1); redraw(); } }, '↓'),
@@ -277,7 +305,7 @@ function renderEditor(editor) {
       h('label', {}, '名称 ', h('input', { id: 'set-name', value: d.name, oninput: (e) => { d.name = e.target.value; }, maxlength: 40 })),
       h('label', {}, '默认粒度 ', grain)),
     h('div', { class: 'row' }, h('label', { style: 'flex:1' }, '说明', h('textarea', { id: 'set-description', oninput: (e) => { d.description = e.target.value; } }, d.description || ''))),
-    h('p', { class: 'note' }, '拖动卡片或使用 ↑ ↓ 调整顺序；目标值对百分比指标请填写小数（如 0.95 表示 95%）。'),
+    h('p', { class: 'note' }, '拖动卡片或使用 ↑ ↓ 调整顺序；目标值按指标显示的单位填写（百分比指标填 95 表示 95%）。'),
     cardList, actions),
   s ? assignmentsPanel(s, editable) : null,
   s ? versionsPanel(s, editable) : null);
@@ -497,36 +525,160 @@ async function viewMetrics(main) {
     h('table', {}, h('thead', {}, h('tr', {}, ['编码', '名称', '单位', '小数位', '口径说明', '启用', ''].map((t) => h('th', {}, t)))), h('tbody', {}, rows)));
 }
 
-// ---- sync runs and briefings (served by other modules; may not exist yet) --------------
-function genericTable(items) {
-  const keys = [...new Set(items.flatMap((it) => Object.keys(it)))].slice(0, 10);
-  const cell = (v) => (v !== null && typeof v === 'object' ? h('pre', {}, JSON.stringify(v, null, 1)) : v === null || v === undefined ? '—' : String(v));
-  return h('table', {}, h('thead', {}, h('tr', {}, keys.map((k) => h('th', {}, k)))), h('tbody', {}, items.map((it) => h('tr', {}, keys.map((k) => h('td', {}, cell(it[k])))))));
+// ---- sync runs, rejected rows, briefings, calendar -------------------------------------
+const SOURCES = { directory: '通讯录同步', feed: '指标数据同步' };
+const TRIGGERS = { schedule: '定时', manual: '手动' };
+const RUN_STATUS = { running: ['运行中', 'warn'], ok: ['成功', 'ok'], partial: ['部分成功', 'warn'], failed: ['失败', 'bad'] };
+// The run report's figures, by their names in `detail`.
+const DETAIL_LABELS = {
+  pages: '页数', retries: '重试次数', watermark: '水位', since: '起始水位', rows: '行数', users: '用户数', departments: '部门数',
+  orgsCreated: '新增机构', orgsUpdated: '更新机构', orgsDeactivated: '停用机构', usersCreated: '新增用户', usersUpdated: '更新用户',
+  usersDeactivated: '停用用户', membershipsChanged: '成员关系变更', scopesChanged: '数据范围变更', factsWritten: '写入指标值',
+  rollupRows: '汇总行数', rollupMs: '汇总耗时（毫秒）', calls: '接口调用', throttled: '被限流', changes: '变更', rollup: '汇总',
+  orgs_created: '新增机构', orgs_updated: '更新机构', orgs_deactivated: '停用机构', users_created: '新增用户', users_updated: '更新用户',
+  users_deactivated: '停用用户', memberships_changed: '成员关系变更', scopes_changed: '数据范围变更', facts_written: '写入指标值',
+  failed_departments: '未能读取的部门', failedDepartments: '未能读取的部门',
+};
+const DELIVERY_STATUS = {
+  pending: '待发送', sending: '发送中', sent: '已发送', read: '已读', unread: '未读', forbidden: '被拒收',
+  invalid_user: '用户无效', failed: '发送失败', unknown: '结果未知',
+};
+
+function badge(map, key) {
+  const [text, cls] = map[key] || [key, ''];
+  return h('span', { class: 'badge ' + cls }, text);
 }
 
-async function optionalList(main, title, path, empty, controls) {
-  let data;
-  try {
-    data = await api(path);
-  } catch (e) {
-    if (e instanceof ApiError && (e.status === 404 || e.status === 405)) {
-      fill(main, h('h2', {}, title), controls || '', h('div', { class: 'empty', id: 'not-available' }, empty));
-      return;
-    }
-    throw e;
-  }
-  const items = Array.isArray(data) ? data : (data && (data.items || data.runs || data.deliveries)) || [];
-  fill(main, h('h2', {}, title), controls || '', items.length ? genericTable(items) : h('div', { class: 'empty' }, '暂无记录。'));
+// A run's report as a readable list: Chinese names where known, nested parts indented.
+function detailList(v) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join('，') : '—';
+  return h('dl', { class: 'detail' }, Object.entries(v).flatMap(([k, x]) => [
+    h('dt', {}, DETAIL_LABELS[k] || k),
+    h('dd', {}, typeof x === 'string' && /^\d{4}-\d\d-\d\dT/.test(x) ? fmtTime(x) : detailList(x)),
+  ]));
 }
 
-function viewSync(main) {
-  return optionalList(main, '同步记录', '/admin/sync/runs', '同步记录功能尚未启用：目录与数据同步完成后会在这里显示每次运行的状态、条数和被拒绝的行。');
+async function viewSync(main) {
+  const data = await api('/admin/sync/runs?limit=50');
+  const runs = data.runs || [];
+  const rejected = h('div', { id: 'rejected' });
+  const runNow = (source) => api(`/admin/sync/${source}/run`, { json: {} })
+    .then((r) => { toast(`已开始${SOURCES[source]}（运行 #${r.runId}）`); return viewSync(main); }).catch(fail);
+  const showRejected = async (run) => {
+    const list = await api(`/admin/sync/rejected?run=${run.id}&limit=200`);
+    fill(rejected, h('h3', {}, `运行 #${run.id} 被拒绝的行（${run.rowsRejected} 行）`),
+      list.rows.length ? h('table', { id: 'rejected-rows' }, h('thead', {}, h('tr', {}, ['时间', '原因', '原始内容'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, list.rows.map((r) => h('tr', {}, h('td', {}, fmtTime(r.at)), h('td', {}, r.reason), h('td', {}, h('code', {}, r.payload))))))
+        : h('div', { class: 'empty' }, '没有被拒绝的行。'));
+  };
+  const rows = runs.map((r) => h('tr', { 'data-run': r.id },
+    h('td', {}, '#' + r.id), h('td', {}, SOURCES[r.source] || r.source), h('td', {}, TRIGGERS[r.trigger] || r.trigger),
+    h('td', {}, fmtTime(r.startedAt)), h('td', {}, fmtTime(r.finishedAt)), h('td', {}, badge(RUN_STATUS, r.status)),
+    h('td', { class: 'num' }, r.rowsStored.toLocaleString('zh-CN')),
+    h('td', { class: 'num' }, r.rowsRejected ? h('button', { type: 'button', class: 'link', onclick: () => showRejected(r).catch(fail) }, r.rowsRejected.toLocaleString('zh-CN')) : '0'),
+    h('td', {}, r.error || '—'),
+    h('td', {}, r.detail ? h('details', {}, h('summary', {}, '运行详情'), detailList(r.detail)) : '—')));
+  fill(main, h('h2', {}, '同步记录'),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', id: 'run-directory', onclick: () => runNow('directory') }, '立即同步通讯录'),
+      h('button', { type: 'button', id: 'run-feed', onclick: () => runNow('feed') }, '立即同步指标数据'),
+      h('span', { class: 'note' }, '时间均为北京时间。')),
+    runs.length ? h('table', { id: 'sync-runs' }, h('thead', {}, h('tr', {}, ['编号', '类型', '触发方式', '开始时间', '结束时间', '状态', '入库行数', '被拒绝行数', '错误', '详情'].map((t) => h('th', {}, t)))), h('tbody', {}, rows))
+      : h('div', { class: 'empty' }, '暂无同步记录。'),
+    rejected);
 }
 
-function viewBriefings(main, day) {
-  const today = day || new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
-  const input = h('input', { type: 'date', value: today, 'aria-label': '业务日期', onchange: (e) => viewBriefings(main, e.target.value).catch(fail) });
-  return optionalList(main, '简报投递', '/admin/briefings?date=' + today, '简报投递记录尚未启用：每日简报发送后会在这里显示每位用户的投递状态。', h('div', { class: 'row' }, '日期 ', input));
+async function viewBriefings(main, day) {
+  const data = await api('/admin/briefings' + (day ? '?date=' + day : ''));
+  const date = data.date;
+  const input = h('input', { type: 'date', id: 'briefing-date', value: date, 'aria-label': '简报日期', onchange: (e) => viewBriefings(main, e.target.value).catch(fail) });
+  const selected = new Set();
+  const force = h('input', { type: 'checkbox', id: 'resend-force', 'aria-label': '也重发已送达的' });
+  const run = () => api('/admin/briefings/run', { json: { date } })
+    .then((r) => { toast(`已发送 ${date} 的简报：${r.sent ?? r.report?.sent ?? 0} 人`); return viewBriefings(main, date); }).catch(fail);
+  const resend = (users, forced) => api('/admin/briefings/resend', { json: { date, users, force: forced } })
+    .then((r) => { toast(`已重发 ${r.resent.length} 人` + (r.refused.length ? `，${r.refused.length} 人未重发（${r.refused[0].reason}）` : '')); return viewBriefings(main, date); }).catch(fail);
+  const counts = Object.entries(data.counts || {});
+  const summary = h('div', { class: 'tiles', id: 'briefing-counts' },
+    h('div', { class: 'tile' }, h('div', { class: 'n' }, data.total.toLocaleString('zh-CN')), h('div', {}, '投递总数')),
+    counts.map(([k, n]) => h('div', { class: 'tile', 'data-status': k }, h('div', { class: 'n' }, n.toLocaleString('zh-CN')), h('div', {}, DELIVERY_STATUS[k] || k))),
+    data.delayedNotices ? h('div', { class: 'tile' }, h('div', { class: 'n' }, data.delayedNotices), h('div', {}, '数据延迟通知')) : null);
+  const people = (list, id, pick) => h('table', { id }, h('thead', {}, h('tr', {}, [pick ? '' : null, '用户', '状态', '尝试次数', '错误', '更新时间'].filter((t) => t !== null).map((t) => h('th', {}, t)))),
+    h('tbody', {}, list.map((d) => h('tr', { 'data-user': d.userId },
+      pick ? h('td', {}, h('input', { type: 'checkbox', 'aria-label': `选择${d.name}`, onchange: (e) => (e.target.checked ? selected.add(d.userId) : selected.delete(d.userId)) })) : null,
+      h('td', {}, d.name, h('div', { class: 'note' }, d.userid)), h('td', {}, DELIVERY_STATUS[d.status] || d.status),
+      h('td', { class: 'num' }, d.attempts), h('td', {}, [d.errorCode, d.lastError].filter(Boolean).join(' ') || '—'), h('td', {}, fmtTime(d.updatedAt))))));
+  const failures = data.failures || [];
+  const all = data.deliveries || [];
+  fill(main, h('h2', {}, '简报投递'),
+    h('div', { class: 'row' }, '简报日期 ', input,
+      h('button', { type: 'button', class: 'primary', id: 'run-briefing', onclick: run }, '发送该日简报'),
+      h('button', { type: 'button', id: 'resend-failed', disabled: !failures.length, onclick: () => resend(failures.map((f) => f.userId), false) }, `重发失败的（${failures.length}）`),
+      h('span', { class: 'note' }, '发送该日简报只发给还没有收到的人。')),
+    data.total ? summary : h('div', { class: 'empty' }, `${date} 暂无投递记录。`),
+    failures.length ? [h('h3', {}, `失败（${failures.length}）`), people(failures, 'briefing-failures', false)] : null,
+    all.length ? [h('h3', {}, `逐人投递（前 ${all.length} 人）`),
+      h('div', { class: 'row' }, h('button', { type: 'button', id: 'resend-selected', onclick: () => (selected.size ? resend([...selected], force.checked) : toast('请先勾选用户', true)) }, '重发所选'),
+        h('label', {}, force, ' 也重发已送达的（强制，记入审计）')),
+      people(all, 'briefing-people', true)] : null);
+}
+
+const DAY_KINDS = { holiday: '休息（节假日）', workday: '上班（调休）' };
+
+async function viewCalendar(main, year) {
+  year = year || new Date(Date.now() + 8 * 3600e3).getUTCFullYear();
+  const data = await api('/admin/calendar?year=' + year);
+  const change = (days) => api('/admin/calendar', { json: { days } }).then(() => { toast('节假日已更新'); return viewCalendar(main, year); }).catch(fail);
+  const f = {
+    date: h('input', { type: 'date', id: 'cal-date', 'aria-label': '日期' }),
+    kind: h('select', { id: 'cal-kind', 'aria-label': '类型' }, Object.entries(DAY_KINDS).map(([v, l]) => h('option', { value: v }, l))),
+    name: h('input', { id: 'cal-name', placeholder: '名称，如 国庆节', 'aria-label': '名称', maxlength: 20 }),
+  };
+  const weekday = (d) => '日一二三四五六'[new Date(d + 'T00:00:00Z').getUTCDay()];
+  fill(main, h('h2', {}, '节假日与调休'),
+    h('p', { class: 'note' }, '工作日为周一至周五；这里只登记例外：周一至周五的休息日，和周末的调休上班日。简报在工作日发送，日粒度的环比按此比较同类日子。'),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', onclick: () => viewCalendar(main, year - 1).catch(fail) }, '‹ ' + (year - 1)),
+      h('strong', { id: 'cal-year' }, year + ' 年'),
+      h('button', { type: 'button', onclick: () => viewCalendar(main, year + 1).catch(fail) }, (year + 1) + ' ›')),
+    h('div', { class: 'row panel' }, h('label', {}, '日期 ', f.date), h('label', {}, '类型 ', f.kind), h('label', {}, '名称 ', f.name),
+      h('button', { type: 'button', class: 'primary', id: 'cal-add', onclick: () => (f.date.value ? change([{ date: f.date.value, kind: f.kind.value, name: f.name.value }]) : toast('请选择日期', true)) }, '添加')),
+    data.days.length ? h('table', { id: 'calendar' }, h('thead', {}, h('tr', {}, ['日期', '星期', '类型', '名称', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, data.days.map((d) => h('tr', { 'data-date': d.date }, h('td', {}, d.date), h('td', {}, '周' + weekday(d.date)), h('td', {}, DAY_KINDS[d.kind] || d.kind), h('td', {}, d.name || '—'),
+        h('td', {}, h('button', { type: 'button', class: 'danger', 'aria-label': `删除${d.date}`, onclick: () => change([{ date: d.date, kind: 'normal' }]) }, '删除'))))))
+      : h('div', { class: 'empty' }, `${year} 年没有登记例外。`));
+}
+
+// ---- what audiences see on the phone's 指标 tab ------------------------------------------
+async function viewBoards(main) {
+  const data = await api('/admin/boards/rules');
+  let audience = null; // null: everyone
+  const who = h('span', { class: 'chip', id: 'rule-audience' }, '全部用户');
+  const setAudience = (o) => { audience = o; who.textContent = o ? orgLabel(o) : '全部用户'; };
+  const target = h('select', { id: 'rule-target', 'aria-label': '隐藏对象' },
+    h('option', { value: 'peers' }, '同级排名（晾晒）'),
+    data.boards.map((b) => [h('option', { value: 'board:' + b.code }, `看板：${b.name}`),
+      b.sections.flatMap((sec) => sec.metrics.map((m) => h('option', { value: 'metric:' + m.code }, `　指标：${b.name} / ${sec.name} / ${m.name}`)))]));
+  const change = (body) => api('/admin/boards/rules', { json: body })
+    .then(() => { toast(body.hidden ? '已隐藏' : '已恢复显示'); return viewBoards(main); }).catch(fail);
+  const bodyOf = (value, hidden, org) => {
+    const [kind, code] = value.split(':');
+    const b = { hidden, audienceOrgId: org };
+    if (kind === 'peers') b.peers = true; else b[kind] = code;
+    return b;
+  };
+  const kinds = { board: '看板', metric: '指标', peers: '同级排名' };
+  fill(main, h('h2', {}, '看板与指标可见性'),
+    h('p', { class: 'note' }, '手机端“指标”页按看板展示全部指标，指标页显示本单位在同级中的排名（晾晒）。可以对全部用户或某个组织下的用户隐藏某个看板、某项指标或同级排名。'),
+    h('div', { class: 'row panel' }, '对 ', who, h('button', { type: 'button', onclick: () => setAudience(null) }, '全部用户'),
+      picker('或搜索组织…', searchOrgs, orgLabel, setAudience, 'rule-org'), ' 隐藏 ', target,
+      h('button', { type: 'button', class: 'primary', id: 'rule-add', onclick: () => change(bodyOf(target.value, true, audience ? audience.id : null)) }, '隐藏')),
+    data.rules.length ? h('table', { id: 'board-rules' }, h('thead', {}, h('tr', {}, ['适用范围', '类型', '对象', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, data.rules.map((r) => h('tr', { 'data-rule': r.id }, h('td', {}, r.audienceName), h('td', {}, kinds[r.kind] || r.kind), h('td', {}, r.name),
+        h('td', {}, h('button', { type: 'button', 'aria-label': `恢复显示${r.name}`, onclick: () => change(bodyOf(r.kind === 'peers' ? 'peers' : `${r.kind}:${r.code}`, false, r.audienceOrgId)) }, '恢复显示'))))))
+      : h('div', { class: 'empty' }, '没有隐藏任何看板或指标：所有用户都能看到全部。'));
 }
 
 // ---- audit log -------------------------------------------------------------------------
@@ -546,7 +698,7 @@ async function viewAudit(main, filter, page) {
   const apply = (p) => viewAudit(main, { actor: f.actor.value.trim(), action: f.action.value, from: f.from.value, to: f.to.value }, p).catch(fail);
   const rows = data.items.map((e) => h('tr', { 'data-action': e.action },
     h('td', {}, fmtTime(e.at)), h('td', {}, e.actor, h('div', { class: 'note' }, e.actorId ?? '')),
-    h('td', {}, ACTIONS[e.action] || e.action, h('div', { class: 'note' }, e.action)), h('td', {}, e.target),
+    h('td', {}, ACTIONS[e.action] || e.action, h('div', { class: 'note' }, e.action)), h('td', {}, targetText(e.target), h('div', { class: 'note' }, e.target)),
     h('td', {}, e.before || e.after ? h('details', {}, h('summary', {}, '变更内容'),
       e.before ? h('div', {}, h('strong', {}, '之前'), h('pre', {}, JSON.stringify(e.before, null, 1))) : null,
       e.after ? h('div', {}, h('strong', {}, '之后'), h('pre', {}, JSON.stringify(e.after, null, 1))) : null) : '—')));

@@ -195,8 +195,8 @@ macro_rules! route {
 /// configured from it, and the authorization test walks it, so a route cannot be added without
 /// the test knowing.
 fn route_table() -> Vec<RouteRow> {
-    use routes::admin::{audit, card_sets, console, metrics, preview, users};
-    use routes::{auth, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
+    use routes::admin::{audit, boards as admin_boards, card_sets, console, metrics, preview, users};
+    use routes::{auth, boards, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
     use routes::{subscription, sync};
     vec![
         route!(GET "/healthz" => health::healthz),
@@ -212,6 +212,8 @@ fn route_table() -> Vec<RouteRow> {
         route!(GET "/api/v1/me/briefing" => subscription::get),
         route!(POST "/api/v1/me/briefing" => subscription::set),
         route!(GET "/api/v1/home" => home::home),
+        route!(GET "/api/v1/boards" => boards::list),
+        route!(GET "/api/v1/boards/{code}" => boards::board),
         route!(GET "/api/v1/metrics/{code}" => metric::detail),
         route!(GET "/api/v1/metrics/{code}/series" => metric::series),
         route!(GET "/api/v1/metrics/{code}/breakdown" => metric::breakdown),
@@ -250,6 +252,8 @@ fn route_table() -> Vec<RouteRow> {
         route!(POST "/api/v1/admin/metrics/{code}" => metrics::update),
         route!(GET "/api/v1/admin/preview" => preview::preview),
         route!(GET "/api/v1/admin/audit" => audit::list),
+        route!(GET "/api/v1/admin/boards/rules" => admin_boards::list),
+        route!(POST "/api/v1/admin/boards/rules" => admin_boards::change),
     ]
 }
 

@@ -50,8 +50,22 @@ pub struct Snapshot {
     pub catalogue: Catalogue,
     pub card_sets: CardSets,
     pub complete: Complete,
+    /// The working-day calendar's exceptions.
+    pub calendar: crate::domain::calendar::WorkCalendar,
+    /// Per metric, the first day of data: earlier periods are partial.
+    pub coverage: crate::domain::compare::Coverage,
+    /// Boards and indicators hidden from audiences.
+    pub board_rules: Vec<crate::domain::boards::Rule>,
     /// Peers' values for ranks, read while this version is current.
     pub peer_values: crate::cache::PeerValues,
+}
+
+impl Snapshot {
+    /// A period the upstream has not called final, or that starts before the first day of
+    /// data we hold, is partial.
+    pub fn is_partial(&self, period: Period) -> bool {
+        !self.complete.is_complete(period) || !self.coverage.covers_any(period)
+    }
 }
 
 /// Login attempts per client address.

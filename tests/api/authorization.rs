@@ -104,6 +104,15 @@ async fn request(w: &World, method: &Method, route: &str, place: Place) -> (Stri
         "/api/v1/admin/calendar" => json!({"days": [{"date": "2026-10-01", "kind": "holiday", "name": "国庆"}]}),
         "/api/v1/admin/briefings/run" => json!({"date": fixture::D}),
         "/api/v1/admin/briefings/resend" => json!({"date": fixture::D, "users": [user]}),
+        // A rule for an org inside, outside, or for everyone (which reaches across the boundary).
+        "/api/v1/admin/boards/rules" => {
+            let audience = match place {
+                Place::Inside => json!(DONGCHENG),
+                Place::Outside => json!(LINJIANG),
+                Place::Straddling => Value::Null,
+            };
+            json!({"audienceOrgId": audience, "board": "mobile", "hidden": false})
+        }
         _ => json!({}),
     };
     let path = match route {
@@ -130,6 +139,8 @@ fn rule(method: &Method, route: &str) -> Option<Rule> {
         "/api/v1/admin/briefings/run" => AnyAdmin,
         "/api/v1/admin/briefings/resend" => Subtree,
         "/api/v1/admin/preview" => Subtree,
+        "/api/v1/admin/boards/rules" if get => AnyAdmin,
+        "/api/v1/admin/boards/rules" => Subtree,
         r if r.starts_with("/api/v1/admin/card-sets/{id}") => Subtree,
         r if r.starts_with("/api/v1/admin/users/{id}") => Subtree,
         _ => return None,

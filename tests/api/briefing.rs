@@ -237,7 +237,7 @@ async fn the_briefing_carries_the_home_screens_cards() {
     let dc = &sb.inbox("dc-leader").await[0];
     let md = dc["msg"]["action_card"]["markdown"].as_str().unwrap();
     // 东城 fell from 12,500 to 12,000: an unfavourable move, marked.
-    assert!(md.contains("**1.20万** 环比↓4.0% ⚠"), "{md}");
+    assert!(md.contains("**1.2万条** 环比↓4.0% ⚠"), "{md}");
 }
 
 #[tokio::test]

@@ -256,3 +256,59 @@ async fn the_demo_directory_matches_the_demo_org_tree() {
     let (num, den) = w.completeness(1).await;
     assert!(num.unwrap() < den.unwrap() && num.unwrap() > 0.5 * den.unwrap(), "{num:?}/{den:?}");
 }
+
+/// The demo's generated history of 通讯录人数 and 信息完备度 is the demo directory's: the first
+/// sync finds the figures already stored, for every org, and the people counts of the history
+/// fit under the directory's headcount.
+#[tokio::test]
+async fn the_demo_history_agrees_with_the_first_directory_sync() {
+    const SEED: u64 = 20261127;
+    let nodes = canmou::demo::province::build(DemoScale::Standard);
+    let w = World::new(canmou::demo::directory::build(DemoScale::Standard, SEED)).await;
+    canmou::store::orgs::insert_all(&w.db, &nodes).await.unwrap();
+    let tz = chrono_tz::Asia::Shanghai;
+    let today = canmou::domain::period::business_date(&tz, Utc::now());
+    canmou::demo::generate::facts(&w.db, &nodes, SEED, 2, today, &tz).await.unwrap();
+    let figure = |code: &'static str, org_id: i32| {
+        let db = w.db.clone();
+        async move {
+            let metric = entities::metric::Entity::find()
+                .filter(entities::metric::Column::Code.eq(code))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap();
+            fact::Entity::find()
+                .filter(fact::Column::MetricId.eq(metric.id))
+                .filter(fact::Column::OrgId.eq(org_id))
+                .filter(fact::Column::Grain.eq(0))
+                .filter(fact::Column::PeriodStart.eq(canmou::domain::period::day_number(today)))
+                .one(&db)
+                .await
+                .unwrap()
+                .map(|f| (f.value, f.num, f.den))
+        }
+    };
+    let mingzhou = nodes.iter().find(|n| n.code == "900100").unwrap().id;
+    let generated = [
+        figure("governance.directory_completeness", 1).await,
+        figure("governance.directory_completeness", mingzhou).await,
+    ];
+
+    let report = w.sync().await;
+
+    assert_eq!(report.status, Status::Ok);
+    assert_eq!(report.changes.facts_written, 0, "the sync found every completeness figure stored");
+    let synced = [
+        figure("governance.directory_completeness", 1).await,
+        figure("governance.directory_completeness", mingzhou).await,
+    ];
+    assert_eq!(synced, generated);
+    // 通讯录人数 is the directory's headcount: its active users, each counted once.
+    let active = user::Entity::find().filter(user::Column::Active.eq(true)).count(&w.db).await.unwrap();
+    let headcount = figure("collab.org_users", 1).await.and_then(|f| f.0).unwrap();
+    assert_eq!(headcount, active as f64);
+    let dau = figure("collab.dau", mingzhou).await.and_then(|f| f.0).unwrap();
+    let staff = figure("collab.org_users", mingzhou).await.and_then(|f| f.0).unwrap();
+    assert!(dau <= staff && staff < 1_000.0, "{dau} active of {staff}");
+}

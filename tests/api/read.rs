@@ -47,11 +47,11 @@ async fn home_defaults_to_the_first_scope_and_the_latest_complete_day() {
     let msg = card(&home, "collab.msg_total");
     assert_eq!(msg["title"], "消息总数");
     assert_eq!(msg["value"], 18234.0);
-    assert_eq!(msg["display"], "1.82万");
+    assert_eq!(msg["display"], "1.8万条");
     assert_eq!(msg["prev"], 16000.0);
     assert_eq!(msg["delta"], 2234.0);
     assert!((msg["deltaPct"].as_f64().unwrap() - 13.9625).abs() < 1e-9);
-    assert_eq!(msg["deltaDisplay"], "+14.0%");
+    assert_eq!(msg["deltaDisplay"], "↑14.0%");
     assert_eq!(msg["good"], true);
     // 明州 18,234 against 临江 9,000: first of two cities.
     assert_eq!((msg["rank"].as_u64(), msg["peers"].as_u64()), (Some(1), Some(2)));
@@ -69,7 +69,7 @@ async fn home_defaults_to_the_first_scope_and_the_latest_complete_day() {
     let cases = card(&home, "service.cases_completed");
     assert_eq!(cases["comparison"], "yoy");
     assert_eq!(cases["yoy"], 100.0);
-    assert_eq!(cases["yoyDisplay"], "+20.0%");
+    assert_eq!(cases["yoyDisplay"], "↑20.0%");
     assert_eq!(cases["good"], true);
     let pv = card(&home, "mobile.pv");
     assert_eq!(pv["status"], "nodata");
@@ -223,7 +223,7 @@ async fn a_breakdown_ranks_children_of_one_kind_and_says_which_can_be_drilled() 
 
     let depts = json(&app, &token, "/api/v1/metrics/collab.msg_total/breakdown?by=department").await;
     assert_eq!(depts["items"][0]["org"]["id"], MZ_BUREAU);
-    assert_eq!(depts["items"][0]["display"], "1234");
+    assert_eq!(depts["items"][0]["display"], "1234条");
     let _ = DC_BUREAU;
 }
 
@@ -354,8 +354,9 @@ async fn downloads_are_excel_friendly_and_audited() {
     assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "排名,机构,数值,显示,上期,变化,变化率(%)");
-    assert!(lines[1].starts_with("1,东城区,12000,1.20万,12500,-500,"), "{}", lines[1]);
+    assert_eq!(lines[0], "排名,机构,数值,显示,上期,变化,变化率(%),环比");
+    assert!(lines[1].starts_with("1,东城区,12000,1.2万条,12500,-500,"), "{}", lines[1]);
+    assert!(lines[1].ends_with(",↓4.0%"), "one wording in downloads too: {}", lines[1]);
 
     let xlsx = get(&app, &token, "/api/v1/exports/home.xlsx").await;
     assert_eq!(xlsx.status().as_u16(), 200);

@@ -85,7 +85,8 @@ Page({
 
   render(home, stale) {
     const p = home.period;
-    const crumbs = nav.pushCrumb(nav.crumbsFrom(home.org.breadcrumb), home.org);
+    this.crumbs = nav.pushCrumb(nav.crumbsFrom(home.org.breadcrumb), home.org);
+    const crumbs = nav.scopedCrumbs(this.crumbs, this.scopes.map((s) => s.id));
     this.setData({
       loading: false,
       error: null,
@@ -108,6 +109,8 @@ Page({
         (me) => {
           this.scopes = (me.scopes || []).map((s) => ({ id: String(s.id), name: s.name }));
           this.setData({ orgNames: this.scopes.map((s) => s.name).concat([SEARCH_MORE]) });
+          // Crumbs link only inside the scopes, now known.
+          if (this.crumbs) this.setData({ breadcrumb: nav.scopedCrumbs(this.crumbs, this.scopes.map((s) => s.id)) });
         },
         () => {
           // the picker still offers search; the cards show their own error
@@ -175,7 +178,7 @@ Page({
 
   onCrumbTap(e) {
     const crumb = this.data.breadcrumb[Number(e.currentTarget.dataset.index)];
-    if (!crumb || (this.sel.org && crumb.id === this.sel.org.id)) return undefined;
+    if (!crumb || !crumb.link) return undefined;
     this.sel = nav.withOrg(this.sel, crumb);
     return this.load();
   },

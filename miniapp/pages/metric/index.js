@@ -1,16 +1,18 @@
-// 指标详情: the card with its comparisons, the trend on a canvas, and the ranking of child orgs
-// with drill-down and a breadcrumb back up.
+// 指标详情: the card with its comparisons, the trend on a canvas, the ranking of child orgs with
+// drill-down and a breadcrumb back up (never out of scope), and 晾晒: the org among its peers.
+// One request renders the page; only the ranking's dimension and order toggles ask again.
 const format = require('../../lib/format');
 const period = require('../../lib/period');
-const chart = require('../../lib/chart');
+const trend = require('../../lib/trend');
 const nav = require('../../lib/nav');
 const { toApiError } = require('../../lib/errors');
 
 const GRAIN_NAMES = { day: '日', week: '周', month: '月', quarter: '季度', year: '年' };
-const CANVAS_ID = 'trend';
-const CHART_HEIGHT = 180;
-// The canvas sits in a panel: page padding and panel padding, 24rpx each side.
-const CHART_SIDE_RPX = 4 * 24;
+
+// 晾晒: the org among its peers, ranked, its own row marked.
+function peerRows(items, mine) {
+  return format.rankingRows(items).map((r) => Object.assign(r, { mine: r.id === mine, drillable: false }));
+}
 
 function decode(v) {
   try {
@@ -29,16 +31,15 @@ Page({
     rows: [],
     periodLabel: '',
     partial: false,
-    chartWidth: 320,
-    chartHeight: CHART_HEIGHT,
     chartEmpty: false,
-    selected: null,
     breadcrumb: [],
     ranking: [],
     rankingLoading: false,
     rankingError: null,
     by: 'region',
+    byOptions: [],
     order: 'desc',
+    peers: [],
     grainNames: period.GRAINS.map((g) => GRAIN_NAMES[g]),
     grainIndex: 0,
   },
@@ -51,7 +52,7 @@ Page({
     this.stack = this.sel.org ? [this.sel.org] : [];
     this.seq = 0;
     this.rankSeq = 0;
-    this.points = [];
+    this.trend = null;
     return this.load();
   },
 
@@ -72,11 +73,17 @@ Page({
     const seq = ++this.seq;
     this.rankSeq++; // a pending ranking-only reload is superseded
     this.setData({ loading: true });
-    return Promise.all([api.metric(this.code, this.params()), api.breakdown(this.code, this.rankingParams())]).then(
-      ([detail, breakdown]) => {
+    // The caller's scopes decide which crumbs link; `/me` is asked once a session.
+    const me = api.meOnce ? api.meOnce().catch(() => null) : Promise.resolve(null);
+    return Promise.all([api.metric(this.code, this.params()), me]).then(
+      ([detail, who]) => {
         if (seq !== this.seq) return;
+        if (who && who.scopes) this.scopeIds = who.scopes.map((s) => String(s.id));
         this.render(detail);
-        this.renderRanking(breakdown);
+        this.renderOrg(detail.org, detail.period);
+        // The ranking the detail holds: the server's default dimension for this level, best first.
+        this.setData({ by: detail.breakdown.by, order: 'desc' });
+        this.renderRanking(detail.breakdown);
         this.drawChart();
       },
       (e) => {
@@ -91,10 +98,19 @@ Page({
     const metric = detail.metric;
     const card = detail.card;
     this.metric = metric;
-    this.points = (detail.series && detail.series.points) || [];
+    const series = detail.series || {};
     if (metric && metric.name) dd.setNavigationBar({ title: metric.name });
     const view = format.cardView(card);
+    this.trend = {
+      points: series.points || [],
+      lastYear: series.lastYear || null,
+      unit: metric.unit,
+      precision: metric.precision,
+      cls: view.cls,
+    };
+    const peers = detail.peers ? peerRows(detail.peers.items, detail.org ? String(detail.org.id) : '') : [];
     this.setData({
+      peers,
       loading: false,
       error: null,
       metric: { code: metric.code, name: metric.name, unit: metric.unit, description: metric.description || '' },
@@ -102,57 +118,48 @@ Page({
       rows: format.comparisonRows(card, metric),
       rankText: card.rank && card.peers ? '在同级' + card.peers + '个单位中排第' + card.rank + '名' : '',
       grainIndex: Math.max(0, period.GRAINS.indexOf(this.sel.grain || 'day')),
-      selected: null,
     });
   },
 
-  renderRanking(b) {
-    if (b.org) {
-      const org = { id: String(b.org.id), name: b.org.name };
-      this.sel = nav.withOrg(this.sel, org);
-      this.stack = b.org.breadcrumb ? nav.pushCrumb(nav.crumbsFrom(b.org.breadcrumb), org) : nav.pushCrumb(this.stack, org);
+  // The org, its breadcrumb (a crumb links only inside the caller's scope) and the period.
+  renderOrg(org, p) {
+    if (org) {
+      const current = { id: String(org.id), name: org.name };
+      this.sel = nav.withOrg(this.sel, current);
+      this.stack = org.breadcrumb ? nav.crumbsFrom(org.breadcrumb) : nav.pushCrumb(this.stack, current);
     }
-    if (b.period) {
-      this.sel = Object.assign({}, this.sel, { grain: b.period.grain, date: b.period.start });
-    }
-    const p = b.period;
+    if (p) this.sel = Object.assign({}, this.sel, { grain: p.grain, date: p.start });
     this.setData({
-      breadcrumb: this.stack,
-      ranking: format.rankingRows(b.items, this.metric && this.metric.unit),
-      rankingLoading: false,
-      rankingError: null,
+      breadcrumb: nav.scopedCrumbs(this.stack, this.scopeIds),
       periodLabel: p ? p.label || period.periodLabel(p.grain, p.start) : '',
       partial: !!(p && p.partial),
       grainIndex: Math.max(0, period.GRAINS.indexOf(this.sel.grain || 'day')),
     });
   },
 
-  drawChart() {
-    const sys = dd.getSystemInfoSync();
-    const width = Math.floor((sys.windowWidth * (750 - CHART_SIDE_RPX)) / 750);
-    this.chart = chart.computeChart(this.points, {
-      width,
-      height: CHART_HEIGHT,
-      unit: this.metric ? this.metric.unit : '',
-      grain: this.sel.grain || 'day',
+  renderRanking(b) {
+    const kinds = b.kinds || [b.by];
+    this.setData({
+      byOptions: kinds.length > 1 ? kinds : [],
+      ranking: format.rankingRows(b.items, this.metric && this.metric.unit),
+      rankingLoading: false,
+      rankingError: null,
     });
-    this.setData({ chartWidth: width, chartEmpty: this.chart.empty });
-    if (this.chart.empty) return;
-    const ctx = dd.createCanvasContext(CANVAS_ID);
-    chart.draw(ctx, this.chart, this.data.card ? this.data.card.cls : 'neutral');
   },
 
-  // Touching the chart shows the value of the nearest point.
-  onChartTouch(e) {
-    if (!this.chart || this.chart.empty) return;
-    const t = (e.touches && e.touches[0]) || e.detail || {};
-    const x = t.x !== undefined ? t.x : t.clientX;
-    if (x === undefined) return;
-    let best = null;
-    this.chart.dots.forEach((d) => {
-      if (!best || Math.abs(d.x - x) < Math.abs(best.x - x)) best = d;
-    });
-    if (best) this.setData({ selected: { label: best.label, display: best.display } });
+  // The trend: the f2 component asks for the chart once mounted; later answers change its data.
+  drawChart() {
+    const t = this.trend || { points: [] };
+    const empty = !t.points.some((p) => p.value !== null && p.value !== undefined);
+    this.setData({ chartEmpty: empty });
+    // An empty trend unmounts the component; its chart goes with it.
+    if (empty) this.chart = null;
+    if (this.chart && !empty) this.chart.changeData(trend.trendRows(t.points, t.lastYear));
+  },
+
+  onInitChart(F2, config) {
+    this.chart = trend.renderTrend(F2, config, this.trend);
+    return this.chart;
   },
 
   loadRanking() {
@@ -190,7 +197,8 @@ Page({
 
   onCrumbTap(e) {
     const index = Number(e.currentTarget.dataset.index);
-    if (index >= this.stack.length - 1) return undefined;
+    const crumb = this.data.breadcrumb[index];
+    if (!crumb || !crumb.link) return undefined;
     this.stack = nav.popTo(this.stack, index);
     this.sel = nav.withOrg(this.sel, this.stack[index]);
     return this.load();
@@ -198,7 +206,7 @@ Page({
 
   onByTap(e) {
     const by = e.currentTarget.dataset.by;
-    if (!by || by === this.data.by) return undefined;
+    if (!by || by === this.data.by || this.data.byOptions.indexOf(by) < 0) return undefined;
     this.setData({ by });
     return this.loadRanking();
   },

@@ -111,10 +111,29 @@ if (!BASE) {
       assert.ok(pts[i].value === null || typeof pts[i].value === 'number');
     }
     assert.ok(['region', 'department'].includes(d.breakdown.by));
-    const chart = require('../../lib/chart').computeChart(pts, { unit: d.metric.unit, grain: q.grain });
-    assert.equal(chart.empty, pts.every((p) => p.value === null));
+    assert.ok(d.breakdown.kinds.includes(d.breakdown.by), 'the default dimension exists here');
+    assert.equal(d.series.lastYear.length, pts.length, 'last year, one value a point');
+    const rows = require('../../lib/trend').trendRows(pts, d.series.lastYear);
+    assert.equal(rows.length, pts.length * 2);
     ctx.code = code;
     ctx.query = q;
+  });
+
+  test('GET /boards and /boards/{code}: every indicator on a board, one answer a board', async () => {
+    const list = await api.boards();
+    const codes = list.boards.flatMap((b) => b.sections.flatMap((s) => s.metrics.map((m) => m.code)));
+    assert.ok(codes.length >= 44, codes.length + ' indicators on the boards');
+    assert.equal(new Set(codes).size, codes.length, 'each once');
+    for (const b of list.boards) {
+      const screen = await api.board(b.code, ctx.query);
+      const cards = screen.sections.flatMap((s) => s.cards);
+      assert.equal(cards.length, b.sections.reduce((n, s) => n + s.metrics.length, 0), b.code);
+      for (const c of cards) {
+        const view = format.cardView(c);
+        assert.ok(nonEmpty(view.display), c.metric);
+        assert.ok(!/[+-]\d/.test(view.deltaText) || !/[↑↓]/.test(view.deltaText), 'one sign: ' + view.deltaText);
+      }
+    }
   });
 
   test('GET /metrics/{code}/series over a range', async () => {

@@ -2,12 +2,16 @@
 // An in-memory stand-in for the Canmou server's /api/v1, answering the requests a stub dd
 // receives. Small demo fixtures: a province, two cities, districts under the first city.
 
+const fmt = require('../../lib/format');
+
 const ORGS = {
   p1: { id: 'p1', name: '东海省', kind: 'region', level: 1, parentId: null },
   c1: { id: 'c1', name: '明州市', kind: 'region', level: 2, parentId: 'p1' },
   c2: { id: 'c2', name: '临海市', kind: 'region', level: 2, parentId: 'p1' },
   d1: { id: 'd1', name: '海曙区', kind: 'region', level: 3, parentId: 'c1' },
   d2: { id: 'd2', name: '江北区', kind: 'region', level: 3, parentId: 'c1' },
+  b1: { id: 'b1', name: '市政务办', kind: 'department', level: 3, parentId: 'c1' },
+  e1: { id: 'e1', name: '海曙大数据局', kind: 'department', level: 4, parentId: 'd1' },
 };
 
 const METRICS = [
@@ -19,6 +23,11 @@ const METRICS = [
   ['service.overdue_cases', '超期办件数', '件', 'down', 12, 15],
   ['service.good_rate', '好评率', '%', 'up', 0.997, 0.997],
   ['mobile.uv', '访客数', '人', 'up', null, null],
+];
+
+const BOARDS = [
+  { code: 'collab', name: '协同', sections: [['活跃', ['collab.active_rate', 'collab.dau']], ['消息', ['collab.msg_total']]] },
+  { code: 'service', name: '政务服务', sections: [['办理', ['service.on_time_rate', 'service.overdue_cases']]] },
 ];
 
 function breadcrumb(id) {
@@ -52,7 +61,7 @@ function card(m, i, org) {
     prev: p,
     delta,
     deltaPct: delta === null || !p ? null : (delta / p) * 100,
-    deltaDisplay: delta === null ? null : (delta >= 0 ? '+' : '') + (unit === '%' ? (delta * 100).toFixed(1) + '个百分点' : delta + unit),
+    deltaDisplay: delta === null ? null : fmt.formatChange(delta, !p ? null : (delta / p) * 100, unit, 1),
     yoy: null,
     yoyDelta: null,
     yoyDeltaPct: null,
@@ -162,7 +171,39 @@ function createFakeServer(opts) {
         },
       };
     }
-    let m = /^\/metrics\/([^/]+)(\/series|\/breakdown)?$/.exec(req.path);
+    if (req.method === 'GET' && req.path === '/boards') {
+      return {
+        status: 200,
+        data: {
+          boards: BOARDS.map((b) => ({
+            code: b.code,
+            name: b.name,
+            sections: b.sections.map(([name, codes]) => ({ name, metrics: codes.map((c) => ({ code: c })) })),
+          })),
+        },
+      };
+    }
+    let m = /^\/boards\/([^/]+)$/.exec(req.path);
+    if (req.method === 'GET' && m) {
+      const board = BOARDS.find((b) => b.code === m[1]);
+      if (!board) return err(404, 'not_found');
+      const orgId = q.org || 'c1';
+      const org = ORGS[orgId];
+      return {
+        status: 200,
+        data: {
+          asOf: '2026-11-26',
+          period: periodOf(q),
+          org: Object.assign({}, org, { breadcrumb: breadcrumb(orgId) }),
+          board: { code: board.code, name: board.name },
+          sections: board.sections.map(([name, codes]) => ({
+            name,
+            cards: codes.map((c) => card(METRICS.find((x) => x[0] === c), METRICS.findIndex((x) => x[0] === c), orgId)),
+          })),
+        },
+      };
+    }
+    m = /^\/metrics\/([^/]+)(\/series|\/breakdown)?$/.exec(req.path);
     if (req.method === 'GET' && m) {
       const code = decodeURIComponent(m[1]);
       const i = METRICS.findIndex((x) => x[0] === code);
@@ -174,7 +215,11 @@ function createFakeServer(opts) {
         const v = k === 2 ? null : 0.7 + k * 0.02;
         return { start: d, label: d.slice(5), value: v, display: display(v, unit) };
       });
-      const items = children(orgId).map((c, k) => ({
+      const kids = children(orgId);
+      const kinds = ['region', 'department'].filter((k) => kids.some((c) => c.kind === k));
+      // The server's default dimension: regions where there are any, else departments.
+      const by = q.by || (kinds.indexOf('region') >= 0 ? 'region' : 'department');
+      const ranked = (list) => list.map((c, k) => ({
         org: { id: c.id, name: c.name, kind: c.kind },
         value: 0.9 - k * 0.1,
         display: display(0.9 - k * 0.1, unit),
@@ -182,19 +227,27 @@ function createFakeServer(opts) {
         prev: 0.85,
         delta: 0.05 - k * 0.1,
         deltaPct: 5.9 - k * 11,
+        deltaDisplay: fmt.formatChange(0.05 - k * 0.1, 5.9 - k * 11, unit, 1),
         good: k === 0,
         drillable: children(c.id).length > 0,
       }));
+      const items = ranked(kids.filter((c) => c.kind === by));
       if (q.order === 'asc') items.reverse();
-      const by = q.by || 'region';
+      const orgDto = Object.assign({}, ORGS[orgId], { breadcrumb: breadcrumb(orgId) });
       if (m[2] === '/breakdown') {
         return {
           status: 200,
-          data: { metric, org: Object.assign({}, ORGS[orgId], { breadcrumb: breadcrumb(orgId) }), period: periodOf(q), by, items: by === 'department' ? [] : items, total: items.length },
+          data: { metric, org: orgDto, period: periodOf(q), by, items, total: items.length, kinds },
         };
       }
       if (m[2] === '/series') return { status: 200, data: { metric, org: ORGS[orgId], grain: q.grain || 'day', points } };
-      return { status: 200, data: { metric, card: card(METRICS[i], i, orgId), series: { points }, breakdown: { by: 'region', items } } };
+      const parent = ORGS[orgId].parentId;
+      const peers = parent ? { by: ORGS[orgId].kind, items: ranked(children(parent).filter((c) => c.kind === ORGS[orgId].kind)), total: 0, kinds: [] } : undefined;
+      const lastYear = points.map((p, k) => (k === 0 ? null : 0.6 + k * 0.01));
+      return {
+        status: 200,
+        data: { metric, org: orgDto, period: periodOf(q), card: card(METRICS[i], i, orgId), series: { points, lastYear }, breakdown: { by, items, total: items.length, kinds }, peers },
+      };
     }
     m = /^\/orgs\/([^/]+)(\/children)?$/.exec(req.path);
     if (req.method === 'GET' && m) {

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use super::model::{hash_str, mix};
 use super::province;
 use crate::config::DemoScale;
+use crate::dingtalk::contacts::ROOT_DEPT_ID;
 use crate::dingtalk::sandbox::fixture::{Department, Directory, User};
+use crate::domain::directory::completeness;
+use crate::store::orgs::NewOrg;
 
 pub const ADMIN_USERID: &str = "demo-admin";
 pub const OFFICIAL_USERID: &str = "demo-official";
@@ -37,10 +40,14 @@ fn pick<'a>(items: &[&'a str], u: f64) -> &'a str {
 }
 
 pub fn build(scale: DemoScale, seed: u64) -> Directory {
-    let nodes = province::build(scale);
+    build_for(&province::build(scale), seed)
+}
+
+/// The directory of the demo province `nodes` (as [`province::build`] makes them).
+pub fn build_for(nodes: &[NewOrg], seed: u64) -> Directory {
     let dept_of: HashMap<i32, i64> = nodes.iter().filter_map(|n| Some((n.id, n.dingtalk_dept_id?))).collect();
     let mut directory = Directory::default();
-    for node in &nodes {
+    for node in nodes {
         let Some(dept_id) = node.dingtalk_dept_id else { continue };
         directory.departments.push(Department {
             dept_id,
@@ -57,6 +64,38 @@ pub fn build(scale: DemoScale, seed: u64) -> Directory {
         add_members(&mut directory, seed, dept_id, parent_dept, leader);
     }
     directory
+}
+
+/// Per org node id, what a directory sync of this directory computes: `(filled profile
+/// fields, PROFILE_FIELDS × active members)` over the node's subtree — so the demo's
+/// generated 通讯录人数 and 信息完备度 are the figures the first sync finds.
+pub fn figures(nodes: &[NewOrg], seed: u64) -> HashMap<i32, (f64, f64)> {
+    let directory = build_for(nodes, seed);
+    let org_of: HashMap<i64, i32> = nodes.iter().filter_map(|n| Some((n.dingtalk_dept_id?, n.id))).collect();
+    let parents: HashMap<i32, Option<i32>> = nodes.iter().map(|n| (n.id, n.parent_id)).collect();
+    let mut filled = HashMap::new();
+    let mut memberships = Vec::new();
+    for (i, u) in directory.users.iter().enumerate() {
+        if !u.active {
+            continue;
+        }
+        let id = i32::try_from(i).unwrap_or(i32::MAX);
+        // As the sync reads a profile (`store::directory`): seven fields, the last being a
+        // position in the org below its root.
+        let placed = u.dept_ids.iter().any(|d| *d != ROOT_DEPT_ID) || !u.leader_of.is_empty();
+        let fields = [
+            !u.name.trim().is_empty(),
+            !u.title.trim().is_empty(),
+            !u.mobile.trim().is_empty(),
+            !u.avatar.trim().is_empty(),
+            !u.email.trim().is_empty(),
+            !u.job_number.trim().is_empty(),
+            placed,
+        ];
+        filled.insert(id, fields.iter().filter(|f| **f).count() as u32);
+        memberships.extend(u.dept_ids.iter().filter_map(|d| org_of.get(d)).map(|org| (id, *org)));
+    }
+    completeness(&parents, &memberships, &filled)
 }
 
 fn add_members(directory: &mut Directory, seed: u64, dept_id: i64, parent_dept: Option<i64>, leader: Option<&str>) {
@@ -112,7 +151,6 @@ fn member(seed: u64, userid: &str, dept_id: i64, leads: bool) -> User {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dingtalk::contacts::ROOT_DEPT_ID;
 
     #[test]
     fn every_org_is_a_department_with_a_leader_and_a_few_members() {

@@ -12,7 +12,7 @@ use chrono::{Days, NaiveDate, TimeZone};
 use entities::metric;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 
-use super::model::{Leaf, Model};
+use super::model::{DIRECTORY_METRICS, Leaf, Model};
 use crate::domain::metric::{Aggregation, Kind};
 use crate::domain::period::{Grain, Period, day_number};
 use crate::domain::rollup::{self, Figure};
@@ -74,6 +74,8 @@ struct Tree<'a> {
     children: Vec<Vec<usize>>,
     /// Leaf departments with their model traits.
     leaves: Vec<(usize, Leaf)>,
+    /// Per node, what the demo directory holds for its subtree (filled fields, 7 × members).
+    directory: Vec<Option<(f64, f64)>>,
 }
 
 impl<'a> Tree<'a> {
@@ -94,15 +96,25 @@ impl<'a> Tree<'a> {
             }
             nodes[i].code.clone()
         };
+        let figures = super::directory::figures(nodes, model.seed());
+        let directory: Vec<Option<(f64, f64)>> = nodes.iter().map(|n| figures.get(&n.id).copied()).collect();
         let leaves = (0..nodes.len())
             .filter(|i| children[*i].is_empty())
             .map(|i| {
                 let n = &nodes[i];
                 let city_level = n.level <= 2;
-                (i, model.leaf(&n.code, &city_of(i), n.sort_order as usize, city_level))
+                let leaf = model.leaf(&n.code, &city_of(i), n.sort_order as usize, city_level);
+                // The staff every people-count is drawn from is the directory's.
+                (
+                    i,
+                    match directory[i] {
+                        Some((_, slots)) => leaf.with_staff(slots / 7.0),
+                        None => leaf,
+                    },
+                )
             })
             .collect();
-        Tree { nodes, children, leaves }
+        Tree { nodes, children, leaves, directory }
     }
 
     /// Parents after their children (ids grow downwards, so reverse id order works).
@@ -159,6 +171,14 @@ pub fn upstream_day(
     let mut timeline: Option<Timeline> = None;
     let mut kept: HashMap<&str, Table> = HashMap::new();
     for (mi, m) in metrics.iter().enumerate() {
+        if DIRECTORY_METRICS.contains(&m.code.as_str()) {
+            for (i, figures) in tree.directory.iter().enumerate() {
+                if let Some(f) = figures.and_then(|f| Model::directory_daily(&m.code, f, day)) {
+                    out.push((mi, i, Period::containing(Grain::Day, day), f));
+                }
+            }
+            continue;
+        }
         if m.kind.derivable() {
             for (i, leaf) in &tree.leaves {
                 if let Some(f) = model.leaf_daily(&m.code, leaf, day) {
@@ -267,26 +287,43 @@ pub async fn facts(
 /// every org's coarser periods — all by the roll-up rules.
 fn derived_table(code: &str, kind: Kind, model: &Model, tree: &Tree, tl: &Timeline) -> Table {
     let mut table: Table = vec![vec![None; tl.periods.len()]; tree.nodes.len()];
+    let days = tl.grain_range(Grain::Day);
+    if DIRECTORY_METRICS.contains(&code) {
+        // Every node's days from the directory, as the upstream (here: the sync) delivers them.
+        for (i, figures) in tree.directory.iter().enumerate() {
+            let Some(figures) = figures else { continue };
+            for (d, date) in tl.days.iter().enumerate() {
+                table[i][d] = Model::directory_daily(code, *figures, *date);
+            }
+        }
+        over_time(&mut table, kind, tl);
+        return table;
+    }
     for (i, leaf) in &tree.leaves {
         for (d, date) in tl.days.iter().enumerate() {
             table[*i][d] = model.leaf_daily(code, leaf, *date);
         }
     }
-    let days = tl.grain_range(Grain::Day);
     for parent in tree.bottom_up() {
         for d in days.clone() {
             let figures: Vec<Figure> = tree.children[parent].iter().filter_map(|c| table[*c][d]).collect();
             table[parent][d] = rollup::over_orgs(kind, &figures);
         }
     }
-    for row in &mut table {
+    over_time(&mut table, kind, tl);
+    table
+}
+
+/// Every org's coarser periods from its days.
+fn over_time(table: &mut Table, kind: Kind, tl: &Timeline) {
+    let days = tl.grain_range(Grain::Day);
+    for row in table {
         for p in days.end..tl.periods.len() {
             let series: Vec<(NaiveDate, Figure)> =
                 tl.days_of[p].clone().filter_map(|d| row[d].map(|f| (tl.days[d], f))).collect();
             row[p] = rollup::over_time(kind, &series);
         }
     }
-    table
 }
 
 /// Distinct counts: generated for every org and grain. A department's count over a period
@@ -342,13 +379,17 @@ fn distinct_ratio(num: &Table, den: &Table) -> Table {
 }
 
 fn rows_of(m: &MetricInfo, table: &Table, tree: &Tree, tl: &Timeline, updated_at: &[i64]) -> Vec<FactRow> {
-    let derivable = m.kind.derivable();
+    let derivable = m.kind.derivable() && !DIRECTORY_METRICS.contains(&m.code.as_str());
     let mut rows = Vec::with_capacity(tree.nodes.len() * tl.periods.len());
     for (i, node) in tree.nodes.iter().enumerate() {
         let leaf = tree.children[i].is_empty();
         for (p, period) in tl.periods.iter().enumerate() {
             let Some(f) = table[i][p] else { continue };
-            let upstream = !derivable || (leaf && period.grain() == Grain::Day);
+            let upstream = if derivable {
+                leaf && period.grain() == Grain::Day
+            } else {
+                period.grain() == Grain::Day || !m.kind.derivable()
+            };
             rows.push(FactRow {
                 metric_id: m.id,
                 org_id: node.id,

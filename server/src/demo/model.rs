@@ -17,6 +17,17 @@ const ANCHOR: NaiveDate = match NaiveDate::from_ymd_opt(2025, 1, 1) {
     None => NaiveDate::MIN,
 };
 
+/// From this day on, the demo's directory completeness is what the directory holds; before it,
+/// it was lower (profiles being filled in).
+const DIRECTORY_SETTLED: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// The indicators the directory sync computes: their demo history is built from the demo
+/// directory itself (every org node's own figure), so the first sync agrees with it.
+pub const DIRECTORY_METRICS: [&str; 2] = ["collab.org_users", "governance.directory_completeness"];
+
 /// A leaf department's fixed traits, drawn once from the seed and its code.
 #[derive(Debug, Clone)]
 pub struct Leaf {
@@ -90,9 +101,38 @@ fn clamp01(x: f64) -> f64 {
     x.clamp(0.0, 1.0)
 }
 
+impl Leaf {
+    /// The department's staff as the directory lists it (no growth: the directory is what it
+    /// is today).
+    pub fn with_staff(mut self, staff: f64) -> Leaf {
+        self.staff0 = staff.max(1.0);
+        self.growth = 0.0;
+        self
+    }
+}
+
 impl Model {
     pub fn new(seed: u64) -> Model {
         Model { seed }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// An org node's figure of one of [`DIRECTORY_METRICS`] on `date`, from what the directory
+    /// holds for its subtree: `(filled profile fields, 7 × members)`.
+    pub fn directory_daily(code: &str, (filled, slots): (f64, f64), date: NaiveDate) -> Option<Figure> {
+        match code {
+            "collab.org_users" => Some(Figure::single((slots / 7.0).round())),
+            "governance.directory_completeness" => {
+                let behind = clamp01((DIRECTORY_SETTLED - date).num_days() as f64 / 365.0);
+                let num =
+                    if behind > 0.0 { (slots * (filled / slots - 0.15 * behind).max(0.0)).round() } else { filled };
+                Some(Figure::ratio(num, slots))
+            }
+            _ => None,
+        }
     }
 
     /// A uniform draw in [0, 1) for (key, tag, day).

@@ -5,6 +5,8 @@ use std::fmt;
 use chrono::{Days, NaiveDate};
 use serde::{Serialize, Serializer};
 
+use super::calendar::WorkCalendar;
+
 /// A send time on the quarter hour (`08:30`), as minutes after local midnight. Parsed once, at
 /// the edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,16 +88,35 @@ pub fn parse_hhmm(s: &str) -> Option<u16> {
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
-/// The business date a briefing sent on `today` reports: yesterday, the latest day that can be
-/// complete.
-pub fn reported_date(today: NaiveDate) -> NaiveDate {
-    today - Days::new(1)
+/// The business date a briefing sent on `today` reports: on a working day, the last working
+/// day before it (a Monday reports Friday, not Sunday); on a rest day (for those who asked for
+/// weekends), yesterday.
+pub fn reported_date(today: NaiveDate, calendar: &WorkCalendar) -> NaiveDate {
+    let yesterday = today - Days::new(1);
+    if !calendar.is_working_day(today) {
+        return yesterday;
+    }
+    // Bounded: no holiday is a month long.
+    (1..=31u64).map(|n| today - Days::new(n)).find(|d| calendar.is_working_day(*d)).unwrap_or(yesterday)
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_working_day_reports_the_last_working_day() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let cal = WorkCalendar::new([(d("2026-10-01"), super::super::calendar::DayKind::Holiday)]);
+        assert_eq!(reported_date(d("2026-11-30"), &cal), d("2026-11-27")); // Monday: Friday
+        assert_eq!(reported_date(d("2026-11-27"), &cal), d("2026-11-26"));
+        // The working day after a holiday reports the working day before it.
+        assert_eq!(reported_date(d("2026-10-02"), &cal), d("2026-09-30"));
+        // A rest day (for those who asked for weekends): yesterday.
+        assert_eq!(reported_date(d("2026-10-01"), &cal), d("2026-09-30"));
+        assert_eq!(reported_date(d("2026-11-29"), &cal), d("2026-11-28")); // Sunday
+    }
 
     #[test]
     fn times_are_hh_mm() {

@@ -46,6 +46,18 @@ pub enum Status {
     Nodata,
 }
 
+impl Status {
+    /// How a status reads in an export or a console: `正常`, `数据未完整`, `数据延迟`, `暂无数据`.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Status::Ok => "正常",
+            Status::Partial => "数据未完整",
+            Status::Late => "数据延迟",
+            Status::Nodata => "暂无数据",
+        }
+    }
+}
+
 /// The change from `base` to `current`: absolute, and relative in percent.
 pub fn change(current: Option<f64>, base: Option<f64>) -> (Option<f64>, Option<f64>) {
     match (current, base) {

@@ -16,6 +16,10 @@ pub struct MetricDef {
     pub precision: u8,
     pub description: String,
     pub active: bool,
+    /// Day-grain 环比 compares like with like by the working-day calendar.
+    pub working_days: bool,
+    /// The board it belongs to: `collab`, `service`, `mobile`, `governance`.
+    pub category: String,
 }
 
 impl MetricDef {
@@ -44,6 +48,11 @@ impl Catalogue {
 
     pub fn by_code(&self, code: &str) -> Option<&Arc<MetricDef>> {
         self.by_code.get(code)
+    }
+
+    /// Every metric, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<MetricDef>> {
+        self.by_id.values()
     }
 
     pub fn by_id(&self, id: i32) -> Option<&Arc<MetricDef>> {

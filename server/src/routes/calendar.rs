@@ -119,6 +119,8 @@ pub async fn change(
     calendar::upsert(&state.db, &upserts).await?;
     let removed = calendar::remove(&state.db, &removals).await?;
     let after = calendar::between(&state.db, first, last).await?;
+    // 环比 of working-week indicators follows the calendar: cached answers must not outlive it.
+    super::admin::publish_change(&state).await?;
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
     audit::record(
         &state.db,

@@ -31,6 +31,9 @@ pub struct MetricDto {
     /// The definition (口径).
     pub description: String,
     pub active: bool,
+    /// Day-grain 环比 compares a working day with the previous working day, a rest day with
+    /// the previous rest day.
+    pub working_days: bool,
 }
 
 impl From<metric::Model> for MetricDto {
@@ -48,6 +51,7 @@ impl From<metric::Model> for MetricDto {
             category: m.category,
             description: m.description,
             active: m.active,
+            working_days: m.working_days,
         }
     }
 }

@@ -65,6 +65,9 @@ pub struct DeliveriesDto {
     /// `failed`, `forbidden`, `invalid_user` and `unknown` deliveries, with their reasons.
     #[schema(value_type = Vec<Object>)]
     pub failures: Vec<DeliveryView>,
+    /// Every delivery of the date, person by person (the first 500).
+    #[schema(value_type = Vec<Object>)]
+    pub deliveries: Vec<DeliveryView>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/briefings", params(DateQuery), responses((status = 200, body = DeliveriesDto), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
@@ -75,7 +78,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let date = match q.date.as_deref() {
         Some(raw) => parse_date(&state, raw)?,
-        None => reported_date(state.today()),
+        None => reported_date(state.today(), &state.snapshot().calendar),
     };
     let audience: Option<Vec<i32>> = audience(&state, &admin, Action::View).await?.map(|a| a.into_iter().collect());
     let only = audience.as_deref();
@@ -83,7 +86,10 @@ pub async fn list(
     let failures: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_failure()).collect();
     let failures =
         ledger::deliveries(&state.db, date, &failures, only, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
+    let deliveries =
+        ledger::deliveries(&state.db, date, &[], only, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
     Ok(HttpResponse::Ok().json(DeliveriesDto {
+        deliveries,
         date: date.to_string(),
         total: counts.values().sum(),
         delayed_notices: ledger::count_kind(&state.db, date, kind::DELAYED, only).await?,

@@ -6,6 +6,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
+use crate::domain::format;
 use crate::error::ApiError;
 use crate::export::{self, Table};
 use crate::routes::metric::default_trend_len;
@@ -104,19 +105,21 @@ pub async fn export(
                 ],
             );
             for c in home.cards {
+                let precision = snap.catalogue.by_code(&c.metric).map_or(2, |m| m.precision);
+                let v = |x: Option<f64>| x.map(|x| format::at_precision(x, &c.unit, precision));
                 t.push(vec![
-                    c.title.into(),
-                    c.unit.into(),
-                    c.value.into(),
-                    c.display.into(),
-                    c.prev.into(),
-                    c.delta_display.unwrap_or_default().into(),
-                    c.yoy.into(),
-                    c.yoy_display.unwrap_or_default().into(),
-                    c.target.into(),
+                    c.title.clone().into(),
+                    c.unit.clone().into(),
+                    v(c.value).into(),
+                    c.display.clone().into(),
+                    v(c.prev).into(),
+                    c.delta_display.clone().unwrap_or_default().into(),
+                    v(c.yoy).into(),
+                    c.yoy_display.clone().unwrap_or_default().into(),
+                    v(c.target).into(),
                     c.rank.map(|r| r as f64).into(),
                     c.peers.map(|r| r as f64).into(),
-                    format!("{:?}", c.status).to_lowercase().into(),
+                    c.status.label_zh().into(),
                 ]);
             }
             (t, format!("首页指标_{}_{}", org.name, period.label()))
@@ -130,10 +133,10 @@ pub async fn export(
                 t.push(vec![
                     p.label.into(),
                     p.start.into(),
-                    p.value.into(),
+                    p.value.map(|x| format::at_precision(x, &m.unit, m.precision)).into(),
                     p.display.into(),
-                    p.num.into(),
-                    p.den.into(),
+                    p.num.map(|x| format::rounded(x, 2)).into(),
+                    p.den.map(|x| format::rounded(x, 2)).into(),
                 ]);
             }
             (t, format!("{}_{}_{}至{}", m.name, org.name, from.label(), to.label()))
@@ -143,25 +146,22 @@ pub async fn export(
             let period = params::period(&snap, q.date.as_deref(), grain, today)?;
             let by = params::by(q.by.as_deref())?.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
             let order = params::order(q.order.as_deref())?;
-            let b = breakdown::compute(
-                &state.db,
-                &snap.orgs,
-                &m,
-                org,
-                period,
-                breakdown::Spec { by, order, limit: usize::MAX },
-            )
-            .await?;
-            let mut t = Table::new(m.name.clone(), vec!["排名", "机构", "数值", "显示", "上期", "变化", "变化率(%)"]);
+            let b =
+                breakdown::compute(&state.db, &snap, &m, org, period, breakdown::Spec { by, order, limit: usize::MAX })
+                    .await?;
+            let mut t =
+                Table::new(m.name.clone(), vec!["排名", "机构", "数值", "显示", "上期", "变化", "变化率(%)", "环比"]);
+            let v = |x: Option<f64>| x.map(|x| format::at_precision(x, &m.unit, m.precision));
             for i in b.items {
                 t.push(vec![
                     i.rank.map(|r| r as f64).into(),
                     i.org.name.into(),
-                    i.value.into(),
+                    v(i.value).into(),
                     i.display.into(),
-                    i.prev.into(),
-                    i.delta.into(),
-                    i.delta_pct.into(),
+                    v(i.prev).into(),
+                    v(i.delta).into(),
+                    i.delta_pct.map(|x| format::rounded(x, 1)).into(),
+                    i.delta_display.unwrap_or_default().into(),
                 ]);
             }
             (t, format!("{}_{}_{}", m.name, org.name, period.label()))

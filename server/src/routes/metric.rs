@@ -32,8 +32,12 @@ pub fn default_trend_len(grain: Grain) -> usize {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct SeriesBody {
     points: Vec<SeriesPoint>,
+    /// The same periods a year earlier, one value for each point (the trend's comparison line).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_year: Option<Vec<Option<f64>>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -45,6 +49,10 @@ pub struct Detail {
     card: CardDto,
     series: SeriesBody,
     breakdown: Breakdown,
+    /// 晾晒: the org and its peers of the same kind, ranked — where the administrators' policy
+    /// shows them to the caller's audience (it does by default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peers: Option<Breakdown>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -112,17 +120,12 @@ pub async fn detail(
     let snap = state.snapshot();
     let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
     let period = params::period(&snap, q.date.as_deref(), grain, today)?;
-    let key = AnswerKey::new("metric", (m.id, 0), org.id, period, String::new(), snap.version, today);
+    let show_peers =
+        !crate::domain::boards::Hidden::for_audience(&snap.board_rules, &snap.orgs, user.scopes.first().copied()).peers;
+    let extra = if show_peers { "peers" } else { "" };
+    let key = AnswerKey::new("metric", (m.id, 0), org.id, period, extra.to_owned(), snap.version, today);
     serve(&req, &state.answers, key, || async {
-        let def = CardDef {
-            id: 0,
-            metric_id: m.id,
-            title: None,
-            comparison: crate::domain::card::Comparison::Prev,
-            target: None,
-            spark_len: 12,
-            position: 0,
-        };
+        let def = CardDef { id: 0, ..cards::metric_card(m.id) };
         let spec = [CardSpec { def: &def, metric: m.clone() }];
         let card = cards::compute(&state.db, &snap, &spec, org, period, today)
             .await?
@@ -130,23 +133,34 @@ pub async fn detail(
             .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no card computed")))?;
         let from = period.trailing(default_trend_len(grain)).first().copied().unwrap_or(period);
         let points = series::points(&state.db, &m, org.id, from, period).await?;
+        let last_year = series::year_ago(&state.db, &snap.coverage, &m, org.id, from, period).await?;
         let by = breakdown::default_by(&snap.orgs, org.id);
         let breakdown = breakdown::compute(
             &state.db,
-            &snap.orgs,
+            &snap,
             &m,
             org,
             period,
             breakdown::Spec { by, order: Order::Desc, limit: 10 },
         )
         .await?;
+        let parent = org.parent_id.and_then(|p| snap.orgs.get(p)).filter(|_| show_peers);
+        let peers = match parent {
+            Some(parent) => {
+                let by = if org.kind == "region" { "region" } else { "department" };
+                let spec = breakdown::Spec { by, order: Order::Desc, limit: 200 };
+                Some(breakdown::compute(&state.db, &snap, &m, parent, period, spec).await?)
+            }
+            None => None,
+        };
         to_json(&Detail {
             metric: MetricRef::from(m.as_ref()),
             org: OrgDto::new(org, &snap.orgs),
-            period: PeriodDto::new(period, !snap.complete.is_complete(period)),
+            period: PeriodDto::new(period, snap.is_partial(period)),
             card,
-            series: SeriesBody { points },
+            series: SeriesBody { points, last_year: Some(last_year) },
             breakdown,
+            peers,
         })
     })
     .await
@@ -212,8 +226,8 @@ pub async fn breakdown(
         to_json(&BreakdownBody {
             metric: MetricRef::from(m.as_ref()),
             org: OrgDto::new(org, &snap.orgs),
-            period: PeriodDto::new(period, !snap.complete.is_complete(period)),
-            breakdown: breakdown::compute(&state.db, &snap.orgs, &m, org, period, breakdown::Spec { by, order, limit })
+            period: PeriodDto::new(period, snap.is_partial(period)),
+            breakdown: breakdown::compute(&state.db, &snap, &m, org, period, breakdown::Spec { by, order, limit })
                 .await?,
         })
     })

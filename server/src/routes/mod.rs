@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod bench;
+pub mod boards;
 pub mod calendar;
 pub mod catalogue;
 pub mod deliveries;

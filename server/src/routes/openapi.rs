@@ -24,6 +24,8 @@ use crate::error::ErrorBody;
         super::deliveries::run,
         super::deliveries::resend,
         super::home::home,
+        super::boards::list,
+        super::boards::board,
         super::metric::detail,
         super::metric::series,
         super::metric::breakdown,

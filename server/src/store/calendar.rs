@@ -65,3 +65,12 @@ pub async fn remove<C: ConnectionTrait>(db: &C, dates: &[NaiveDate]) -> Result<u
         calendar::Entity::delete_many().filter(calendar::Column::Day.is_in(dates.iter().copied())).exec(db).await?;
     Ok(result.rows_affected)
 }
+
+/// Every stored exception (a few dozen a year).
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<Day>, DbErr> {
+    let rows = calendar::Entity::find().order_by_asc(calendar::Column::Day).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some(Day { date: r.day, kind: DayKind::parse(&r.kind)?, name: r.name }))
+        .collect())
+}

@@ -1,6 +1,7 @@
 //! Queries over sea-orm. Handlers and workers go through here.
 
 pub mod audit;
+pub mod boards;
 pub mod briefings;
 pub mod calendar;
 pub mod card_set_drafts;

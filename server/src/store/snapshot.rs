@@ -2,9 +2,11 @@
 //! the card sets, which periods are complete, and the data version that ties them together.
 
 use entities::{data_version, metric, org, period_status};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Statement};
 
+use crate::domain::calendar::WorkCalendar;
 use crate::domain::catalogue::{Catalogue, MetricDef};
+use crate::domain::compare::Coverage;
 use crate::domain::metric::{Direction, Kind};
 use crate::domain::org_tree::{OrgNode, OrgTree};
 use crate::domain::period::{Grain, from_day_number};
@@ -16,7 +18,7 @@ pub async fn data_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
 
 pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
     let version = data_version(db).await?;
-    let orgs = org::Entity::find()
+    let orgs: Vec<OrgNode> = org::Entity::find()
         .all(db)
         .await?
         .into_iter()
@@ -32,7 +34,7 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
             active: o.active,
         })
         .collect();
-    let defs = metric::Entity::find()
+    let defs: Vec<MetricDef> = metric::Entity::find()
         .all(db)
         .await?
         .into_iter()
@@ -48,6 +50,8 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
                 kind,
                 description: m.description,
                 active: m.active,
+                working_days: m.working_days,
+                category: m.category,
             })
         })
         .collect();
@@ -57,12 +61,56 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
             complete.set(grain, day);
         }
     }
+    let orgs = OrgTree::new(orgs);
+    let coverage = coverage(db, &orgs, defs.iter().map(|d: &MetricDef| d.id)).await?;
+    let calendar = WorkCalendar::new(super::calendar::all(db).await?.into_iter().map(|d| (d.date, d.kind)));
     Ok(Snapshot {
         version,
-        orgs: OrgTree::new(orgs),
+        orgs,
         catalogue: Catalogue::new(defs),
         card_sets: super::card_sets::load(db).await?,
         complete,
+        calendar,
+        coverage,
+        board_rules: super::boards::all(db).await?,
         peer_values: Default::default(),
     })
+}
+
+/// Per metric, the first day of day-grain data at the top of the org tree, where every
+/// indicator arrives or is rolled up to: one primary-key seek a metric, in one statement.
+async fn coverage<C: ConnectionTrait>(
+    db: &C,
+    orgs: &OrgTree,
+    metrics: impl Iterator<Item = i32>,
+) -> Result<Coverage, DbErr> {
+    let roots: Vec<String> = orgs.roots().map(|n| n.id.to_string()).collect();
+    if roots.is_empty() {
+        return Ok(Coverage::default());
+    }
+    let roots = roots.join(", ");
+    // Ids are integers from the database: nothing here comes from a user.
+    let parts: Vec<String> = metrics
+        .map(|m| {
+            format!(
+                "SELECT {m} AS metric_id, (SELECT MIN(period_start) FROM facts WHERE metric_id = {m} \
+                 AND org_id IN ({roots}) AND grain = {day}) AS first_day",
+                day = Grain::Day.code()
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        return Ok(Coverage::default());
+    }
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(Statement::from_string(backend, parts.join(" UNION ALL "))).await?;
+    let mut first = Vec::with_capacity(rows.len());
+    for r in rows {
+        let metric: i32 = r.try_get("", "metric_id")?;
+        let day: Option<i32> = r.try_get("", "first_day")?;
+        if let Some(day) = day.and_then(from_day_number) {
+            first.push((metric, day));
+        }
+    }
+    Ok(Coverage::new(first))
 }

@@ -9,10 +9,12 @@ use serde::Serialize;
 use super::dto::{OrgRef, display};
 use super::params::Order;
 use crate::domain::catalogue::MetricDef;
+use crate::domain::compare;
 use crate::domain::org_tree::{OrgNode, OrgTree};
 use crate::domain::period::{Period, day_number};
 use crate::domain::{card, format};
 use crate::error::ApiError;
+use crate::state::Snapshot;
 use crate::store::reads;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -26,6 +28,8 @@ pub struct BreakdownItem {
     pub prev: Option<f64>,
     pub delta: Option<f64>,
     pub delta_pct: Option<f64>,
+    /// The change as it reads (`↑3.5%`, `↓1.2个百分点`, `持平`).
+    pub delta_display: Option<String>,
     pub good: Option<bool>,
     /// Whether the child has children of its own to drill into.
     pub drillable: bool,
@@ -39,6 +43,9 @@ pub struct Breakdown {
     pub items: Vec<BreakdownItem>,
     /// Children of that kind, before the limit.
     pub total: usize,
+    /// The kinds of children the org has (`region`, `department`): the dimensions worth
+    /// offering.
+    pub kinds: Vec<&'static str>,
 }
 
 /// Which children, in what order, how many.
@@ -57,15 +64,18 @@ pub fn default_by(tree: &OrgTree, org: i32) -> &'static str {
 
 pub async fn compute<C: ConnectionTrait>(
     db: &C,
-    tree: &OrgTree,
+    snap: &Snapshot,
     m: &MetricDef,
     org: &OrgNode,
     period: Period,
     Spec { by, order, limit }: Spec,
 ) -> Result<Breakdown, ApiError> {
+    let tree = &snap.orgs;
     let children: Vec<&OrgNode> = tree.children(org.id).filter(|c| c.kind == by).collect();
     let ids: Vec<i32> = children.iter().map(|c| c.id).collect();
-    let (now, before) = (day_number(period.start()), day_number(period.prev().start()));
+    // The same base as the card's 环比; none when history starts inside it.
+    let base = compare::base(&snap.coverage, m.id, compare::previous(period, m.working_days, &snap.calendar)).ok();
+    let (now, before) = (day_number(period.start()), base.map_or(i32::MIN, |b| day_number(b.start())));
     let rows = reads::at(db, &[m.id], &ids, period.grain(), &[now, before]).await?;
     let values: HashMap<(i32, i32), Option<f64>> =
         rows.iter().map(|p| ((p.org_id, p.period_start), p.figure.value)).collect();
@@ -85,7 +95,10 @@ pub async fn compute<C: ConnectionTrait>(
                 prev,
                 delta: delta.map(format::derived),
                 delta_pct: delta_pct.map(format::derived),
-                good: delta.and_then(|d| m.direction.favourable(d)),
+                good: delta
+                    .filter(|d| !format::is_flat(*d, delta_pct, &m.unit, m.precision))
+                    .and_then(|d| m.direction.favourable(d)),
+                delta_display: delta.map(|d| format::change(d, delta_pct, &m.unit, m.precision)),
                 drillable: tree.child_count(child.id) > 0,
             }
         })
@@ -102,5 +115,6 @@ pub async fn compute<C: ConnectionTrait>(
     });
     let total = items.len();
     items.truncate(limit);
-    Ok(Breakdown { by, items, total })
+    let kinds = ["region", "department"].into_iter().filter(|k| tree.children(org.id).any(|c| c.kind == *k)).collect();
+    Ok(Breakdown { by, items, total, kinds })
 }

@@ -79,25 +79,28 @@ fn fit(title: &str, header: String, lines: Vec<String>, button: &str, url: &str)
     Message::action_card(title, &markdown, button, url)
 }
 
-/// The change the card is compared on: its relative size (%) and how it reads (`环比↑14.0%`).
+/// The change the card is compared on: its relative size (%) and how it reads — the same
+/// words as the card on the phone (`环比↑14.0%`, `同比↓85.5%`, `环比持平`), with the day
+/// compared with when it is not the day before (`环比↑3.2%（较11月27日）`), or why there is no
+/// comparison (`环比：上期数据不完整，不作比较`).
 fn change(c: &CardDto) -> Option<(Option<f64>, String)> {
-    let (label, delta, pct, display) = match c.comparison {
-        Comparison::Prev => ("环比", c.delta?, c.delta_pct, c.delta_display.as_deref()?),
-        Comparison::Yoy => ("同比", c.yoy_delta?, c.yoy_delta_pct, c.yoy_display.as_deref()?),
+    let (label, pct, display, missing) = match c.comparison {
+        Comparison::Prev => ("环比", c.delta_pct, c.delta_display.as_deref(), c.prev_missing),
+        Comparison::Yoy => ("同比", c.yoy_delta_pct, c.yoy_display.as_deref(), c.yoy_missing),
         Comparison::Target => {
             let attained = c.attainment?;
             return Some((None, format!("目标达成{}", crate::domain::format::attainment(attained))));
         }
     };
-    let magnitude = display.trim_start_matches(['+', '-']);
-    let arrow = if delta > 0.0 {
-        "↑"
-    } else if delta < 0.0 {
-        "↓"
-    } else {
-        return Some((pct, format!("{label}持平")));
+    let Some(display) = display else {
+        let base = if c.comparison == Comparison::Prev { "上期" } else { "上年同期" };
+        return missing.map(|m| (None, format!("{label}：{base}{}", m.label_zh())));
     };
-    Some((pct, format!("{label}{arrow}{magnitude}")))
+    let against = match (c.comparison, c.prev_label.as_deref()) {
+        (Comparison::Prev, Some(day)) => format!("（较{day}）"),
+        _ => String::new(),
+    };
+    Some((pct, format!("{label}{display}{against}")))
 }
 
 fn card_line(c: &CardDto) -> String {
@@ -169,7 +172,10 @@ mod tests {
             prev: Some(value - delta),
             delta: Some(delta),
             delta_pct: Some(pct),
-            delta_display: Some(crate::domain::format::change(delta, Some(pct), false, 0)),
+            delta_display: Some(crate::domain::format::change(delta, Some(pct), "", 0)),
+            prev_missing: None,
+            prev_label: None,
+            yoy_missing: None,
             yoy: None,
             yoy_delta: None,
             yoy_delta_pct: None,
@@ -242,6 +248,22 @@ mod tests {
         for line in listed {
             assert!(line.ends_with(" ⚠") || line.ends_with("变化较大"), "cut: {line}");
         }
+    }
+
+    #[test]
+    fn a_briefing_says_which_day_it_compares_with_and_why_a_comparison_is_missing() {
+        let mut monday = card("消息总数", 17_600.0, "1.8万条", 1_600.0, 10.0, true);
+        monday.prev_label = Some("11月20日".into());
+        let mut cases = card("办结量", 470.0, "470件", 0.0, 0.0, true);
+        cases.comparison = Comparison::Yoy;
+        cases.yoy_missing = Some(crate::domain::compare::Missing::Partial);
+        let flat = card("活跃人数", 900.0, "900人", 0.0, 0.0, true);
+        let msg = briefing(date(), "明州市", &[monday, cases, flat], LAYOUT);
+        let md = markdown(&msg);
+        assert!(md.contains("- 消息总数 **1.8万条** 环比↑10.0%（较11月20日）"), "{md}");
+        assert!(md.contains("- 办结量 **470件** 同比：上年同期数据不完整，不作比较"), "{md}");
+        assert!(md.contains("- 活跃人数 **900人** 环比持平"), "{md}");
+        assert!(!md.contains("↑-") && !md.contains("↓-") && !md.contains("+"), "one sign: {md}");
     }
 
     #[test]

@@ -11,8 +11,9 @@ use serde::Serialize;
 
 use super::dto::{CardDto, OrgDto, PeriodDto, display};
 use crate::cache::PeerGroup;
-use crate::domain::card;
+use crate::domain::card::{self, Comparison};
 use crate::domain::catalogue::MetricDef;
+use crate::domain::compare::{self, Missing};
 use crate::domain::format;
 use crate::domain::org_tree::OrgNode;
 use crate::domain::period::{Period, day_number};
@@ -48,6 +49,20 @@ pub struct CardSpec<'a> {
     pub metric: Arc<MetricDef>,
 }
 
+/// The card of a metric outside any card set (a board's, a metric page's): 环比, a sparkline
+/// of twelve periods, the card id being the metric's.
+pub fn metric_card(metric_id: i32) -> CardDef {
+    CardDef {
+        id: metric_id,
+        metric_id,
+        title: None,
+        comparison: Comparison::Prev,
+        target: None,
+        spark_len: 12,
+        position: 0,
+    }
+}
+
 pub fn specs<'a>(snap: &Snapshot, set: &'a CardSetDef) -> Vec<CardSpec<'a>> {
     set.cards
         .iter()
@@ -70,7 +85,7 @@ pub async fn home<C: ConnectionTrait>(
     let cards = compute(db, snap, &specs, org, period, today).await?;
     Ok(Home {
         as_of: snap.complete.as_of().map(|d| d.to_string()),
-        period: PeriodDto::new(period, !snap.complete.is_complete(period)),
+        period: PeriodDto::new(period, snap.is_partial(period)),
         org: OrgDto::new(org, &snap.orgs),
         card_set: CardSetRef { id: set.id, name: set.name.clone(), version: set.version },
         cards,
@@ -93,7 +108,11 @@ pub async fn compute<C: ConnectionTrait>(
     let metric_ids: Vec<i32> = specs.iter().map(|s| s.metric.id).collect();
     let longest = specs.iter().map(|s| s.def.spark_len).max().unwrap_or(12).max(2);
     let window = period.trailing(longest);
-    let from = window.first().map_or(period.start(), |p| p.start());
+    // Each card's base of 环比 (by the calendar for indicators of the working week), which may
+    // lie before the sparkline's window.
+    let bases: Vec<Period> =
+        specs.iter().map(|s| compare::previous(period, s.metric.working_days, &snap.calendar)).collect();
+    let from = window.iter().chain(&bases).map(|p| p.start()).min().unwrap_or(period.start());
 
     let year_ago = day_number(period.year_ago().start());
     let to = day_number(period.start());
@@ -128,19 +147,36 @@ pub async fn compute<C: ConnectionTrait>(
     // The org's own figures by (metric, period start): the sparkline's periods and a year ago.
     let mut by_key: HashMap<(i32, i32), Figure> =
         read.points.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
-    let prev_day = day_number(period.prev().start());
     let complete = snap.complete.is_complete(period);
     let lag = snap.complete.as_of().map_or(i64::MAX, |d| (today - d).num_days() - 1);
 
     let cards = specs
         .iter()
-        .map(|spec| {
+        .zip(bases)
+        .map(|(spec, base)| {
             let m = &spec.metric;
             let value = by_key.get(&(m.id, to)).and_then(|f| f.value);
-            let prev = by_key.get(&(m.id, prev_day)).and_then(|f| f.value);
-            let yoy = by_key.get(&(m.id, year_ago)).and_then(|f| f.value);
+            let compared = |base: Period| -> (Option<f64>, Option<Missing>) {
+                let found = compare::base(&snap.coverage, m.id, base).and_then(|b| {
+                    by_key.get(&(m.id, day_number(b.start()))).and_then(|f| f.value).ok_or(Missing::Nodata)
+                });
+                match (value, found) {
+                    (None, _) => (None, None),
+                    (Some(_), Ok(v)) => (Some(v), None),
+                    (Some(_), Err(why)) => (None, Some(why)),
+                }
+            };
+            let (prev, prev_missing) = compared(base);
+            let (yoy, yoy_missing) = compared(period.year_ago());
+            let covered = snap.coverage.covers(m.id, period);
             let (delta, delta_pct) = card::change(value, prev);
             let (yoy_delta, yoy_delta_pct) = card::change(value, yoy);
+            // A change that reads as 持平 is neither good nor bad news: no colour.
+            let flat = match spec.def.comparison {
+                Comparison::Prev => delta.is_some_and(|d| format::is_flat(d, delta_pct, &m.unit, m.precision)),
+                Comparison::Yoy => yoy_delta.is_some_and(|d| format::is_flat(d, yoy_delta_pct, &m.unit, m.precision)),
+                Comparison::Target => false,
+            };
             let spark = window
                 .iter()
                 .skip(longest - spec.def.spark_len.min(longest))
@@ -157,22 +193,25 @@ pub async fn compute<C: ConnectionTrait>(
                 value,
                 display: display(value, m),
                 prev,
+                prev_missing,
+                prev_label: (base != period.prev()).then(|| base.label_zh()),
                 delta: delta.map(format::derived),
                 delta_pct: delta_pct.map(format::derived),
-                delta_display: delta.map(|d| format::change(d, delta_pct, m.is_percent(), m.precision)),
+                delta_display: delta.map(|d| format::change(d, delta_pct, &m.unit, m.precision)),
                 yoy,
+                yoy_missing,
                 yoy_delta: yoy_delta.map(format::derived),
                 yoy_delta_pct: yoy_delta_pct.map(format::derived),
-                yoy_display: yoy_delta.map(|d| format::change(d, yoy_delta_pct, m.is_percent(), m.precision)),
+                yoy_display: yoy_delta.map(|d| format::change(d, yoy_delta_pct, &m.unit, m.precision)),
                 target,
                 attainment: card::attainment(value, target, m.direction).map(format::derived),
                 comparison: spec.def.comparison,
                 direction: m.direction,
-                good: card::good(spec.def.comparison, m.direction, delta, yoy_delta, value, target),
+                good: card::good(spec.def.comparison, m.direction, delta, yoy_delta, value, target).filter(|_| !flat),
                 spark,
                 rank: rank.map(|r| r.0),
                 peers: rank.map(|r| r.1),
-                status: card::status(value.is_some(), complete, lag),
+                status: card::status(value.is_some(), complete && covered, lag),
             }
         })
         .collect();

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::domain::card::{Comparison, Status};
 use crate::domain::catalogue::MetricDef;
+use crate::domain::compare::Missing;
 use crate::domain::format;
 use crate::domain::metric::Direction;
 use crate::domain::org_tree::{OrgNode, OrgTree};
@@ -129,7 +130,17 @@ pub struct CardDto {
     pub delta: Option<f64>,
     pub delta_pct: Option<f64>,
     pub delta_display: Option<String>,
+    /// Why there is no 环比: the base period is `partial` (history starts inside it) or has
+    /// no data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_missing: Option<Missing>,
+    /// The base of 环比 when it is not simply the previous period (a working day compared with
+    /// the previous working day): `11月27日`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_label: Option<String>,
     pub yoy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yoy_missing: Option<Missing>,
     pub yoy_delta: Option<f64>,
     pub yoy_delta_pct: Option<f64>,
     pub yoy_display: Option<String>,
@@ -147,7 +158,7 @@ pub struct CardDto {
     pub status: Status,
 }
 
-/// `—` for no value.
+/// The value with its unit (`1.8万条`, `92.1%`), `—` for no value.
 pub fn display(value: Option<f64>, m: &MetricDef) -> String {
-    value.map_or_else(|| "—".into(), |v| format::display(v, m.is_percent(), m.precision))
+    value.map_or_else(|| "—".into(), |v| format::display(v, &m.unit, m.precision))
 }

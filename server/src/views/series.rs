@@ -51,3 +51,29 @@ pub async fn points<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// The same periods a year earlier, one value for each of `from..=to` (the comparison line of a
+/// trend); a period the data does not fully cover has none, as it is no base of 同比.
+pub async fn year_ago<C: ConnectionTrait>(
+    db: &C,
+    coverage: &crate::domain::compare::Coverage,
+    m: &MetricDef,
+    org: i32,
+    from: Period,
+    to: Period,
+) -> Result<Vec<Option<f64>>, ApiError> {
+    let (first, last) = (from.year_ago(), to.year_ago());
+    let rows =
+        reads::range(db, &[m.id], org, from.grain(), day_number(first.start()), day_number(last.start())).await?;
+    let by_day: HashMap<i32, Option<f64>> = rows.iter().map(|p| (p.period_start, p.figure.value)).collect();
+    let mut out = Vec::new();
+    let mut p = from;
+    while p <= to {
+        let base = p.year_ago();
+        let value =
+            if coverage.covers(m.id, base) { by_day.get(&day_number(base.start())).copied().flatten() } else { None };
+        out.push(value.map(crate::domain::format::derived));
+        p = p.next();
+    }
+    Ok(out)
+}

@@ -120,7 +120,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>, opts: RunOptions) -> anyh
     let today = local.date_naive();
     let minute = (local.hour() * 60 + local.minute()) as u16;
     let manual = opts.date.is_some();
-    let date = opts.date.unwrap_or_else(|| reported_date(today));
+    let date = opts.date.unwrap_or_else(|| reported_date(today, &state.snapshot().calendar));
     let mut report = BriefingReport { business_date: Some(date), ..BriefingReport::default() };
     let started = std::time::Instant::now();
 

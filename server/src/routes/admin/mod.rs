@@ -3,6 +3,7 @@
 //! own scope. Every change is written to the audit log with the state before and after.
 
 pub mod audit;
+pub mod boards;
 pub mod card_sets;
 pub mod console;
 pub mod metrics;
