@@ -212,6 +212,8 @@ function rankingRows(items, unit) {
       cls: goodClass(it.good),
       drillable: !!it.drillable,
       top: it.rank > 0 && it.rank <= 3,
+      // A records-backed metric: the child's records behind the figure.
+      records: it.records || '',
     }));
 }
 
