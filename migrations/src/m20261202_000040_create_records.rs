@@ -13,9 +13,21 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// The metrics computed from the records: (code, name, unit, kind, part kind, direction,
+/// A metric computed from the records: (code, name, unit, kind, part kind, direction,
 /// precision, 口径).
-pub const RECORD_METRICS: &[(&str, &str, &str, &str, Option<&str>, &str, i16, &str)] = &[
+pub type RecordMetric = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    i16,
+    &'static str,
+);
+
+/// The metrics computed from the records.
+pub const RECORD_METRICS: &[RecordMetric] = &[
     ("records.catalog_total", "目录数", "项", "last", None, "up", 0, "期末在册目录数(不含已取消),由目录明细统计"),
     (
         "records.catalog_published",

@@ -192,6 +192,13 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         .service(get("/api/v1/orgs/{id}", routes::orgs::get))
         .service(get("/api/v1/orgs/{id}/children", routes::orgs::children))
         .service(get("/api/v1/exports/{name}", routes::exports::export))
+        .service(get("/api/v1/records/{kind}", routes::records::list))
+        .service(get("/api/v1/records/{kind}/{id}", routes::records::one))
+        .service(
+            get("/api/v1/me/columns/{kind}", routes::records::get_columns)
+                .route(web::put().to(routes::records::put_columns))
+                .route(web::post().to(routes::records::put_columns)),
+        )
         .service(get("/api/v1/admin/sync/runs", routes::sync::runs))
         .service(get("/api/v1/admin/sync/rejected", routes::sync::rejected))
         .service(post("/api/v1/admin/sync/{source}/run", routes::sync::run));

@@ -29,6 +29,9 @@ pub struct BreakdownItem {
     pub good: Option<bool>,
     /// Whether the child has children of its own to drill into.
     pub drillable: bool,
+    /// For a records-backed metric: the API path of the child's records behind the figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -87,6 +90,7 @@ pub async fn compute<C: ConnectionTrait>(
                 delta_pct: delta_pct.map(format::derived),
                 good: delta.and_then(|d| m.direction.favourable(d)),
                 drillable: tree.child_count(child.id) > 0,
+                records: crate::domain::records::drill_link(&m.code, child.id, period),
             }
         })
         .collect();

@@ -155,6 +155,7 @@ mod tests {
             rank: None,
             peers: None,
             status: Status::Ok,
+            records: None,
         }
     }
 

@@ -145,6 +145,10 @@ pub struct CardDto {
     pub rank: Option<usize>,
     pub peers: Option<usize>,
     pub status: Status,
+    /// For a records-backed metric: the API path of the records this figure counts (the
+    /// mini-program opens its record list from it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
 }
 
 /// `—` for no value.
