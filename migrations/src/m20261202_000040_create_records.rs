@@ -15,16 +15,8 @@ pub struct Migration;
 
 /// A metric computed from the records: (code, name, unit, kind, part kind, direction,
 /// precision, 口径).
-pub type RecordMetric = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    &'static str,
-    i16,
-    &'static str,
-);
+pub type RecordMetric =
+    (&'static str, &'static str, &'static str, &'static str, Option<&'static str>, &'static str, i16, &'static str);
 
 /// The metrics computed from the records.
 pub const RECORD_METRICS: &[RecordMetric] = &[

@@ -503,7 +503,10 @@ async fn downloads_stream_the_query_in_the_chosen_columns_and_are_audited() {
     let token = env.viewer("mz", &[MINGZHOU]).await;
 
     let res = env
-        .get(&token, "/api/v1/exports/records-cases.csv?overdue=true&sort=caseNo&columns=caseNo,itemName,org,overdue")
+        .get(
+            &token,
+            "/api/v1/exports/records-cases.csv?overdue=true&sort=caseNo&columns=caseNo,itemName,org,result,overdue",
+        )
         .await;
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.headers()["x-export-rows"], "2");
@@ -513,9 +516,9 @@ async fn downloads_stream_the_query_in_the_chosen_columns_and_are_audited() {
     assert_eq!(
         lines,
         [
-            "\u{feff}办件编号,事项名称,办理机构,是否超期",
-            "NO-k2,食品经营许可,东城区大数据局,是",
-            "NO-k5,社会保障卡办理,明州市大数据局,是"
+            "\u{feff}办件编号,事项名称,办理机构,办理结果,是否超期",
+            "NO-k2,食品经营许可,东城区大数据局,办结,是",
+            "NO-k5,社会保障卡办理,明州市大数据局,办结,是"
         ]
     );
 

@@ -258,6 +258,32 @@ const CASE_FILTERS: &[FilterDef] = &[
     filter("completedTo", "completed_day", FilterType::DayTo),
 ];
 
+/// The Chinese name of an enumerated value, for files (`completed` → `办结`).
+pub fn value_label(column: &str, value: &str) -> Option<&'static str> {
+    Some(match (column, value) {
+        ("status", "draft") => "草稿",
+        ("status", "published") => "已发布",
+        ("status", "suspended") => "已暂停",
+        ("status", "cancelled") => "已取消",
+        ("level", "province") => "省级",
+        ("level", "city") => "市级",
+        ("level", "county") => "县级",
+        ("implementation", "not_started") => "未实施",
+        ("implementation", "decomposed") => "已拆解",
+        ("implementation", "implemented") => "已实施",
+        ("channel", "window") => "窗口",
+        ("channel", "online") => "网上",
+        ("channel", "mobile") => "掌上",
+        ("applicantKind", "person") => "个人",
+        ("applicantKind", "legal_person") => "法人",
+        ("result", "completed") => "办结",
+        ("result", "rejected") => "不予受理",
+        ("result", "returned") => "退回",
+        ("result", "open") => "在办",
+        _ => return None,
+    })
+}
+
 /// A checked filter value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FilterValue {

@@ -156,6 +156,7 @@ pub fn text_cell(snap: &Snapshot, tz: &chrono_tz::Tz, c: &Column, cell: &Cell) -
             .map(|t| t.with_timezone(tz).format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_default(),
         (_, Cell::Bool(b)) => if *b { "是" } else { "否" }.to_owned(),
+        (ColumnType::Text, Cell::Text(s)) => records::value_label(c.key, s).unwrap_or(s).to_owned(),
         _ => match json_cell(snap, tz, c, cell) {
             Value::String(s) => s,
             other => other.to_string(),
