@@ -102,6 +102,9 @@ pub enum Command {
         cases: u64,
         #[arg(long, default_value_t = 30)]
         sync_days: u32,
+        /// Connections the concurrent queries use.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
     },
 }
 

@@ -180,9 +180,10 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 anyhow::bail!("the record sync failed: {}", report.error.unwrap_or_default());
             }
         }
-        Command::BenchRecords { database_url, cases, sync_days } => {
+        Command::BenchRecords { database_url, cases, sync_days, concurrency } => {
             settings.database.url = database_url.into();
-            println!("{}", bench::records::run(settings, cases, sync_days).await?);
+            // The report's lines are printed as they come.
+            bench::records::run(settings, cases, sync_days, concurrency).await?;
         }
         Command::BenchIngest { database_url, rows, page_size, next_day } => {
             settings.database.url = database_url.into();

@@ -319,6 +319,11 @@ impl RecordModel {
         ]
     }
 
+    /// A case's record id.
+    pub fn case_id(&self, c: &Case) -> String {
+        format!("case-{}-{}-{}", self.depts[c.dept].code, day_number(c.accepted), c.seq)
+    }
+
     /// A case's number (the benchmark looks cases up by it).
     pub fn case_no_of(&self, c: &Case) -> String {
         self.case_no(c)
