@@ -2,7 +2,8 @@
 // real headless Chromium driven through playwright-core. An administrator signs in through the
 // DingTalk sandbox's QR page, creates a card set (reordering cards by drag and drop and by the
 // buttons), publishes it, assigns it to 明州市, previews the home screen as demo-official and
-// finds the audit entries. Screenshots go to target/e2e/.
+// finds the audit entries, then queries the records (columns, sorting, search, download).
+// Screenshots go to target/e2e/.
 //
 // E2E_SERVER_BIN: the canmou binary (default: $CARGO_TARGET_DIR or target/, debug build);
 // E2E_CHROMIUM: the browser (default /usr/bin/chromium). The server refuses unknown CANMOU_*
@@ -258,4 +259,31 @@ async function journey() {
     assert.ok(actions.some(([c]) => c === code), `${code} in the audit log`);
   }
   await shot('11-audit-translated');
+
+  // The records behind the numbers: the full table, its column chooser, sorting, search and
+  // the download of the same query.
+  await page.click('.tabs button[data-tab="records"]');
+  await page.locator('#records tbody tr').first().waitFor();
+  assert.match(await page.textContent('#records-total'), /^共 \d+\+? 条$/);
+  await page.click('#records-columns summary');
+  await page.locator('#records-columns input[value="channel"]').check();
+  await page.locator('#records-columns button', { hasText: '保存表头' }).click();
+  await page.locator('#records thead th', { hasText: '申办渠道' }).waitFor();
+  await page.click('#records thead button[data-sort="workingDays"]');
+  await page.locator('#records thead button[data-sort="workingDays"]', { hasText: '↑' }).waitFor();
+  const col = await page.$$eval('#records thead th', (ths) => ths.findIndex((t) => t.textContent.startsWith('已用工作日')));
+  const days = await page.$$eval('#records tbody tr', (rows, i) => rows.map((r) => Number(r.children[i].textContent)), col);
+  assert.deepEqual(days, [...days].sort((x, y) => x - y), 'sorted by working days');
+  await page.fill('input[aria-label="搜索明细"]', '食品');
+  await page.click('#records-search');
+  await page.locator('input[aria-label="搜索明细"][value="食品"]').waitFor();
+  const nameCol = await page.$$eval('#records thead th', (ths) => ths.findIndex((t) => t.textContent.startsWith('事项名称')));
+  const names = await page.$$eval('#records tbody tr', (rows, i) => rows.map((r) => r.children[i].textContent), nameCol);
+  assert.ok(names.length > 0 && names.every((n) => n.includes('食品')), `searched: ${names.slice(0, 3)}`);
+  const href = await page.getAttribute('#main a:has-text("下载 CSV")', 'href');
+  assert.match(href, /\/exports\/records-cases\.csv\?.*q=%E9%A3%9F%E5%93%81/);
+  const file = await page.request.get(base + href);
+  assert.equal(file.status(), 200);
+  assert.ok((await file.text()).startsWith('\ufeff办件编号'), 'CSV with a BOM and the chosen headers');
+  await shot('12-records');
 }

@@ -17,6 +17,7 @@ mod m20261127_000008_create_audit_log;
 mod m20261127_000009_create_sync_runs;
 mod m20261127_000020_create_briefings;
 mod m20261201_000030_card_set_versions;
+pub mod m20261202_000040_create_records;
 mod m20261202_000040_metric_working_days;
 mod m20261202_000041_board_rules;
 mod m20261202_000042_policy_and_sessions;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_create_sync_runs::Migration),
             Box::new(m20261127_000020_create_briefings::Migration),
             Box::new(m20261201_000030_card_set_versions::Migration),
+            Box::new(m20261202_000040_create_records::Migration),
             Box::new(m20261202_000040_metric_working_days::Migration),
             Box::new(m20261202_000041_board_rules::Migration),
             Box::new(m20261202_000042_policy_and_sessions::Migration),

@@ -279,6 +279,10 @@ function createApi(options) {
     searchOrgs: (q) => get('/orgs', { q }),
     getBriefing: () => get('/me/briefing'),
     saveBriefing: (b) => post('/me/briefing', b),
+    // The records behind a number: a page of a list (a card's `records` link's parameters,
+    // plus `q`, `cursor`, `columns`), and one record with its item and catalogue entry.
+    records: (kind, params) => get('/records/' + enc(kind), params),
+    record: (kind, id) => get('/records/' + enc(kind) + '/' + enc(id)),
     exportUrl,
     download,
   };

@@ -284,6 +284,8 @@ function rankingRows(items, unit) {
       cls: goodClass(it.good, change),
       drillable: !!it.drillable,
       top: it.rank > 0 && it.rank <= 3,
+      // A records-backed metric: the child's records behind the figure.
+      records: it.records || '',
     };
   });
 }

@@ -161,7 +161,7 @@ async function logout() {
   location.href = '/admin/';
 }
 
-const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, calendar: (m) => viewCalendar(m), boards: viewBoards, audit: viewAudit };
+const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, calendar: (m) => viewCalendar(m), boards: viewBoards, audit: viewAudit, records: (main) => viewRecords(main) };
 
 function go(tab) {
   if (!VIEWS[tab]) tab = 'sets';
@@ -679,6 +679,70 @@ async function viewBoards(main) {
       h('tbody', {}, data.rules.map((r) => h('tr', { 'data-rule': r.id }, h('td', {}, r.audienceName), h('td', {}, kinds[r.kind] || r.kind), h('td', {}, r.name),
         h('td', {}, h('button', { type: 'button', 'aria-label': `恢复显示${r.name}`, onclick: () => change(bodyOf(r.kind === 'peers' ? 'peers' : `${r.kind}:${r.code}`, false, r.audienceOrgId)) }, '恢复显示'))))))
       : h('div', { class: 'empty' }, '没有隐藏任何看板或指标：所有用户都能看到全部。'));
+}
+
+// ---- records (目录 / 事项 / 办件) ---------------------------------------------------------
+const RECORD_KINDS = [['cases', '办件'], ['items', '事项'], ['catalog', '目录']];
+
+// The full table of a kind: the column chooser (saved per user), sorting by a header,
+// search, more rows by keyset cursor, and the download of the same query.
+async function viewRecords(main, opts) {
+  const o = Object.assign({ kind: 'cases', q: '', sort: '' }, opts || {});
+  const saved = await api(`/me/columns/${o.kind}`);
+  const chosen = new Set(saved.columns);
+  const query = () => {
+    const q = new URLSearchParams({ limit: '100', columns: [...chosen].join(',') });
+    if (o.q) q.set('q', o.q);
+    if (o.sort) q.set('sort', o.sort);
+    return q;
+  };
+  const page = await api(`/records/${o.kind}?${query()}`);
+  const cols = page.columns;
+  const tbody = h('tbody', {});
+  const cell = (v) => (v === true ? '是' : v === false ? '否' : v === null || v === undefined ? '—' : String(v));
+  const addRows = (items) => tbody.append(...items.map((r) => h('tr', { 'data-id': r.id }, cols.map((c) => h('td', {}, cell(r[c.key]))))));
+  addRows(page.items);
+  let cursor = page.nextCursor;
+  const more = h('button', { type: 'button', id: 'records-more', hidden: !cursor, onclick: async () => {
+    try {
+      const q = query();
+      q.set('cursor', cursor);
+      const next = await api(`/records/${o.kind}?${q}`);
+      addRows(next.items);
+      cursor = next.nextCursor;
+      more.hidden = !cursor;
+    } catch (e) { fail(e); }
+  } }, '加载更多');
+  const header = cols.map((c) => {
+    if (!c.sortable) return h('th', {}, c.label);
+    const now = o.sort === c.key ? ' ↑' : o.sort === '-' + c.key ? ' ↓' : '';
+    const next = o.sort === c.key ? '-' + c.key : c.key;
+    return h('th', {}, h('button', { type: 'button', class: 'link', 'data-sort': c.key, onclick: () => viewRecords(main, Object.assign({}, o, { sort: next })).catch(fail) }, c.label + now));
+  });
+  const search = h('input', { type: 'search', placeholder: '名称、编码或办件编号', value: o.q, 'aria-label': '搜索明细' });
+  const kinds = h('select', { 'aria-label': '明细类型', id: 'records-kind', onchange: (e) => viewRecords(main, { kind: e.target.value }).catch(fail) },
+    RECORD_KINDS.map(([k, l]) => h('option', { value: k, selected: k === o.kind }, l)));
+  const chooser = h('details', { id: 'records-columns' }, h('summary', {}, '自定义表头'),
+    h('div', { class: 'row' }, saved.available.map((c) => h('label', {}, h('input', { type: 'checkbox', value: c.key, checked: chosen.has(c.key), onchange: (e) => {
+      if (e.target.checked) chosen.add(c.key); else chosen.delete(c.key);
+    } }), c.label))),
+    h('button', { type: 'button', class: 'primary', onclick: async () => {
+      try {
+        // Keep the kind's column order.
+        const columns = saved.available.map((c) => c.key).filter((k) => chosen.has(k));
+        await api(`/me/columns/${o.kind}`, { method: 'PUT', json: { columns } });
+        toast('表头已保存');
+        await viewRecords(main, o);
+      } catch (e) { fail(e); }
+    } }, '保存表头'));
+  const total = page.total ? `共 ${page.total.count}${page.total.more ? '+' : ''} 条` : '';
+  const download = (ext) => h('a', { class: 'button', href: `${API}/exports/records-${o.kind}.${ext}?${query()}`, download: '' }, `下载 ${ext.toUpperCase()}`);
+  fill(main, h('h2', {}, '明细查询'),
+    h('div', { class: 'row' }, kinds, search, h('button', { type: 'button', class: 'primary', id: 'records-search', onclick: () => viewRecords(main, Object.assign({}, o, { q: search.value.trim() })).catch(fail) }, '搜索'),
+      h('span', { class: 'note', id: 'records-total' }, total), download('csv'), download('xlsx')),
+    chooser,
+    h('table', { id: 'records' }, h('thead', {}, h('tr', {}, header)), tbody),
+    h('div', { class: 'pager' }, more));
 }
 
 // ---- audit log -------------------------------------------------------------------------

@@ -91,6 +91,21 @@ pub enum Command {
         #[arg(long)]
         next_day: bool,
     },
+    /// Benchmark the records: sync `--sync-days` days of the demo province's records from an
+    /// in-process sandbox into a scratch database, bulk-load cases up to `--cases`, then time
+    /// the record queries and an export's read.
+    BenchRecords {
+        /// The scratch database (`sqlite://…` or `postgres://…`); it must be empty.
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: u64,
+        #[arg(long, default_value_t = 30)]
+        sync_days: u32,
+        /// Connections the concurrent queries use.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
 }
 
 /// What `canmou sync` runs.
@@ -98,6 +113,8 @@ pub enum Command {
 pub enum SyncSource {
     /// The upstream aggregate feed (`feed.base_url`), then the roll-up.
     Feed,
+    /// The upstream detail feed's records (`feed.base_url`), then their statistics.
+    Records,
     /// The DingTalk directory.
     Directory,
 }

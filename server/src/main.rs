@@ -170,6 +170,21 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 anyhow::bail!("the feed sync failed: {}", report.error.unwrap_or_default());
             }
         }
+        Command::Sync { source: SyncSource::Records } => {
+            let conn = db::connect(&settings.database).await?;
+            db::migrate(&conn).await?;
+            let ctx = workers::Context::standalone(conn, settings)?;
+            let report = workers::records::run(&ctx, Trigger::Manual).await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            if report.status == "failed" {
+                anyhow::bail!("the record sync failed: {}", report.error.unwrap_or_default());
+            }
+        }
+        Command::BenchRecords { database_url, cases, sync_days, concurrency } => {
+            settings.database.url = database_url.into();
+            // The report's lines are printed as they come.
+            bench::records::run(settings, cases, sync_days, concurrency).await?;
+        }
         Command::BenchIngest { database_url, rows, page_size, next_day } => {
             settings.database.url = database_url.into();
             let report = if next_day {

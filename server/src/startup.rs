@@ -197,7 +197,7 @@ macro_rules! route {
 fn route_table() -> Vec<RouteRow> {
     use routes::admin::{audit, boards as admin_boards, card_sets, console, metrics, preview, users};
     use routes::{auth, boards, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
-    use routes::{subscription, sync};
+    use routes::{records, subscription, sync};
     vec![
         route!(GET "/healthz" => health::healthz),
         route!(GET "/readyz" => health::readyz),
@@ -221,6 +221,11 @@ fn route_table() -> Vec<RouteRow> {
         route!(GET "/api/v1/orgs/{id}" => orgs::get),
         route!(GET "/api/v1/orgs/{id}/children" => orgs::children),
         route!(GET "/api/v1/exports/{name}" => exports::export),
+        route!(GET "/api/v1/records/{kind}" => records::list),
+        route!(GET "/api/v1/records/{kind}/{id}" => records::one),
+        route!(GET "/api/v1/me/columns/{kind}" => records::get_columns),
+        route!(PUT "/api/v1/me/columns/{kind}" => records::put_columns),
+        route!(POST "/api/v1/me/columns/{kind}" => records::put_columns),
         route!(GET "/admin" => console::redirect),
         route!(GET "/admin/" => console::index),
         route!(GET "/admin/{file}" => console::file),

@@ -294,3 +294,21 @@ async fn an_administrator_signs_a_user_out_everywhere_and_deactivation_bites_at_
     assert_eq!(me(fresh).await, 401, "deactivation takes effect on the next request");
     let _ = MINGZHOU;
 }
+
+/// An administrator's card title reaches a viewer's download as text, never as a formula.
+#[tokio::test]
+async fn a_card_title_cannot_plant_a_formula_in_a_viewers_export() {
+    let w = world().await;
+    let title = "=HYPERLINK(\"http://e.x\",\"点\")";
+    let set =
+        w.a.create(&w.a.province, json!({"name": "注入", "cards": [{"metric": "collab.msg_total", "title": title}]}))
+            .await;
+    let path = format!("/api/v1/admin/card-sets/{}", set["id"]);
+    w.a.ok(w.a.post(&w.a.province, &format!("{path}/publish"), json!({})).await).await;
+    w.a.ok(w.a.post(&w.a.province, &format!("{path}/assignments"), json!({"orgs": [MINGZHOU]})).await).await;
+    let csv = w.a.get(&w.a.official, "/api/v1/exports/home.csv").await;
+    assert_eq!(csv.status().as_u16(), 200);
+    let text = csv.text().await.unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("=HYPERLINK") || l.contains(",=HYPERLINK")), "{text}");
+}

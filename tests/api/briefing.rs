@@ -530,3 +530,33 @@ async fn a_send_whose_answer_is_lost_is_marked_unknown_and_never_repeated() {
     assert!(w.ledger().await.iter().all(|d| d.status == "unknown"));
     assert!(w.users.iter().all(|(_, u)| w.inbox()[u].len() == 1));
 }
+
+/// A city's administrator runs or resends briefings for their own city only: before the one
+/// policy, a district admin's run reached the whole province.
+#[tokio::test]
+async fn a_scoped_administrators_run_reaches_only_their_subtree() {
+    let w = world(3, 2, Some(D), fast()).await;
+    // Users 0–1 sit in org 2, 2–3 in org 3, 4–5 in org 4.
+    let id = fixture::add_user(&w.app.db, "city-admin", "admin", &[2], true).await;
+    let off = canmou::domain::briefing::Subscription { enabled: false, ..Default::default() };
+    canmou::store::briefings::save_subscription(&w.app.db, id, &off, Utc::now()).await.unwrap();
+    w.app.state.reload().await.unwrap();
+    let city = fixture::token(&w.app.db, &w.app.settings, id).await;
+
+    let run: Value = post(&w, &city, "/api/v1/admin/briefings/run", json!({"date": D})).await.json().await.unwrap();
+    assert_eq!(run["sent"], 2, "{run}");
+    let reached: HashSet<i32> =
+        briefing_delivery::Entity::find().all(&w.app.db).await.unwrap().into_iter().map(|d| d.user_id).collect();
+    assert_eq!(reached, HashSet::from([w.users[0].0, w.users[1].0]));
+
+    // Its delivery list counts its own users; a resend for another city's user is refused.
+    let listed = get(&w, &city, &format!("/api/v1/admin/briefings?date={D}")).await;
+    assert_eq!(listed["total"], 2, "{listed}");
+    let other = w.users[2].0;
+    let refused =
+        post(&w, &city, "/api/v1/admin/briefings/resend", json!({"date": D, "users": [other], "force": true})).await;
+    assert_error(refused, 403, "out_of_scope").await;
+    // Older days than a month are refused for everyone: no briefing about a day long gone.
+    let old = post(&w, &city, "/api/v1/admin/briefings/run", json!({"date": "2020-01-01"})).await;
+    assert_error(old, 400, "invalid_parameter").await;
+}

@@ -7,7 +7,9 @@ async fn the_catalogue_lists_every_indicator_of_metrics_md() {
     assert_eq!(res.status().as_u16(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     let metrics = body["metrics"].as_array().unwrap();
-    assert_eq!(metrics.len(), 44);
+    // metrics.md's 44, and the 15 computed from the records behind them.
+    assert_eq!(metrics.len(), 44 + migrations::m20261202_000040_create_records::RECORD_METRICS.len());
+    assert_eq!(metrics.iter().filter(|m| m["code"].as_str().unwrap_or("").starts_with("records.")).count(), 15);
     let find = |code: &str| metrics.iter().find(|m| m["code"] == code).unwrap_or_else(|| panic!("{code} missing"));
 
     let active_rate = find("collab.active_rate");

@@ -26,6 +26,7 @@ mod health;
 mod login;
 mod migrations;
 mod read;
+mod records;
 mod rollup;
 mod scheduler;
 mod sync_admin;

@@ -2,7 +2,7 @@ use migrations::{Migrator, MigratorTrait};
 
 use crate::helpers::{TestDb, spawn_app, test_settings};
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 20] = [
     "audit_log",
     "calendar",
     "card_set_assignments",
@@ -13,10 +13,14 @@ const TABLES: [&str; 16] = [
     "metrics",
     "orgs",
     "period_status",
+    "record_cases",
+    "record_catalog",
+    "record_items",
     "rejected_rows",
     "scopes",
     "sync_runs",
     "sync_state",
+    "user_columns",
     "user_orgs",
     "users",
 ];
@@ -36,7 +40,7 @@ async fn migrations_go_down_and_up_again() {
     Migrator::up(&app.db, None).await.unwrap();
     assert_eq!(app.tables().await, tables);
     let catalogue: serde_json::Value = app.get("/api/v1/metrics").await.json().await.unwrap();
-    assert_eq!(catalogue["metrics"].as_array().unwrap().len(), 44, "the seed is back");
+    assert_eq!(catalogue["metrics"].as_array().unwrap().len(), 44 + 15, "the seed is back");
 }
 
 #[tokio::test]

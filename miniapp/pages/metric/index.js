@@ -117,6 +117,8 @@ Page({
       card: view,
       rows: format.comparisonRows(card, metric),
       rankText: card.rank && card.peers ? '在同级' + card.peers + '个单位中排第' + card.rank + '名' : '',
+      // A records-backed metric: the list of what the figure counts.
+      recordsLink: card.records || '',
       grainIndex: Math.max(0, period.GRAINS.indexOf(this.sel.grain || 'day')),
     });
   },
@@ -186,6 +188,7 @@ Page({
     const id = String(e.currentTarget.dataset.id);
     const row = this.data.ranking.find((r) => r.id === id);
     if (!row) return undefined;
+    if (!row.drillable && row.records) return this.openRecords(row.records, row.name);
     if (!row.drillable) {
       dd.showToast({ content: '已是最下级', type: 'none' });
       return undefined;
@@ -193,6 +196,20 @@ Page({
     this.stack = nav.pushCrumb(this.stack, row);
     this.sel = nav.withOrg(this.sel, row);
     return this.load();
+  },
+
+  // 查看明细: the records behind the card's figure.
+  onOpenRecords() {
+    const org = this.sel.org;
+    return this.openRecords(this.data.recordsLink, org ? org.name : '');
+  },
+
+  openRecords(link, orgName) {
+    if (!link) return undefined;
+    dd.navigateTo({
+      url: '/pages/records/index?link=' + encodeURIComponent(link) + '&orgName=' + encodeURIComponent(orgName || ''),
+    });
+    return undefined;
   },
 
   onCrumbTap(e) {

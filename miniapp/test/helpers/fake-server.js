@@ -30,6 +30,26 @@ const BOARDS = [
   { code: 'service', name: '政务服务', sections: [['办理', ['service.on_time_rate', 'service.overdue_cases']]] },
 ];
 
+const RECORD_COLUMNS = [
+  { key: 'caseNo', label: '办件编号' },
+  { key: 'itemName', label: '事项名称' },
+  { key: 'org', label: '办理机构' },
+  { key: 'acceptedAt', label: '受理时间' },
+  { key: 'workingDays', label: '已用工作日' },
+  { key: 'overdue', label: '是否超期' },
+];
+
+const RECORDS = Array.from({ length: 45 }, (_, i) => ({
+  id: 'k' + (i + 1),
+  caseNo: 'NO' + String(i + 1).padStart(3, '0'),
+  itemName: i % 3 === 0 ? '食品经营许可' : '社会保障卡办理',
+  org: '明州市大数据局',
+  acceptedAt: '2026-11-16T09:00:00+08:00',
+  workingDays: 5 + (i % 4),
+  overdue: true,
+  result: 'completed',
+}));
+
 function breadcrumb(id) {
   const out = [];
   for (let o = ORGS[id]; o; o = ORGS[o.parentId]) out.unshift({ id: o.id, name: o.name });
@@ -261,6 +281,28 @@ function createFakeServer(opts) {
         .filter((x) => q.q && x.name.indexOf(q.q) >= 0)
         .map((x) => ({ id: x.id, name: x.name, kind: x.kind, level: x.level, pathNames: breadcrumb(x.id).map((c) => c.name).join(' / ') }));
       return { status: 200, data: { items } };
+    }
+    // Records: 45 overdue cases of 明州市, pages of `limit` after a keyset cursor (the index).
+    const rec = /^\/records\/([a-z]+)(?:\/(.+))?$/.exec(req.path);
+    if (req.method === 'GET' && rec) {
+      if (['catalog', 'items', 'cases'].indexOf(rec[1]) < 0) return err(404, 'not_found');
+      const all = RECORDS.filter((r) => !q.q || r.itemName.indexOf(q.q) >= 0 || r.caseNo.indexOf(q.q) >= 0);
+      if (rec[2]) {
+        const r = RECORDS.find((x) => x.id === rec[2]);
+        if (!r) return err(404, 'not_found');
+        return { status: 200, data: { kind: 'cases', columns: RECORD_COLUMNS, record: r, item: { name: r.itemName, code: 'S1', org: r.org }, catalog: null } };
+      }
+      if (q.limit && Number(q.limit) > 200) return err(400, 'invalid_parameter', { param: 'limit' });
+      const start = q.cursor ? Number(q.cursor) : 0;
+      const limit = Number(q.limit || 50);
+      const keys = String(q.columns || 'caseNo').split(',');
+      const items = all.slice(start, start + limit).map((r) => {
+        const o = { id: r.id };
+        keys.forEach((k) => (o[k] = r[k]));
+        return o;
+      });
+      const next = start + limit < all.length ? String(start + limit) : null;
+      return { status: 200, data: { kind: rec[1], items, nextCursor: next, total: q.cursor ? null : { count: all.length, more: false } } };
     }
     if (req.path === '/me/briefing') {
       if (req.method === 'GET') return { status: 200, data: server.briefing };

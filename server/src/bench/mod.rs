@@ -4,6 +4,7 @@
 
 pub mod ingest;
 pub mod read;
+pub mod records;
 
 pub use ingest::{ingest, next_day};
 pub use read::prepare;

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod generate;
 pub mod model;
 pub mod province;
+pub mod records;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,6 +21,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, Paginat
 use crate::config::{DatabaseSettings, DemoScale, Settings};
 use crate::db;
 use crate::domain::period::{Grain, business_date, from_day_number};
+use crate::domain::records::RecordKind;
 use crate::feed::sandbox::{DEMO_TOKEN, DemoFeed, Sandbox, rfc3339};
 use crate::store::sync;
 use crate::workers::feed::SOURCE as FEED;
@@ -83,9 +85,47 @@ pub async fn fill(conn: &DatabaseConnection, settings: &Settings) -> anyhow::Res
         sea_orm::ConnectionTrait::execute_unprepared(conn, "VACUUM (ANALYZE) facts").await?;
     }
     // The history is in: the feed's first sync asks only for what comes after it.
-    let watermark = DateTime::from_timestamp(generate::stamp(yesterday + Days::new(1), &tz), 0).map(rfc3339);
+    let stamp = generate::stamp(yesterday + Days::new(1), &tz);
+    let watermark = DateTime::from_timestamp(stamp, 0).map(rfc3339);
     sync::set_watermark(conn, FEED, watermark.as_deref()).await?;
+    fill_records(conn, settings, &nodes, yesterday, stamp).await?;
+    crate::workers::records::set_watermarks(conn, watermark.as_deref()).await?;
     Ok(stats)
+}
+
+/// Days of cases the demo generates: a year at most.
+fn record_days(settings: &Settings) -> u64 {
+    u64::from(settings.demo.days.clamp(1, 365))
+}
+
+/// The demo's records: catalogue, items and a year of cases, then their statistics as facts,
+/// rolled up.
+async fn fill_records(
+    conn: &DatabaseConnection,
+    settings: &Settings,
+    nodes: &[crate::store::orgs::NewOrg],
+    yesterday: chrono::NaiveDate,
+    stamp: i64,
+) -> anyhow::Result<()> {
+    let model = records::RecordModel::new(nodes, settings.demo.seed, settings.timezone());
+    let first = yesterday - Days::new(record_days(settings) - 1);
+    let made = records::history(conn, &model, first, yesterday, stamp).await?;
+    let started = std::time::Instant::now();
+    let (lo, hi) = (crate::domain::period::day_number(first), crate::domain::period::day_number(yesterday));
+    crate::store::record_stats::mark_pending(conn, lo, hi).await?;
+    let (facts, changes) = crate::store::record_stats::refresh(conn, yesterday, true).await?;
+    let rollup = crate::workers::rollup::apply(conn, &changes).await?;
+    tracing::info!(
+        catalog = made.catalog,
+        items = made.items,
+        cases = made.cases,
+        seconds = made.seconds,
+        facts,
+        rollup_rows = rollup.rows,
+        stats_seconds = started.elapsed().as_secs_f64(),
+        "demo records generated"
+    );
+    Ok(())
 }
 
 /// The feed sandbox of demo mode: the demo province's upstream, a new business day every
@@ -117,7 +157,26 @@ pub async fn feed_sandbox(settings: &Settings, db: &DatabaseConnection) -> anyho
         let watermark = DateTime::from_timestamp(feed.stamp(complete_day), 0).map(rfc3339);
         sync::set_watermark(db, FEED, watermark.as_deref()).await?;
     }
-    Ok(Sandbox::with_demo(DEMO_TOKEN, feed))
+    let sandbox = Sandbox::with_demo(DEMO_TOKEN, feed);
+    let model = records::RecordModel::new(&province::build(settings.demo.scale), settings.demo.seed, tz);
+    let record_first = yesterday - Days::new(record_days(settings) - 1);
+    let generate: crate::feed::record_log::DayGenerator = Box::new(move |kind, day| {
+        let stamp = generate::stamp(day + Days::new(1), &tz);
+        match kind {
+            RecordKind::Catalog if day == record_first => model.catalog(stamp, record_first),
+            RecordKind::Items if day == record_first => model.items(stamp, record_first),
+            RecordKind::Cases => model.cases_of_day(day, stamp),
+            _ => Vec::new(),
+        }
+    });
+    sandbox.set_records(crate::feed::record_log::RecordLog::Demo(Box::new(crate::feed::record_log::DemoRecords::new(
+        record_first,
+        complete_day,
+        true,
+        tz,
+        generate,
+    ))));
+    Ok(sandbox)
 }
 
 fn sqlite_url(path: &Path) -> String {

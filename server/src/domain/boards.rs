@@ -94,6 +94,32 @@ pub const BOARDS: [BoardLayout; 4] = [
                 ],
             ),
             section("效能", &["service.field_sharing_rate", "service.material_sharing_rate"]),
+            // Computed from the records (目录、事项、办件): each opens the records it counts.
+            section(
+                "目录与事项明细",
+                &[
+                    "records.catalog_total",
+                    "records.catalog_published",
+                    "records.items_total",
+                    "records.items_implemented",
+                    "records.implementation_rate",
+                    "records.decomposition_rate",
+                    "records.mobile_rate",
+                    "records.zero_visit_rate",
+                    "records.field_sharing_rate",
+                    "records.material_sharing_rate",
+                ],
+            ),
+            section(
+                "办件明细",
+                &[
+                    "records.cases_completed",
+                    "records.cases_overdue",
+                    "records.overdue_rate",
+                    "records.avg_working_days",
+                    "records.good_rate",
+                ],
+            ),
         ],
     },
     BoardLayout {

@@ -12,4 +12,5 @@ pub mod format;
 pub mod metric;
 pub mod org_tree;
 pub mod period;
+pub mod records;
 pub mod rollup;

@@ -96,6 +96,13 @@ impl OrgTree {
         }
     }
 
+    /// The ids of the subtree of `root` (itself included), inactive nodes too: records of an
+    /// org deactivated since still belong to the subtree they were filed under.
+    pub fn subtree(&self, root: i32) -> Vec<i32> {
+        let Some(r) = self.index.get(&root).map(|i| &self.nodes[*i]) else { return Vec::new() };
+        self.nodes.iter().filter(|n| n.path.starts_with(&r.path)).map(|n| n.id).collect()
+    }
+
     /// The active top-level nodes.
     pub fn roots(&self) -> impl Iterator<Item = &OrgNode> {
         self.nodes.iter().filter(|n| n.active && n.parent_id.is_none())

@@ -11,7 +11,9 @@ use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
-use super::wire::{ErrorAnswer, Page};
+use serde::de::DeserializeOwned;
+
+use super::wire::{ErrorAnswer, Page, RecordsPage};
 use crate::config::FeedSettings;
 
 /// How a page is retried.
@@ -73,8 +75,8 @@ impl FetchError {
 
 /// A page and what it took to get it.
 #[derive(Debug)]
-pub struct Fetched {
-    pub page: Page,
+pub struct Fetched<P = Page> {
+    pub page: P,
     pub attempts: u32,
     pub throttled: u32,
 }
@@ -120,8 +122,17 @@ impl FeedClient {
         &self.base
     }
 
-    /// One page, retried by the error table within the policy's budget.
+    /// One page of aggregates, retried by the error table within the policy's budget.
     pub async fn fetch(&self, req: &PageRequest) -> Result<Fetched, FetchError> {
+        self.fetch_page("v1/aggregates", req).await
+    }
+
+    /// One page of records of `kind` (`detail-feed.md`), with the same error table.
+    pub async fn fetch_records(&self, kind: &str, req: &PageRequest) -> Result<Fetched<RecordsPage>, FetchError> {
+        self.fetch_page(&format!("v1/records/{kind}"), req).await
+    }
+
+    async fn fetch_page<P: DeserializeOwned>(&self, path: &str, req: &PageRequest) -> Result<Fetched<P>, FetchError> {
         if self.base.is_empty() {
             return Err(FetchError::NotConfigured);
         }
@@ -131,7 +142,7 @@ impl FeedClient {
         // The loop ends by the deadline; the attempt bound is a second guard.
         while attempts < 10_000 {
             attempts += 1;
-            let wait = match self.attempt(req).await {
+            let wait = match self.attempt(path, req).await {
                 Ok(page) => return Ok(Fetched { page, attempts, throttled }),
                 Err(Attempt::Fatal(e)) => return Err(e),
                 Err(Attempt::Throttled(wait)) => {
@@ -154,7 +165,7 @@ impl FeedClient {
         Err(FetchError::Unavailable { attempts, waited: started.elapsed(), last: "too many attempts".into() })
     }
 
-    async fn attempt(&self, req: &PageRequest) -> Result<Page, Attempt> {
+    async fn attempt<P: DeserializeOwned>(&self, path: &str, req: &PageRequest) -> Result<P, Attempt> {
         let mut query: Vec<(&str, String)> = vec![("limit", req.limit.to_string())];
         if let Some(since) = &req.since {
             query.push(("since", since.clone()));
@@ -165,7 +176,7 @@ impl FeedClient {
         if !req.metrics.is_empty() {
             query.push(("metrics", req.metrics.join(",")));
         }
-        let url = reqwest::Url::parse_with_params(&format!("{}/v1/aggregates", self.base), &query)
+        let url = reqwest::Url::parse_with_params(&format!("{}/{path}", self.base), &query)
             .map_err(|e| Attempt::Fatal(FetchError::BadRequest { code: "base_url".into(), message: e.to_string() }))?;
         let res = self
             .http
@@ -203,8 +214,7 @@ impl FeedClient {
             _ => {}
         }
         let bytes = res.bytes().await.map_err(|e| Attempt::Transient(describe(&e)))?;
-        serde_json::from_slice::<Page>(&bytes)
-            .map_err(|e| Attempt::Transient(format!("malformed or truncated JSON: {e}")))
+        serde_json::from_slice::<P>(&bytes).map_err(|e| Attempt::Transient(format!("malformed or truncated JSON: {e}")))
     }
 }
 

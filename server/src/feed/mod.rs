@@ -2,6 +2,7 @@
 //! worker uses, and the sandbox that emulates the feed for tests, benchmarks and demo mode.
 
 pub mod client;
+pub mod record_log;
 pub mod sandbox;
 pub mod wire;
 

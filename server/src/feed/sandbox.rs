@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize, Serializer};
 use crate::demo::generate::{self, MetricInfo};
 use crate::demo::model::Model;
 use crate::domain::period::{Grain, Period};
+use crate::domain::records::RecordKind;
+use crate::feed::record_log::{self, RecordLog};
 use crate::store::orgs::NewOrg;
 
 /// The token demo mode's sandbox accepts (and its client sends).
@@ -274,6 +276,8 @@ pub struct Sandbox {
     faults: Mutex<Faults>,
     stats: Mutex<Stats>,
     last_page: Mutex<Option<Bytes>>,
+    /// The detail feed's records (`/v1/records/{kind}`).
+    records: Mutex<RecordLog>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -301,6 +305,52 @@ impl Sandbox {
             faults: Mutex::new(Faults::default()),
             stats: Mutex::new(Stats::default()),
             last_page: Mutex::new(None),
+            records: Mutex::new(RecordLog::default()),
+        }
+    }
+
+    /// Serves these records under `/v1/records/{kind}` (replacing any).
+    pub fn set_records(&self, log: RecordLog) {
+        *lock(&self.records) = log;
+    }
+
+    /// Makes a delivery of records available at once (explicit records only): the batch is
+    /// stamped with its first record's `updatedAt`.
+    pub fn deliver_records(&self, kind: RecordKind, rows: Vec<serde_json::Value>) {
+        lock(&self.records).deliver(kind, rows);
+    }
+
+    /// One page of records of `kind`.
+    fn record_page(&self, kind: RecordKind, since: Option<i64>, position: Position, limit: usize) -> PageOut {
+        let mut log = lock(&self.records);
+        let len = log.len(kind);
+        let mut items = Vec::with_capacity(limit.min(MAX_LIMIT as usize));
+        let (mut batch, mut offset) = (position.batch.max(log.first_after(kind, since)), position.offset);
+        if batch != position.batch {
+            offset = 0;
+        }
+        while batch < len && items.len() < limit {
+            let rows = log.rows(kind, batch);
+            while offset < rows.len() && items.len() < limit {
+                items.push(Item::Raw(rows[offset].clone()));
+                offset += 1;
+            }
+            if offset >= rows.len() {
+                batch += 1;
+                offset = 0;
+            }
+        }
+        let more = batch < len;
+        let last_stamp = if len > 0 { Some(log.stamp(kind, len - 1)) } else { None };
+        let watermark = match (last_stamp, since) {
+            (Some(last), Some(since)) => Some(last.max(since)),
+            (last, since) => last.or(since),
+        };
+        PageOut {
+            items,
+            next_cursor: more.then(|| Position { since, batch, offset }.encode()),
+            watermark: watermark.and_then(|t| DateTime::from_timestamp(t, 0)).map(rfc3339),
+            complete: None,
         }
     }
 
@@ -324,6 +374,7 @@ impl Sandbox {
 
     /// A new business day: its rows become available and `complete.day` moves.
     pub fn advance(&self, days: u32) -> Option<NaiveDate> {
+        lock(&self.records).advance(days);
         let mut source = lock(&self.source);
         match &mut *source {
             Source::Fixture { batches, pending, complete_day } => {
@@ -429,7 +480,7 @@ impl Sandbox {
             items,
             next_cursor: more.then(|| Position { since, batch, offset }.encode()),
             watermark: watermark.and_then(|t| DateTime::from_timestamp(t, 0)).map(rfc3339),
-            complete,
+            complete: Some(complete),
         }
     }
 }
@@ -482,7 +533,8 @@ struct PageOut {
     items: Vec<Item>,
     next_cursor: Option<String>,
     watermark: Option<String>,
-    complete: BTreeMap<String, NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    complete: Option<BTreeMap<String, NaiveDate>>,
 }
 
 /// Spoils row `i` of a page in the `i`-th way of seven.
@@ -538,7 +590,35 @@ fn error(status: actix_web::http::StatusCode, code: &str, message: &str) -> Http
     HttpResponse::build(status).json(serde_json::json!({"error": code, "message": message}))
 }
 
+/// What a page request asks for.
+enum Wanted {
+    Aggregates(Vec<String>),
+    Records(RecordKind),
+}
+
 async fn aggregates(req: HttpRequest, sandbox: web::Data<Sandbox>, q: web::Query<Query>) -> HttpResponse {
+    let metrics: Vec<String> = q
+        .metrics
+        .as_deref()
+        .map(|m| m.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    serve_page(req, sandbox, q.into_inner(), Wanted::Aggregates(metrics)).await
+}
+
+async fn records(
+    req: HttpRequest,
+    sandbox: web::Data<Sandbox>,
+    kind: web::Path<String>,
+    q: web::Query<Query>,
+) -> HttpResponse {
+    let Some(kind) = RecordKind::parse(&kind) else {
+        return error(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such kind: catalog, items or cases");
+    };
+    serve_page(req, sandbox, q.into_inner(), Wanted::Records(kind)).await
+}
+
+/// Authorisation, parameters, faults and the page: the same for aggregates and records.
+async fn serve_page(req: HttpRequest, sandbox: web::Data<Sandbox>, q: Query, wanted: Wanted) -> HttpResponse {
     use actix_web::http::StatusCode;
     lock(&sandbox.stats).requests += 1;
     let authorized = crate::auth::extract::bearer(&req).map(|(token, _)| token);
@@ -571,11 +651,6 @@ async fn aggregates(req: HttpRequest, sandbox: web::Data<Sandbox>, q: web::Query
             None => return bad("cursor: not one of ours (expired or corrupt)".into()),
         },
     };
-    let metrics: Vec<String> = q
-        .metrics
-        .as_deref()
-        .map(|m| m.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
 
     let fault = sandbox.take_fault();
     if let Some(f) = &fault {
@@ -600,15 +675,26 @@ async fn aggregates(req: HttpRequest, sandbox: web::Data<Sandbox>, q: web::Query
     }
 
     let sb = sandbox.clone();
-    let mut out = match web::block(move || sb.page(since, position, limit as usize, &metrics)).await {
+    let kind = match &wanted {
+        Wanted::Records(kind) => Some(*kind),
+        Wanted::Aggregates(_) => None,
+    };
+    let mut out = match web::block(move || match wanted {
+        Wanted::Aggregates(metrics) => sb.page(since, position, limit as usize, &metrics),
+        Wanted::Records(kind) => sb.record_page(kind, since, position, limit as usize),
+    })
+    .await
+    {
         Ok(out) => out,
         Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "page generation failed"),
     };
     if let Some(n) = fault.as_ref().and_then(|f| f.bad_rows) {
         for (i, item) in out.items.iter_mut().take(n as usize).enumerate() {
-            if let Item::Row(row) = item {
-                *item = Item::Raw(spoil(row, i as u32));
-            }
+            *item = match (&*item, kind) {
+                (Item::Row(row), _) => Item::Raw(spoil(row, i as u32)),
+                (Item::Raw(v), Some(kind)) => Item::Raw(record_log::spoil(kind, v, i as u32)),
+                (Item::Raw(v), None) => Item::Raw(v.clone()),
+            };
         }
     }
     let body = match serde_json::to_vec(&out) {
@@ -686,6 +772,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox: web::Data<Sandbox>) {
     cfg.app_data(sandbox)
         .app_data(web::JsonConfig::default().limit(4 * 1024))
         .route("/v1/aggregates", web::get().to(aggregates))
+        .route("/v1/records/{kind}", web::get().to(records))
         .route("/_sandbox/faults", web::post().to(post_faults))
         .route("/_sandbox/faults", web::delete().to(delete_faults))
         .route("/_sandbox/advance", web::post().to(advance))

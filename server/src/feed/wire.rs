@@ -23,6 +23,18 @@ pub struct Page {
     pub complete: BTreeMap<String, NaiveDate>,
 }
 
+/// One page of `GET /v1/records/{kind}`: records stay raw JSON until `workers::records`
+/// checks them, so one bad record is a rejected row, not a failed page.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordsPage {
+    pub items: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+    #[serde(default)]
+    pub watermark: Option<String>,
+}
+
 /// A row as received: nothing is trusted yet.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

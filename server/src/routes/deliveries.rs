@@ -125,7 +125,7 @@ pub async fn run(
             complete.map_or_else(|| "nothing".to_owned(), |c| c.to_string())
         )));
     }
-    check_recent(&state, date)?;
+    check_recent(&state, date).await?;
     let audience = audience(&state, &admin, Action::Manage).await?;
     let about = about(&state, &admin);
     let report = briefing::run_for_date(&state, date, audience, Utc::now()).await?;
@@ -196,7 +196,7 @@ pub async fn resend(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let date = parse_date(&state, &body.date)?;
-    check_recent(&state, date)?;
+    check_recent(&state, date).await?;
     if body.users.is_empty() || body.users.len() > MAX_RESEND {
         return Err(ApiError::invalid("users", format!("between 1 and {MAX_RESEND} user ids")));
     }
@@ -258,9 +258,10 @@ pub async fn resend(
     Ok(HttpResponse::Ok().json(ResendDto { resent, refused, report }))
 }
 
-/// Refuses a day older than [`MAX_RUN_AGE_DAYS`].
-fn check_recent(state: &AppState, date: NaiveDate) -> Result<(), ApiError> {
-    let oldest = state.today().checked_sub_days(chrono::Days::new(MAX_RUN_AGE_DAYS)).unwrap_or(date);
+/// Refuses a day more than [`MAX_RUN_AGE_DAYS`] before the latest day with complete data.
+async fn check_recent(state: &AppState, date: NaiveDate) -> Result<(), ApiError> {
+    let latest = ledger::complete_day(&state.db).await?.unwrap_or_else(|| state.today());
+    let oldest = latest.checked_sub_days(chrono::Days::new(MAX_RUN_AGE_DAYS)).unwrap_or(date);
     if date < oldest {
         return Err(ApiError::invalid(
             "date",

@@ -64,8 +64,17 @@ pub async fn export(
     state: web::Data<AppState>,
     user: CurrentUser,
     name: web::Path<String>,
-    q: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(rest) = name.strip_prefix("records-")
+        && let Some((kind, ext)) = rest.rsplit_once('.')
+    {
+        return crate::routes::records::export(&req, state, user, kind, ext).await;
+    }
+    let q = web::Query(serde_urlencoded::from_str::<ExportQuery>(req.query_string()).map_err(|e| {
+        let message = e.to_string();
+        let param = message.split('`').nth(1).unwrap_or("query").to_owned();
+        ApiError::invalid(param, message)
+    })?);
     let (kind, format) = parse_name(&name)?;
     let snap = state.snapshot();
     let org = params::org(&snap, &user, q.org.as_deref())?;

@@ -14,5 +14,6 @@ pub mod me;
 pub mod metric;
 pub mod openapi;
 pub mod orgs;
+pub mod records;
 pub mod subscription;
 pub mod sync;

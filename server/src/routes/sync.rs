@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
 use crate::state::AppState;
 use crate::store::sync;
-use crate::workers::{self, Trigger, feed};
+use crate::workers::{self, Trigger, feed, records};
 
 /// `?source=&limit=`
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -111,7 +111,7 @@ fn number(param: &str, raw: Option<&str>, default: u64, max: u64) -> Result<u64,
     }
 }
 
-const SOURCES: [&str; 2] = ["feed", "directory"];
+const SOURCES: [&str; 3] = ["feed", "directory", "records"];
 
 /// Sync runs, newest first.
 #[utoipa::path(
@@ -137,7 +137,7 @@ pub async fn runs(
     let limit = number("limit", q.limit.as_deref(), 50, 500)?;
     let source = q.source.as_deref();
     if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
-        return Err(ApiError::invalid("source", format!("`{s}`: expected feed or directory")));
+        return Err(ApiError::invalid("source", format!("`{s}`: expected feed, directory or records")));
     }
     let runs = sync::runs(&state.db, source, limit).await?.into_iter().map(RunDto::from).collect();
     Ok(HttpResponse::Ok().json(RunsDto { runs }))
@@ -208,6 +208,7 @@ pub async fn run(
     policy::can(&state.snapshot(), &admin, Action::Configure, Target::Province)?;
     match source.as_str() {
         feed::SOURCE => {}
+        records::SOURCE => return run_records(state, admin).await,
         "directory" => return Err(ApiError::NotFound("the directory sync cannot be run from here yet".into())),
         other => return Err(ApiError::NotFound(format!("no sync source `{other}`"))),
     }
@@ -222,6 +223,23 @@ pub async fn run(
     tracing::info!(run = run_id, admin = admin.id, "feed sync started by hand");
     tokio::spawn(async move {
         feed::execute(&ctx, run_id).await;
+    });
+    Ok(HttpResponse::Accepted().json(StartedDto { run_id, status: "running".into() }))
+}
+
+/// The record sync, started by hand.
+async fn run_records(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
+    let ctx = workers::Context::in_server(state.into_inner());
+    let run_id = match records::start(&ctx, Trigger::Manual).await {
+        Ok(id) => id,
+        Err(records::RunError::Busy(id)) => {
+            return Err(ApiError::Conflict(format!("a record sync is already running (run {id})")));
+        }
+        Err(records::RunError::Other(e)) => return Err(ApiError::Internal(e)),
+    };
+    tracing::info!(run = run_id, admin = admin.id, "record sync started by hand");
+    tokio::spawn(async move {
+        records::execute(&ctx, run_id).await;
     });
     Ok(HttpResponse::Accepted().json(StartedDto { run_id, status: "running".into() }))
 }

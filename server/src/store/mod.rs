@@ -10,6 +10,8 @@ pub mod directory;
 pub mod facts;
 pub mod orgs;
 pub mod reads;
+pub mod record_stats;
+pub mod records;
 pub mod sessions;
 pub mod snapshot;
 pub mod sync;

@@ -33,6 +33,9 @@ pub struct BreakdownItem {
     pub good: Option<bool>,
     /// Whether the child has children of its own to drill into.
     pub drillable: bool,
+    /// For a records-backed metric: the API path of the child's records behind the figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -100,6 +103,7 @@ pub async fn compute<C: ConnectionTrait>(
                     .and_then(|d| m.direction.favourable(d)),
                 delta_display: delta.map(|d| format::change(d, delta_pct, &m.unit, m.precision)),
                 drillable: tree.child_count(child.id) > 0,
+                records: crate::domain::records::drill_link(&m.code, child.id, period),
             }
         })
         .collect();

@@ -112,7 +112,24 @@ fn card_line(c: &CardDto) -> String {
     if c.good == Some(false) {
         line.push_str(" ⚠");
     }
+    if let Some(link) = &c.records {
+        // A records-backed figure: a tap opens the list of what it counts.
+        line.push_str(&format!(" [明细](eapp://{RECORDS_PAGE}?link={})", encode(link)));
+    }
     line
+}
+
+/// The mini-program's record list page.
+const RECORDS_PAGE: &str = "pages/records/index";
+
+/// Percent-encodes everything but unreserved characters (a link inside a link's query).
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn is_unusual(c: &CardDto, threshold_pct: f64) -> bool {
@@ -189,7 +206,22 @@ mod tests {
             rank: None,
             peers: None,
             status: Status::Ok,
+            records: None,
         }
+    }
+
+    #[test]
+    fn a_records_backed_line_links_to_its_records() {
+        let mut c = card("超期办件数", 3.0, "3件", 1.0, 50.0, false);
+        c.records = Some("/api/v1/records/cases?org=2&overdue=true".into());
+        let msg = briefing(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default(), "明州市", &[c], LAYOUT);
+        assert!(
+            markdown(&msg).contains(
+                "[明细](eapp://pages/records/index?link=%2Fapi%2Fv1%2Frecords%2Fcases%3Forg%3D2%26overdue%3Dtrue)"
+            ),
+            "{}",
+            markdown(&msg)
+        );
     }
 
     fn markdown(msg: &Message) -> &str {

@@ -212,6 +212,7 @@ pub async fn compute<C: ConnectionTrait>(
                 rank: rank.map(|r| r.0),
                 peers: rank.map(|r| r.1),
                 status: card::status(value.is_some(), complete && covered, lag),
+                records: crate::domain::records::drill_link(&m.code, org.id, period),
             }
         })
         .collect();

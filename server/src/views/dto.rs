@@ -156,6 +156,10 @@ pub struct CardDto {
     pub rank: Option<usize>,
     pub peers: Option<usize>,
     pub status: Status,
+    /// For a records-backed metric: the API path of the records this figure counts (the
+    /// mini-program opens its record list from it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<String>,
 }
 
 /// The value with its unit (`1.8万条`, `92.1%`), `—` for no value.

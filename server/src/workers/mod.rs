@@ -5,6 +5,7 @@
 pub mod briefing;
 pub mod directory;
 pub mod feed;
+pub mod records;
 pub mod rollup;
 pub mod scheduler;
 pub mod warm;
@@ -104,11 +105,14 @@ fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
     scheduler::Job::new("feed", pattern, move || {
         let ctx = ctx.clone();
         Box::pin(async move {
-            match feed::run(&ctx, Trigger::Schedule).await {
+            let aggregates = match feed::run(&ctx, Trigger::Schedule).await {
                 // Another instance's manual run is going: this occurrence has nothing to do.
                 Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
                 Err(e) => Err(anyhow::Error::new(e)),
-            }
+            };
+            // The records behind the numbers come from the same platform, on the same schedule.
+            let records = records::run_scheduled(&ctx).await;
+            aggregates.and(records)
         })
     })
 }

@@ -1,0 +1,406 @@
+//! Records in the database: the sync's upserts and tombstones, and the query API's lists
+//! (filters, search, keyset pages, a capped count), single records and saved column sets.
+//!
+//! Statements are built here as text with bound values (the column and sort names come from
+//! the whitelists of `domain::records`, never from the request), so that a keyset condition
+//! is one row-value comparison the database answers from an index.
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+
+use crate::domain::records::{Column, ColumnType, Cursor, FilterType, FilterValue, Query, RecordKind, SortValue};
+use crate::workers::records::Upsert;
+
+/// The stored columns of each kind, in the order of `workers::records::check_record`'s rows.
+pub fn insert_columns(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Catalog => {
+            &["id", "org_id", "code", "name", "level", "category", "status", "status_day", "updated_at"]
+        }
+        RecordKind::Items => &[
+            "id",
+            "org_id",
+            "code",
+            "name",
+            "catalog_code",
+            "implementation",
+            "online_level",
+            "mobile",
+            "zero_visit",
+            "shared_fields",
+            "total_fields",
+            "shared_materials",
+            "total_materials",
+            "implemented_day",
+            "updated_at",
+        ],
+        RecordKind::Cases => &[
+            "id",
+            "org_id",
+            "case_no",
+            "item_code",
+            "item_name",
+            "channel",
+            "applicant_kind",
+            "accepted_at",
+            "accepted_day",
+            "completed_at",
+            "completed_day",
+            "legal_days",
+            "promised_days",
+            "working_days",
+            "result",
+            "rating",
+            "overdue",
+            "updated_at",
+        ],
+    }
+}
+
+/// Bound values per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
+const MAX_PARAMS: usize = 30_000;
+
+/// A statement under construction.
+pub struct Sql {
+    backend: DbBackend,
+    pub text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(backend: DbBackend) -> Sql {
+        Sql { backend, text: String::with_capacity(256), values: Vec::new() }
+    }
+
+    pub fn push(&mut self, s: &str) -> &mut Sql {
+        self.text.push_str(s);
+        self
+    }
+
+    /// A bound value.
+    pub fn param(&mut self, v: impl Into<Value>) -> &mut Sql {
+        self.values.push(v.into());
+        match self.backend {
+            DbBackend::Postgres => {
+                self.text.push('$');
+                self.text.push_str(&self.values.len().to_string());
+            }
+            _ => self.text.push('?'),
+        }
+        self
+    }
+
+    /// `(?, ?, ...)` of the values.
+    pub fn list<V: Into<Value>>(&mut self, values: impl IntoIterator<Item = V>) -> &mut Sql {
+        self.text.push('(');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push(',');
+            }
+            self.param(v);
+        }
+        self.text.push(')');
+        self
+    }
+
+    pub fn build(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// Inside a page's transaction: stores the checked records (a correction wins when it is not
+/// older than what is stored) and applies the tombstones (likewise). Returns the first and
+/// last completion day the page touched, before and after (cases only), for the statistics.
+pub async fn apply<C: ConnectionTrait>(
+    db: &C,
+    kind: RecordKind,
+    upserts: &[Upsert],
+    tombstones: &[(String, i64)],
+) -> Result<Option<(i32, i32)>, DbErr> {
+    let backend = db.get_database_backend();
+    let table = kind.table();
+    let mut days: Option<(i32, i32)> = None;
+    let mut widen = |d: i32| {
+        days = Some(days.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+    };
+    if kind == RecordKind::Cases {
+        let ids: Vec<&str> =
+            upserts.iter().map(|u| u.id.as_str()).chain(tombstones.iter().map(|t| t.0.as_str())).collect();
+        for chunk in ids.chunks(5_000) {
+            let mut sql = Sql::new(backend);
+            sql.push("SELECT MIN(completed_day) AS lo, MAX(completed_day) AS hi FROM record_cases WHERE id IN ");
+            sql.list(chunk.iter().map(|s| (*s).to_owned()));
+            if let Some(row) = db.query_one_raw(sql.build()).await? {
+                for c in ["lo", "hi"] {
+                    if let Some(d) = row.try_get::<Option<i32>>("", c)? {
+                        widen(d);
+                    }
+                }
+            }
+        }
+        for d in upserts.iter().filter_map(|u| u.completed_day) {
+            widen(d);
+        }
+    }
+    let columns = insert_columns(kind);
+    let per_statement = (MAX_PARAMS / columns.len()).max(1);
+    let update: Vec<String> = columns.iter().filter(|c| **c != "id").map(|c| format!("{c} = excluded.{c}")).collect();
+    for chunk in upserts.chunks(per_statement) {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
+        for (i, u) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(",");
+            }
+            sql.list(u.values.iter().cloned());
+        }
+        sql.push(&format!(
+            " ON CONFLICT (id) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
+            update.join(", ")
+        ));
+        db.execute_raw(sql.build()).await?;
+    }
+    for (id, at) in tombstones {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!("DELETE FROM {table} WHERE id = ")).param(id.clone()).push(" AND updated_at <= ").param(*at);
+        db.execute_raw(sql.build()).await?;
+    }
+    Ok(days)
+}
+
+/// A value of a record's cell, as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// A record as read: its id, its sort key, and the asked columns' cells.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: String,
+    pub sort: SortValue,
+    pub cells: Vec<Cell>,
+}
+
+/// What a list reads.
+pub struct ListSpec<'a> {
+    pub query: &'a Query,
+    /// The orgs the list may show; `None` when the caller's scope is the whole tree and no org
+    /// was asked for.
+    pub orgs: Option<Vec<i32>>,
+    pub after: Option<Cursor>,
+    pub limit: usize,
+    pub columns: &'a [&'static Column],
+}
+
+fn select_expr(c: &Column) -> String {
+    match c.ty {
+        ColumnType::Int | ColumnType::Day | ColumnType::Instant | ColumnType::Org => {
+            format!("CAST({0} AS BIGINT) AS {0}", c.sql)
+        }
+        ColumnType::Text | ColumnType::Bool => c.sql.to_owned(),
+    }
+}
+
+fn read_cell(row: &QueryResult, c: &Column) -> Result<Cell, DbErr> {
+    Ok(match c.ty {
+        ColumnType::Text => row.try_get::<Option<String>>("", c.sql)?.map_or(Cell::Null, Cell::Text),
+        ColumnType::Bool => row.try_get::<Option<bool>>("", c.sql)?.map_or(Cell::Null, Cell::Bool),
+        _ => row.try_get::<Option<i64>>("", c.sql)?.map_or(Cell::Null, Cell::Int),
+    })
+}
+
+/// `WHERE ...` of a query (without the keyset condition).
+fn push_where(sql: &mut Sql, query: &Query, orgs: Option<&[i32]>) {
+    sql.push(" WHERE 1 = 1");
+    if let Some(orgs) = orgs {
+        if orgs.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(" AND org_id IN ");
+            sql.list(orgs.iter().copied());
+        }
+    }
+    if let Some(q) = &query.q {
+        let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        sql.push(" AND (");
+        for (i, col) in query.kind.search_columns().iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push(col).push(" LIKE ").param(pattern.clone()).push(" ESCAPE '\\'");
+        }
+        sql.push(")");
+    }
+    for (f, v) in &query.filters {
+        sql.push(" AND ").push(f.sql);
+        match (f.ty, v) {
+            (FilterType::DayFrom, FilterValue::Day(d)) => {
+                sql.push(" >= ").param(*d);
+            }
+            (FilterType::DayTo, FilterValue::Day(d)) => {
+                sql.push(" <= ").param(*d);
+            }
+            (_, FilterValue::Bool(b)) => {
+                sql.push(" = ").param(*b);
+            }
+            (_, FilterValue::Texts(values)) => {
+                sql.push(" IN ").list(values.iter().cloned());
+            }
+            (_, FilterValue::Day(d)) => {
+                sql.push(" = ").param(*d);
+            }
+        }
+    }
+}
+
+/// One page: at most `limit` rows after the cursor, and whether more follow.
+pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Vec<Row>, bool), DbErr> {
+    let query = spec.query;
+    let kind = query.kind;
+    let sort = query.sort.column(kind).ok_or_else(|| DbErr::Custom("sort column".into()))?;
+    let mut sql = Sql::new(db.get_database_backend());
+    let mut select: Vec<String> = vec!["id".into(), format!("{} AS sort_key", select_expr_key(sort))];
+    select.extend(spec.columns.iter().map(|c| select_expr(c)));
+    sql.push("SELECT ").push(&select.join(", ")).push(" FROM ").push(kind.table());
+    push_where(&mut sql, query, spec.orgs.as_deref());
+    let dir = if query.sort.descending { "DESC" } else { "ASC" };
+    if let Some(after) = &spec.after {
+        let op = if query.sort.descending { "<" } else { ">" };
+        sql.push(&format!(" AND ({}, id) {op} (", sort.sql));
+        match &after.value {
+            SortValue::Int(v) => sql.param(*v),
+            SortValue::Text(v) => sql.param(v.clone()),
+        };
+        sql.push(", ").param(after.id.clone()).push(")");
+    }
+    sql.push(&format!(" ORDER BY {} {dir}, id {dir} LIMIT {}", sort.sql, spec.limit + 1));
+    let rows = db.query_all_raw(sql.build()).await?;
+    let more = rows.len() > spec.limit;
+    let mut out = Vec::with_capacity(rows.len().min(spec.limit));
+    for row in rows.iter().take(spec.limit) {
+        let sort_value = match sort.ty {
+            ColumnType::Int | ColumnType::Instant => SortValue::Int(row.try_get::<i64>("", "sort_key")?),
+            _ => SortValue::Text(row.try_get::<String>("", "sort_key")?),
+        };
+        let cells = spec.columns.iter().map(|c| read_cell(row, c)).collect::<Result<Vec<_>, _>>()?;
+        out.push(Row { id: row.try_get::<String>("", "id")?, sort: sort_value, cells });
+    }
+    Ok((out, more))
+}
+
+fn select_expr_key(c: &Column) -> String {
+    match c.ty {
+        ColumnType::Int | ColumnType::Instant => format!("CAST({} AS BIGINT)", c.sql),
+        _ => c.sql.to_owned(),
+    }
+}
+
+/// How many rows the query matches, counted up to `cap + 1` (so "more than `cap`" is known
+/// without counting millions).
+pub async fn count_capped<C: ConnectionTrait>(
+    db: &C,
+    query: &Query,
+    orgs: Option<&[i32]>,
+    cap: u64,
+) -> Result<u64, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ").push(query.kind.table());
+    push_where(&mut sql, query, orgs);
+    sql.push(&format!(" LIMIT {}) AS matched", cap + 1));
+    let n = match db.query_one_raw(sql.build()).await? {
+        Some(row) => row.try_get::<i64>("", "n")?,
+        None => 0,
+    };
+    Ok(n.max(0) as u64)
+}
+
+/// One record with every column, and its org.
+pub async fn one<C: ConnectionTrait>(db: &C, kind: RecordKind, id: &str) -> Result<Option<(i32, Vec<Cell>)>, DbErr> {
+    let columns: Vec<&'static Column> = kind.columns().iter().collect();
+    let mut sql = Sql::new(db.get_database_backend());
+    let select: Vec<String> = columns.iter().map(|c| select_expr(c)).collect();
+    sql.push("SELECT ")
+        .push(&select.join(", "))
+        .push(" FROM ")
+        .push(kind.table())
+        .push(" WHERE id = ")
+        .param(id.to_owned());
+    let Some(row) = db.query_one_raw(sql.build()).await? else { return Ok(None) };
+    let cells = columns.iter().map(|c| read_cell(&row, c)).collect::<Result<Vec<_>, _>>()?;
+    let org = row.try_get::<i64>("", "org_id")? as i32;
+    Ok(Some((org, cells)))
+}
+
+/// The id of the record of `kind` with `code`, preferring the one of `org`.
+pub async fn id_by_code<C: ConnectionTrait>(
+    db: &C,
+    kind: RecordKind,
+    code: &str,
+    org: i32,
+) -> Result<Option<String>, DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT id FROM ")
+        .push(kind.table())
+        .push(" WHERE code = ")
+        .param(code.to_owned())
+        .push(" ORDER BY CASE WHEN org_id = ")
+        .param(org)
+        .push(" THEN 0 ELSE 1 END, id LIMIT 1");
+    match db.query_one_raw(sql.build()).await? {
+        Some(row) => Ok(Some(row.try_get::<String>("", "id")?)),
+        None => Ok(None),
+    }
+}
+
+/// A user's saved column keys for `kind`.
+pub async fn saved_columns<C: ConnectionTrait>(
+    db: &C,
+    user: i32,
+    kind: RecordKind,
+) -> Result<Option<Vec<String>>, DbErr> {
+    use entities::user_column;
+    use sea_orm::EntityTrait;
+    let row = user_column::Entity::find_by_id((user, kind.as_str().to_owned())).one(db).await?;
+    Ok(row.and_then(|r| serde_json::from_str(&r.columns).ok()))
+}
+
+/// Saves a user's column keys for `kind`.
+pub async fn save_columns<C: ConnectionTrait>(db: &C, user: i32, kind: RecordKind, keys: &[&str]) -> Result<(), DbErr> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("INSERT INTO user_columns (user_id, kind, columns, updated_at) VALUES (")
+        .param(user)
+        .push(", ")
+        .param(kind.as_str())
+        .push(", ")
+        .param(serde_json::to_string(keys).unwrap_or_else(|_| "[]".into()))
+        .push(", ")
+        .param(chrono::Utc::now().fixed_offset())
+        .push(
+            ") ON CONFLICT (user_id, kind) DO UPDATE SET columns = excluded.columns, updated_at = excluded.updated_at",
+        );
+    db.execute_raw(sql.build()).await?;
+    Ok(())
+}
+
+/// Inserts records known to be new (the demo's history): plain multi-row inserts, no conflict
+/// handling.
+pub async fn insert_new<C: ConnectionTrait>(db: &C, kind: RecordKind, rows: &[Upsert]) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let columns = insert_columns(kind);
+    let per_statement = (MAX_PARAMS / columns.len()).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let mut sql = Sql::new(backend);
+        sql.push(&format!("INSERT INTO {} ({}) VALUES ", kind.table(), columns.join(", ")));
+        for (i, u) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(",");
+            }
+            sql.list(u.values.iter().cloned());
+        }
+        db.execute_raw(sql.build()).await?;
+    }
+    Ok(())
+}

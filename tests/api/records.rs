@@ -1,0 +1,543 @@
+//! The records behind the numbers: the record sync against the feed sandbox (faults, replays,
+//! corrections, tombstones, bad and personal records, a crash mid-run), their statistics as
+//! metrics with drill-through links, and the query API (scope, filters, search, keyset pages,
+//! columns, one record, downloads, bad input).
+
+use std::time::Duration;
+
+use canmou::domain::records::RecordKind;
+use canmou::feed::sandbox::{self, FaultSpec, Sandbox, Spawned};
+use canmou::store::sync;
+use canmou::workers::{self, Trigger, records};
+use entities::{record_case, record_catalog, record_item, sync_run};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::fixture::{self, DC_BUREAU, LINJIANG, MINGZHOU, PROVINCE};
+use crate::helpers::{TestApp, TestDb, assert_error, spawn_app_on, test_settings};
+
+const TOKEN: &str = "test-records-token";
+/// The completion day the fixture's closed cases share.
+const DAY: &str = "2026-11-20";
+const STAMP: &str = "2026-11-21T01:10:00Z";
+
+struct Env {
+    app: TestApp,
+    feed: Spawned,
+}
+
+impl Env {
+    fn ctx(&self) -> workers::Context {
+        workers::Context::in_server(self.app.state.clone().into_inner())
+    }
+
+    fn sandbox(&self) -> &Sandbox {
+        &self.feed.sandbox
+    }
+
+    async fn run(&self) -> records::Report {
+        records::run(&self.ctx(), Trigger::Manual).await.unwrap()
+    }
+
+    async fn cases(&self) -> Vec<record_case::Model> {
+        record_case::Entity::find().all(&self.app.db).await.unwrap()
+    }
+
+    async fn watermark(&self, kind: RecordKind) -> Option<String> {
+        sync::state(&self.app.db, &records::state_source(kind)).await.unwrap().and_then(|s| s.watermark)
+    }
+
+    /// A signed-in viewer with the given scope.
+    async fn viewer(&self, userid: &str, scope: &[i32]) -> String {
+        let id = fixture::add_user(&self.app.db, userid, "viewer", scope, true).await;
+        fixture::token(&self.app.db, &self.app.settings, id).await
+    }
+
+    async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.app.client.get(self.app.url(path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    async fn json(&self, token: &str, path: &str) -> Value {
+        let res = self.get(token, path).await;
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        res.json().await.unwrap()
+    }
+}
+
+async fn env(tweak: impl FnOnce(&mut canmou::config::Settings)) -> Env {
+    let feed = sandbox::spawn(Sandbox::with_rows(TOKEN, vec![], None)).await.unwrap();
+    let test_db = TestDb::new().await;
+    let mut settings = test_settings(&test_db);
+    settings.feed.base_url = feed.base_url.clone();
+    settings.feed.token = TOKEN.into();
+    settings.feed.page_size = 50;
+    tweak(&mut settings);
+    let db = canmou::db::connect(&settings.database).await.unwrap();
+    canmou::db::migrate(&db).await.unwrap();
+    fixture::seed(&db).await;
+    let app = spawn_app_on(test_db, settings, db).await;
+    app.state.reload().await.unwrap();
+    Env { app, feed }
+}
+
+fn catalog(id: &str, org: &str, name: &str, status: &str) -> Value {
+    json!({"id": id, "org": org, "updatedAt": STAMP, "code": id.to_uppercase(), "name": name,
+           "level": "county", "category": "行政许可", "status": status, "statusAt": "2026-10-01"})
+}
+
+fn item(id: &str, org: &str, name: &str, catalog: &str, implementation: &str, mobile: bool) -> Value {
+    json!({"id": id, "org": org, "updatedAt": STAMP, "code": id.to_uppercase(), "name": name,
+           "catalogCode": catalog.to_uppercase(), "implementation": implementation, "onlineLevel": if mobile { 4 } else { 1 },
+           "mobile": mobile, "zeroVisit": mobile, "sharedFields": 6, "totalFields": 10, "sharedMaterials": 1,
+           "totalMaterials": 4, "implementedAt": null})
+}
+
+/// A case completed on `DAY` after `days` working days against a promise of 3.
+fn case(id: &str, org: &str, item: &str, days: i64, rating: Option<i64>) -> Value {
+    json!({"id": id, "org": org, "updatedAt": STAMP, "caseNo": format!("NO-{id}"), "itemCode": item.to_uppercase(),
+           "channel": "online", "applicantKind": "person", "acceptedAt": "2026-11-16T01:00:00Z",
+           "completedAt": format!("{DAY}T08:00:00Z"), "legalDays": 10, "promisedDays": 3, "workingDays": days,
+           "result": "completed", "rating": rating})
+}
+
+/// 明州 (2): 东城区大数据局 (7) and 明州市大数据局 (6); 临江 (3).
+fn deliver_fixture(s: &Sandbox) {
+    s.deliver_records(
+        RecordKind::Catalog,
+        vec![
+            catalog("c1", "fx7", "食品经营许可", "published"),
+            catalog("c2", "fx7", "公共数据开放申请", "draft"),
+            catalog("c3", "fx6", "社会保障卡办理", "published"),
+            catalog("c4", "fx3", "驾驶证补办", "published"),
+        ],
+    );
+    s.deliver_records(
+        RecordKind::Items,
+        vec![
+            item("s1", "fx7", "食品经营许可", "c1", "implemented", true),
+            item("s2", "fx7", "公共数据开放申请", "c2", "decomposed", false),
+            item("s3", "fx6", "社会保障卡办理", "c3", "implemented", true),
+            item("s4", "fx3", "驾驶证补办", "c4", "not_started", false),
+        ],
+    );
+    s.deliver_records(
+        RecordKind::Cases,
+        vec![
+            case("k1", "fx7", "s1", 2, Some(5)),
+            case("k2", "fx7", "s1", 5, Some(2)),
+            case("k3", "fx7", "s2", 1, None),
+            case("k4", "fx6", "s3", 3, Some(4)),
+            case("k5", "fx6", "s3", 4, Some(5)),
+            case("k6", "fx3", "s4", 9, Some(1)),
+        ],
+    );
+}
+
+async fn synced_env() -> Env {
+    let env = env(|_| {}).await;
+    deliver_fixture(env.sandbox());
+    let report = env.run().await;
+    assert_eq!(report.status, "ok", "{report:?}");
+    env
+}
+
+#[tokio::test]
+async fn a_record_sync_stores_every_kind_and_a_replay_changes_nothing() {
+    // Arrange
+    let env = env(|s| s.feed.page_size = 4).await;
+    deliver_fixture(env.sandbox());
+
+    // Act
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.rows_stored, 14);
+    assert_eq!(record_catalog::Entity::find().count(&env.app.db).await.unwrap(), 4);
+    assert_eq!(record_item::Entity::find().count(&env.app.db).await.unwrap(), 4);
+    let cases = env.cases().await;
+    assert_eq!(cases.len(), 6);
+    let k2 = cases.iter().find(|c| c.id == "k2").unwrap();
+    assert!(k2.overdue, "5 working days against a promise of 3");
+    assert_eq!(k2.item_name, "食品经营许可", "the item's name is kept with the case");
+    for kind in RecordKind::ALL {
+        assert_eq!(env.watermark(kind).await.as_deref(), Some(STAMP), "{kind}");
+    }
+    let again = env.run().await;
+    assert_eq!((again.status.as_str(), again.rows_stored), ("ok", 0), "{again:?}");
+    assert_eq!(env.cases().await, cases, "nothing changed");
+}
+
+#[tokio::test]
+async fn the_later_updated_at_wins_and_tombstones_delete() {
+    // Arrange
+    let env = synced_env().await;
+
+    // Act: a correction, a stale one (older than what is stored), and a tombstone.
+    let mut later = case("k1", "fx7", "s1", 7, Some(5));
+    later["updatedAt"] = json!("2026-11-22T01:10:00Z");
+    let mut stale = case("k4", "fx6", "s3", 9, None);
+    stale["updatedAt"] = json!("2026-11-20T01:10:00Z");
+    env.sandbox().deliver_records(
+        RecordKind::Cases,
+        vec![later, stale, json!({"id": "k3", "deleted": true, "updatedAt": "2026-11-22T01:10:00Z"})],
+    );
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.rows_deleted, 1);
+    let cases = env.cases().await;
+    assert_eq!(cases.len(), 5);
+    assert!(cases.iter().all(|c| c.id != "k3"), "the tombstone deleted k3");
+    let k1 = cases.iter().find(|c| c.id == "k1").unwrap();
+    assert_eq!((k1.working_days, k1.overdue), (7, true), "the later correction won");
+    assert_eq!(cases.iter().find(|c| c.id == "k4").unwrap().working_days, 3, "the stale one lost");
+    assert_eq!(env.watermark(RecordKind::Cases).await.as_deref(), Some("2026-11-22T01:10:00Z"));
+}
+
+#[tokio::test]
+async fn bad_records_are_rejected_with_reasons_and_personal_fields_dropped_and_counted() {
+    // Arrange: six cases spoiled six ways, and one carrying an applicant's name and phone.
+    let env = env(|_| {}).await;
+    deliver_fixture(env.sandbox());
+    let mut personal = case("k9", "fx7", "s1", 1, None);
+    personal["applicantName"] = json!("张三");
+    personal["applicantPhone"] = json!("13800000000");
+    env.sandbox().deliver_records(RecordKind::Catalog, vec![]);
+    env.sandbox().deliver_records(RecordKind::Cases, vec![personal]);
+    // Catalogue and items pass (two pages); the spoiling hits the first cases page.
+    env.sandbox().set_faults(FaultSpec { bad_rows: Some(6), after_pages: Some(2), ..Default::default() });
+
+    // Act
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "partial", "{report:?}");
+    assert_eq!(report.rows_rejected, 6);
+    assert_eq!(report.personal_dropped, 1);
+    let rejected = sync::rejected(&env.app.db, report.run_id, 100).await.unwrap();
+    let reasons: Vec<&str> = rejected.iter().map(|r| r.reason.as_str()).collect();
+    for expected in [
+        "missing field `id`",
+        "unknown org",
+        "unknown value `bogus`",
+        "before `acceptedAt`",
+        "negative",
+        "missing field `updatedAt`",
+    ] {
+        assert!(reasons.iter().any(|r| r.contains(expected)), "{expected} in {reasons:?}");
+    }
+    let cases = env.cases().await;
+    assert!(cases.iter().any(|c| c.id == "k9"), "stored, without the personal fields");
+    let dump = format!("{cases:?}");
+    assert!(!dump.contains("张三") && !dump.contains("13800000000"));
+    let run = sync_run::Entity::find_by_id(report.run_id).one(&env.app.db).await.unwrap().unwrap();
+    assert_eq!(run.detail.unwrap()["personalDropped"], 1);
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_a_refused_token_fails_and_an_expired_cursor_restarts() {
+    let env = env(|s| s.feed.page_size = 3).await;
+    deliver_fixture(env.sandbox());
+    for fault in [
+        FaultSpec { status: Some(503), times: Some(2), ..Default::default() },
+        FaultSpec { truncate: Some(true), after_pages: Some(3), ..Default::default() },
+        FaultSpec { reset: Some(true), ..Default::default() },
+        FaultSpec { status: Some(429), retry_after: Some(1), ..Default::default() },
+    ] {
+        // A fresh start each time: forget the watermarks.
+        records::set_watermarks(&env.app.db, None).await.unwrap();
+        env.sandbox().set_faults(fault.clone());
+        let report = env.run().await;
+        assert_eq!(report.status, "ok", "{fault:?}: {report:?}");
+        assert!(report.attempts > report.pages, "{fault:?}: {report:?}");
+        assert_eq!(env.cases().await.len(), 6);
+    }
+
+    // An expired cursor, as a crashed run would leave, is dropped once.
+    sync::set_cursor(&env.app.db, &records::state_source(RecordKind::Catalog), Some("bm90LW91cnM")).await.unwrap();
+    let report = env.run().await;
+    assert_eq!((report.status.as_str(), report.restarts), ("ok", 1), "{report:?}");
+
+    // A refused token fails at once, the watermark stays.
+    let before = env.watermark(RecordKind::Cases).await;
+    let mut settings = (*env.app.state.settings).clone();
+    settings.feed.token = "wrong".into();
+    let ctx = workers::Context { feed: canmou::feed::FeedClient::new(&settings.feed).unwrap(), ..env.ctx() };
+    let requests = env.sandbox().stats().requests;
+    let report = records::run(&ctx, Trigger::Manual).await.unwrap();
+    assert_eq!(report.status, "failed");
+    assert!(report.error.as_deref().unwrap_or("").contains("token"), "{report:?}");
+    assert_eq!(env.sandbox().stats().requests, requests + 1, "no retry");
+    assert_eq!(env.watermark(RecordKind::Cases).await, before);
+}
+
+#[tokio::test]
+async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_record_exactly_once() {
+    // Arrange: pages of 2; the fifth page (the second of cases) hangs as if the process died.
+    let env = env(|s| {
+        s.feed.page_size = 2;
+        s.feed.stale_run_secs = 0;
+    })
+    .await;
+    deliver_fixture(env.sandbox());
+    env.sandbox().set_faults(FaultSpec { delay_ms: Some(30_000), after_pages: Some(5), ..Default::default() });
+    let ctx = env.ctx();
+    let run_id = records::start(&ctx, Trigger::Manual).await.unwrap();
+    let task = tokio::spawn(async move { records::execute(&ctx, run_id).await });
+    for _ in 0..300 {
+        if env.sandbox().stats().faults_injected > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(env.sandbox().stats().faults_injected, 1);
+
+    // Act: the crash, then a new run.
+    task.abort();
+    let _ = task.await;
+    let state = sync::state(&env.app.db, &records::state_source(RecordKind::Cases)).await.unwrap().unwrap();
+    assert!(state.cursor.is_some() && state.watermark.is_none(), "one cases page committed, the run unfinished");
+    assert_eq!(env.cases().await.len(), 2);
+    env.sandbox().clear_faults();
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.rows_stored, 4, "resumed after the committed page");
+    let mut ids: Vec<String> = env.cases().await.into_iter().map(|c| c.id).collect();
+    ids.sort();
+    assert_eq!(ids, ["k1", "k2", "k3", "k4", "k5", "k6"]);
+    let crashed = sync_run::Entity::find_by_id(run_id).one(&env.app.db).await.unwrap().unwrap();
+    assert_eq!(crashed.status, "failed");
+    // The statistics of the committed page were not lost with the crash.
+    let overdue = fixture::metric_id(&env.app.db, "records.cases_overdue").await;
+    let figure = entities::fact::Entity::find()
+        .filter(entities::fact::Column::MetricId.eq(overdue))
+        .filter(entities::fact::Column::OrgId.eq(PROVINCE))
+        .filter(entities::fact::Column::Grain.eq(0))
+        .one(&env.app.db)
+        .await
+        .unwrap();
+    assert_eq!(figure.and_then(|f| f.value), Some(3.0), "k2, k5 and k6 are overdue");
+}
+
+#[tokio::test]
+async fn record_statistics_are_metrics_that_roll_up_and_drill_through_to_their_records() {
+    // Arrange
+    let env = synced_env().await;
+    let token = env.viewer("leader", &[PROVINCE]).await;
+
+    // Act: the overdue cases by region on the day, then the link of 明州市's row.
+    let breakdown = env
+        .json(&token, &format!("/api/v1/metrics/records.cases_overdue/breakdown?org={PROVINCE}&grain=day&date={DAY}"))
+        .await;
+    let rows = breakdown["items"].as_array().unwrap();
+    let mingzhou = rows.iter().find(|r| r["org"]["id"] == MINGZHOU).unwrap();
+    let linjiang = rows.iter().find(|r| r["org"]["id"] == LINJIANG).unwrap();
+
+    // Assert: 明州 has k2 (东城) and k5 (市大数据局); 临江 k6.
+    assert_eq!(mingzhou["value"], 2.0, "{breakdown}");
+    assert_eq!(linjiang["value"], 1.0, "{breakdown}");
+    let link = mingzhou["records"].as_str().unwrap();
+    assert_eq!(
+        link,
+        format!("/api/v1/records/cases?org={MINGZHOU}&completedFrom={DAY}&completedTo={DAY}&overdue=true")
+    );
+    let list = env.json(&token, link).await;
+    let mut ids: Vec<&str> = list["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(ids, ["k2", "k5"], "exactly the overdue cases of 明州市 that day");
+
+    // The card of 明州 carries the same link; ratios roll up from their parts.
+    let card =
+        env.json(&token, &format!("/api/v1/metrics/records.overdue_rate?org={MINGZHOU}&grain=day&date={DAY}")).await;
+    assert_eq!(card["card"]["value"], 0.4, "2 overdue of 5 completed: {card}");
+    assert!(card["card"]["records"].as_str().unwrap().starts_with(&format!("/api/v1/records/cases?org={MINGZHOU}")));
+    let month = env
+        .json(&token, &format!("/api/v1/metrics/records.cases_completed?org={PROVINCE}&grain=month&date=2026-11-01"))
+        .await;
+    assert_eq!(month["card"]["value"], 6.0, "{month}");
+
+    // The stocks are counted on the business date before today.
+    let yesterday =
+        (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive() - chrono::Days::new(1)).to_string();
+    let rate = env
+        .json(&token, &format!("/api/v1/metrics/records.implementation_rate?org={MINGZHOU}&grain=day&date={yesterday}"))
+        .await;
+    let value = rate["card"]["value"].as_f64().unwrap_or_default();
+    assert!((value - 2.0 / 3.0).abs() < 1e-3, "s1 and s3 of s1, s2, s3: {rate}");
+    let catalogue: Value = env.json(&token, "/api/v1/metrics").await;
+    assert!(catalogue.to_string().contains("records.cases_overdue"), "in the catalogue with its 口径");
+}
+
+#[tokio::test]
+async fn lists_are_scoped_filtered_searched_and_paged_by_keyset() {
+    // Arrange
+    let env = synced_env().await;
+    let mingzhou = env.viewer("mz", &[MINGZHOU]).await;
+
+    // Outside the scope: 403, and nothing outside it is ever listed.
+    let res = env.get(&mingzhou, &format!("/api/v1/records/cases?org={LINJIANG}")).await;
+    assert_error(res, 403, "out_of_scope").await;
+    let all = env.json(&mingzhou, "/api/v1/records/cases?limit=200").await;
+    assert_eq!(all["total"], json!({"count": 5, "more": false}), "k6 is 临江's");
+
+    // Filters and a Chinese substring search.
+    let found = env.json(&mingzhou, "/api/v1/records/cases?q=%E7%A4%BE%E4%BF%9D").await; // 社保
+    assert_eq!(found["items"].as_array().unwrap().len(), 0, "社保 is not a substring of 社会保障卡办理");
+    let found = env.json(&mingzhou, &format!("/api/v1/records/cases?q={}", urlencode("保障卡"))).await;
+    let ids: Vec<&str> = found["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2, "{found}");
+    let items = env.json(&mingzhou, &format!("/api/v1/records/items?org={DC_BUREAU}&implementation=implemented")).await;
+    assert_eq!(items["items"].as_array().unwrap().len(), 1);
+    assert_eq!(items["items"][0]["name"], "食品经营许可");
+    let by_no = env.json(&mingzhou, "/api/v1/records/cases?caseNo=NO-k4").await;
+    assert_eq!(by_no["items"][0]["id"], "k4");
+
+    // Keyset pages of 2 by working days, descending: every case once, in order.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/records/cases?sort=-workingDays&limit=2&columns=caseNo,workingDays".to_owned();
+    for _ in 0..10 {
+        let page = env.json(&mingzhou, &path).await;
+        for r in page["items"].as_array().unwrap() {
+            seen.push((r["workingDays"].as_i64().unwrap(), r["id"].as_str().unwrap().to_owned()));
+            assert_eq!(r.as_object().unwrap().len(), 3, "id and the two columns asked for: {r}");
+        }
+        match page["nextCursor"].as_str() {
+            Some(c) => {
+                assert!(page["total"].is_null() || seen.len() == 2, "the total is counted on the first page only");
+                path = format!("/api/v1/records/cases?sort=-workingDays&limit=2&columns=caseNo,workingDays&cursor={c}");
+            }
+            None => break,
+        }
+    }
+    let days: Vec<i64> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(days, [5, 4, 3, 2, 1], "{seen:?}");
+
+    // A cursor of another query is refused.
+    let first = env.json(&mingzhou, "/api/v1/records/cases?limit=1").await;
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let res = env.get(&mingzhou, &format!("/api/v1/records/cases?limit=1&overdue=true&cursor={cursor}")).await;
+    let body = assert_error(res, 400, "invalid_parameter").await;
+    assert_eq!(body["param"], "cursor");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn bad_parameters_are_a_400_naming_them() {
+    let env = synced_env().await;
+    let token = env.viewer("leader", &[PROVINCE]).await;
+    for (path, param) in [
+        ("/api/v1/records/cases?columns=caseNo,applicantName", "columns"),
+        ("/api/v1/records/cases?sort=completedAt", "sort"),
+        ("/api/v1/records/cases?sort=id;drop", "sort"),
+        ("/api/v1/records/cases?channel=fax", "channel"),
+        ("/api/v1/records/cases?overdue=maybe", "overdue"),
+        ("/api/v1/records/cases?acceptedFrom=2026-02-30", "acceptedFrom"),
+        ("/api/v1/records/cases?cursor=%%%", "cursor"),
+        ("/api/v1/records/cases?cursor=bm90LW91cnM", "cursor"),
+        ("/api/v1/records/cases?limit=201", "limit"),
+        ("/api/v1/records/cases?limit=0", "limit"),
+        ("/api/v1/records/items?status=published", "status"),
+        ("/api/v1/records/catalog?org=abc", "org"),
+    ] {
+        let res = env.get(&token, path).await;
+        let body = assert_error(res, 400, "invalid_parameter").await;
+        assert_eq!(body["param"], param, "{path}: {body}");
+    }
+    assert_error(env.get(&token, "/api/v1/records/people").await, 404, "not_found").await;
+    assert_error(env.get(&token, "/api/v1/records/cases/nope").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn a_saved_column_set_is_used_and_one_record_comes_with_its_item_and_catalogue_entry() {
+    // Arrange
+    let env = synced_env().await;
+    let token = env.viewer("mz", &[MINGZHOU]).await;
+
+    // Act: save a column set for cases.
+    let res = env
+        .app
+        .client
+        .put(env.app.url("/api/v1/me/columns/cases"))
+        .bearer_auth(&token)
+        .json(&json!({"columns": ["caseNo", "rating"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let bad = env
+        .app
+        .client
+        .post(env.app.url("/api/v1/me/columns/cases"))
+        .bearer_auth(&token)
+        .json(&json!({"columns": ["caseNo", "idNumber"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assert_error(bad, 400, "invalid_parameter").await["param"], "columns");
+
+    // Assert: lists use it; the record has its item and catalogue entry.
+    let saved = env.json(&token, "/api/v1/me/columns/cases").await;
+    assert_eq!((saved["columns"].clone(), saved["saved"].clone()), (json!(["caseNo", "rating"]), json!(true)));
+    let list = env.json(&token, &format!("/api/v1/records/cases?org={DC_BUREAU}&sort=caseNo")).await;
+    let keys: Vec<&str> = list["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["caseNo", "rating"]);
+    assert_eq!(list["items"][0], json!({"id": "k1", "caseNo": "NO-k1", "rating": 5}));
+    let one = env.json(&token, "/api/v1/records/cases/k2").await;
+    assert_eq!(one["record"]["org"], "东城区大数据局");
+    assert_eq!(one["record"]["overdue"], true);
+    assert_eq!(one["item"]["name"], "食品经营许可");
+    assert_eq!(one["catalog"]["code"], "C1");
+    assert_error(env.get(&token, "/api/v1/records/cases/k6").await, 403, "out_of_scope").await;
+}
+
+#[tokio::test]
+async fn downloads_stream_the_query_in_the_chosen_columns_and_are_audited() {
+    let env = synced_env().await;
+    let token = env.viewer("mz", &[MINGZHOU]).await;
+
+    let res = env
+        .get(
+            &token,
+            "/api/v1/exports/records-cases.csv?overdue=true&sort=caseNo&columns=caseNo,itemName,org,result,overdue",
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["x-export-rows"], "2");
+    assert!(res.headers().get("x-export-truncated").is_none());
+    let body = res.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "\u{feff}办件编号,事项名称,办理机构,办理结果,是否超期",
+            "NO-k2,食品经营许可,东城区大数据局,办结,是",
+            "NO-k5,社会保障卡办理,明州市大数据局,办结,是"
+        ]
+    );
+
+    let res = env.get(&token, "/api/v1/exports/records-items.xlsx").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let bytes = res.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip (xlsx)");
+    assert_error(
+        env.get(&token, &format!("/api/v1/exports/records-cases.csv?org={LINJIANG}")).await,
+        403,
+        "out_of_scope",
+    )
+    .await;
+    assert_error(env.get(&token, "/api/v1/exports/records-cases.csv?sort=rating").await, 400, "invalid_parameter")
+        .await;
+    let audit = entities::audit_log::Entity::find()
+        .filter(entities::audit_log::Column::Action.eq("export"))
+        .all(&env.app.db)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|a| a.target == "records-cases.csv"), "{audit:?}");
+}
