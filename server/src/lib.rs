@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod feed;
+pub mod open;
 pub mod routes;
 pub mod startup;
 pub mod state;

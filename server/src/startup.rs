@@ -196,6 +196,7 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         .service(get("/api/v1/admin/sync/rejected", routes::sync::rejected))
         .service(post("/api/v1/admin/sync/{source}/run", routes::sync::run));
     configure_admin(cfg);
+    routes::open::configure(cfg);
 }
 fn configure_admin(cfg: &mut web::ServiceConfig) {
     use routes::admin::{audit, card_sets, console, metrics, preview, users};

@@ -22,6 +22,7 @@ mod feed_sync;
 mod health;
 mod login;
 mod migrations;
+mod open_data;
 mod read;
 mod rollup;
 mod scheduler;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod card_sets;
 pub mod console;
 pub mod metrics;
+pub mod open_apps;
 pub mod preview;
 pub mod users;
 
