@@ -487,7 +487,7 @@ async fn past_the_rate_an_application_gets_429_with_ratelimit_headers() {
     b["ratePerSecond"] = json!(2);
     let r = register(&a, b).await;
     let t = token(&a, &r).await;
-    let answers = statuses(&a, &[a.app.address.clone()], &t, 10).await;
+    let answers = statuses(&a, std::slice::from_ref(&a.app.address), &t, 10).await;
     let ok = answers.iter().filter(|r| r.status().as_u16() == 200).count();
     assert!((1..=3).contains(&ok), "{ok} calls passed a rate of 2/s");
     let first = &answers[0];

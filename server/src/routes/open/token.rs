@@ -44,7 +44,23 @@ pub struct OAuthError {
     pub error_description: String,
 }
 
-fn oauth_error(error: &'static str, description: impl Into<String>) -> HttpResponse {
+/// Why a token request failed: an RFC 6749 refusal, or our own failure.
+enum Failure {
+    Refused(&'static str, String),
+    Internal(ApiError),
+}
+
+impl<E: Into<ApiError>> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure::Internal(e.into())
+    }
+}
+
+fn refuse(error: &'static str, description: impl Into<String>) -> Failure {
+    Failure::Refused(error, description.into())
+}
+
+fn oauth_error(error: &'static str, description: String) -> HttpResponse {
     let mut res = if error == "invalid_client" {
         let mut r = HttpResponse::Unauthorized();
         r.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"canmou-open\""));
@@ -52,12 +68,11 @@ fn oauth_error(error: &'static str, description: impl Into<String>) -> HttpRespo
     } else {
         HttpResponse::BadRequest()
     };
-    res.insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(OAuthError { error, error_description: description.into() })
+    res.insert_header((header::CACHE_CONTROL, "no-store")).json(OAuthError { error, error_description: description })
 }
 
 /// The request's parameters, from a form or a JSON body.
-fn parse(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, HttpResponse> {
+fn parse(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, Failure> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -70,11 +85,12 @@ fn parse(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, HttpResponse> {
         .to_ascii_lowercase();
     match content_type.as_str() {
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body)
-            .map_err(|e| oauth_error("invalid_request", format!("malformed form body: {e}"))),
-        "application/json" => serde_json::from_slice(body)
-            .map_err(|e| oauth_error("invalid_request", format!("malformed JSON body: {e}"))),
+            .map_err(|e| refuse("invalid_request", format!("malformed form body: {e}"))),
+        "application/json" => {
+            serde_json::from_slice(body).map_err(|e| refuse("invalid_request", format!("malformed JSON body: {e}")))
+        }
         "" if body.is_empty() => Ok(TokenRequest::default()),
-        other => Err(oauth_error(
+        other => Err(refuse(
             "invalid_request",
             format!("unsupported content type `{other}`: send application/x-www-form-urlencoded or application/json"),
         )),
@@ -82,18 +98,18 @@ fn parse(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, HttpResponse> {
 }
 
 /// Client id and secret from `Authorization: Basic` (each form-urlencoded, RFC 6749 §2.3.1).
-fn basic(req: &HttpRequest) -> Result<Option<(String, String)>, HttpResponse> {
+fn basic(req: &HttpRequest) -> Result<Option<(String, String)>, Failure> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
-    let bad = || oauth_error("invalid_client", "malformed Basic credentials");
+    let bad = || refuse("invalid_client", "malformed Basic credentials");
     let value = value.to_str().map_err(|_| bad())?;
     let Some((scheme, encoded)) = value.split_once(' ') else { return Err(bad()) };
     if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(oauth_error("invalid_client", "only Basic client authentication is accepted in Authorization"));
+        return Err(refuse("invalid_client", "only Basic client authentication is accepted in Authorization"));
     }
     let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
     let text = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = text.split_once(':').ok_or_else(bad)?;
-    let unescape = |s: &str| -> Result<String, HttpResponse> {
+    let unescape = |s: &str| -> Result<String, Failure> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={s}")).map_err(|_| bad())?;
         Ok(pairs.into_iter().next().map(|(_, v)| v).unwrap_or_default())
     };
@@ -115,34 +131,33 @@ fn basic(req: &HttpRequest) -> Result<Option<(String, String)>, HttpResponse> {
     tag = "auth"
 )]
 pub async fn issue(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
-    let params = match parse(&req, &body) {
-        Ok(p) => p,
-        Err(res) => return Ok(res),
-    };
-    let basic = match basic(&req) {
-        Ok(b) => b,
-        Err(res) => return Ok(res),
-    };
+    match grant(&req, &state, &body).await {
+        Ok(res) => Ok(res),
+        Err(Failure::Refused(error, description)) => Ok(oauth_error(error, description)),
+        Err(Failure::Internal(e)) => Err(e),
+    }
+}
+
+async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpResponse, Failure> {
+    let params = parse(req, body)?;
+    let basic = basic(req)?;
     match params.grant_type.as_deref() {
-        None => return Ok(oauth_error("invalid_request", "grant_type is required")),
+        None => return Err(refuse("invalid_request", "grant_type is required")),
         Some("client_credentials") => {}
         Some(other) => {
-            return Ok(oauth_error(
-                "unsupported_grant_type",
-                format!("`{other}`: only client_credentials is supported"),
-            ));
+            return Err(refuse("unsupported_grant_type", format!("`{other}`: only client_credentials is supported")));
         }
     }
     let (client_id, secret) = match (basic, params.client_id, params.client_secret) {
         (Some(_), _, Some(_)) => {
-            return Ok(oauth_error("invalid_request", "use one client authentication method, not Basic and the body"));
+            return Err(refuse("invalid_request", "use one client authentication method, not Basic and the body"));
         }
         (Some((id, secret)), None, None) => (id, secret),
         (Some((id, secret)), Some(body_id), None) if body_id == id => (id, secret),
-        (Some(_), Some(_), None) => return Ok(oauth_error("invalid_request", "client_id differs from the Basic user")),
+        (Some(_), Some(_), None) => return Err(refuse("invalid_request", "client_id differs from the Basic user")),
         (None, Some(id), Some(secret)) => (id, secret),
         (None, _, _) => {
-            return Ok(oauth_error(
+            return Err(refuse(
                 "invalid_client",
                 "client authentication is required (Basic, or client_id and client_secret)",
             ));
@@ -151,10 +166,10 @@ pub async fn issue(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let Some(model) = crate::store::open_apps::by_client_id(&state.db, &client_id).await? else {
         // The same Argon2 cost as a known client: response times do not tell which ids exist.
         let _ = crate::open::secret::verify_blocking(secret, DUMMY_HASH.to_owned()).await;
-        return Ok(oauth_error("invalid_client", "unknown client or wrong secret"));
+        return Err(refuse("invalid_client", "unknown client or wrong secret"));
     };
     let app = App::from(model);
-    note(&req, |n| n.app_id = Some(app.id));
+    note(req, |n| n.app_id = Some(app.id));
     let now = chrono::Utc::now();
     let mut ok = false;
     for stored in app.accepted_hashes(now) {
@@ -164,10 +179,10 @@ pub async fn issue(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         }
     }
     if !ok {
-        return Ok(oauth_error("invalid_client", "unknown client or wrong secret"));
+        return Err(refuse("invalid_client", "unknown client or wrong secret"));
     }
     if !app.active {
-        return Ok(oauth_error("invalid_grant", "this application has been suspended"));
+        return Err(refuse("invalid_grant", "this application has been suspended"));
     }
     let (token, exp) = state
         .open
