@@ -8,7 +8,8 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use governor::clock::{Clock, DefaultClock};
@@ -35,24 +36,25 @@ struct Limiter {
 pub struct Rates {
     instances: u32,
     burst_secs: f64,
-    by_app: Mutex<HashMap<i32, Arc<Limiter>>>,
+    by_app: RwLock<HashMap<i32, Arc<Limiter>>>,
 }
 
 impl Rates {
     pub fn new(instances: u32, burst_secs: f64) -> Rates {
-        Rates { instances, burst_secs, by_app: Mutex::new(HashMap::new()) }
+        Rates { instances, burst_secs, by_app: RwLock::new(HashMap::new()) }
     }
 
     fn limiter(&self, app: &App) -> Arc<Limiter> {
-        let mut map = match self.by_app.lock() {
-            Ok(m) => m,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(l) = map.get(&app.id)
+        if let Ok(map) = self.by_app.read()
+            && let Some(l) = map.get(&app.id)
             && l.rate == app.rate_per_second
         {
             return l.clone();
         }
+        let mut map = match self.by_app.write() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
         let rate = (app.rate_per_second / f64::from(self.instances)).max(0.001);
         let period = Duration::from_secs_f64(1.0 / rate);
         let burst = NonZeroU32::new((rate * self.burst_secs).round().clamp(1.0, 1e6) as u32).unwrap_or(NonZeroU32::MIN);
@@ -77,29 +79,38 @@ impl Rates {
     }
 
     pub fn forget(&self, app_id: i32) {
-        if let Ok(mut map) = self.by_app.lock() {
+        if let Ok(mut map) = self.by_app.write() {
             map.remove(&app_id);
         }
     }
 }
 
-/// One application's quota as this instance holds it.
+/// One application's quota as this instance holds it. Taking a call from a reserved block is
+/// a compare-and-swap; only an instance whose block is spent takes the lock and asks the
+/// database for the next one.
 #[derive(Debug, Default)]
 struct Held {
-    day: i32,
+    day: AtomicI32,
     /// Calls reserved and not yet served.
-    allowance: i64,
+    allowance: AtomicI64,
     /// The shared counter after this instance's last reservation.
-    used: i64,
-    /// Spent: do not ask the database again before this.
-    spent_until: Option<Instant>,
+    used: AtomicI64,
+    /// Held while reserving; holds until when the quota is known to be spent.
+    refill: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl Held {
+    /// Takes one call from the block, if any is left.
+    fn take(&self) -> bool {
+        self.allowance.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n > 0).then(|| n - 1)).is_ok()
+    }
 }
 
 /// The daily quotas held by this instance.
 pub struct Quota {
     db: DatabaseConnection,
     block_max: i64,
-    by_app: Mutex<HashMap<i32, Arc<tokio::sync::Mutex<Held>>>>,
+    by_app: RwLock<HashMap<i32, Arc<Held>>>,
 }
 
 /// Whether a call may go ahead, and what the headers say.
@@ -111,11 +122,16 @@ pub struct Verdict {
 
 impl Quota {
     pub fn new(db: DatabaseConnection, block_max: i64) -> Quota {
-        Quota { db, block_max, by_app: Mutex::new(HashMap::new()) }
+        Quota { db, block_max, by_app: RwLock::new(HashMap::new()) }
     }
 
-    fn held(&self, app: i32) -> Arc<tokio::sync::Mutex<Held>> {
-        let mut map = match self.by_app.lock() {
+    fn held(&self, app: i32) -> Arc<Held> {
+        if let Ok(map) = self.by_app.read()
+            && let Some(h) = map.get(&app)
+        {
+            return h.clone();
+        }
+        let mut map = match self.by_app.write() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
         };
@@ -126,45 +142,55 @@ impl Quota {
     /// the end of that day.
     pub async fn take(&self, app: &App, day: i32, reset_secs: u64) -> Result<Verdict, sea_orm::DbErr> {
         let quota = app.daily_quota;
-        let held = self.held(app.id);
-        let mut h = held.lock().await;
-        if h.day != day {
-            *h = Held { day, ..Held::default() };
-        }
-        let verdict = |h: &Held, allowed: bool| Verdict {
-            allowed,
-            limits: Limits {
-                limit: quota.max(0) as u64,
-                remaining: ((quota - h.used).max(0) + h.allowance).max(0) as u64,
-                reset_secs,
-            },
+        let h = self.held(app.id);
+        let verdict = |allowed: bool| {
+            let (used, allowance) = (h.used.load(Ordering::Acquire), h.allowance.load(Ordering::Acquire));
+            Verdict {
+                allowed,
+                limits: Limits {
+                    limit: quota.max(0) as u64,
+                    remaining: ((quota - used).max(0) + allowance).max(0) as u64,
+                    reset_secs,
+                },
+            }
         };
-        if h.allowance > 0 {
-            h.allowance -= 1;
-            return Ok(verdict(&h, true));
+        if h.day.load(Ordering::Acquire) == day && h.take() {
+            return Ok(verdict(true));
         }
-        if h.spent_until.is_some_and(|t| t > Instant::now()) {
-            return Ok(verdict(&h, false));
+        let mut spent_until = h.refill.lock().await;
+        if h.day.load(Ordering::Acquire) != day {
+            h.allowance.store(0, Ordering::Release);
+            h.used.store(0, Ordering::Release);
+            h.day.store(day, Ordering::Release);
+            *spent_until = None;
         }
-        let want = if h.used == 0 { quota / 16 } else { (quota - h.used) / 8 }.clamp(1, self.block_max);
+        // Another call may have reserved a block while this one waited.
+        if h.take() {
+            return Ok(verdict(true));
+        }
+        if spent_until.is_some_and(|t| t > Instant::now()) {
+            return Ok(verdict(false));
+        }
+        let used = h.used.load(Ordering::Acquire);
+        let want = if used == 0 { quota / 16 } else { (quota - used) / 8 }.clamp(1, self.block_max);
         match crate::store::open_apps::reserve(&self.db, app.id, day, want, quota).await? {
             Some((granted, used)) => {
-                h.used = used;
-                h.allowance = granted - 1;
-                h.spent_until = None;
-                Ok(verdict(&h, true))
+                h.used.store(used, Ordering::Release);
+                h.allowance.store(granted - 1, Ordering::Release);
+                *spent_until = None;
+                Ok(verdict(true))
             }
             None => {
-                h.used = quota;
+                h.used.store(quota, Ordering::Release);
                 // A raised quota is seen within a second.
-                h.spent_until = Some(Instant::now() + Duration::from_secs(1));
-                Ok(verdict(&h, false))
+                *spent_until = Some(Instant::now() + Duration::from_secs(1));
+                Ok(verdict(false))
             }
         }
     }
 
     pub fn forget(&self, app_id: i32) {
-        if let Ok(mut map) = self.by_app.lock() {
+        if let Ok(mut map) = self.by_app.write() {
             map.remove(&app_id);
         }
     }
