@@ -15,6 +15,8 @@ pub struct Model {
     pub after: Option<Json>,
     pub request_id: Option<String>,
     pub at: DateTimeWithTimeZone,
+    /// The narrowest org holding everything the entry is about; `None`: province-wide.
+    pub scope_org_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,8 @@ pub struct Model {
     /// The draft revision the latest version was published from.
     pub published_revision: Option<i32>,
     pub updated_at: DateTimeWithTimeZone,
+    /// Who created the set: an unassigned set is theirs alone (besides province administrators).
+    pub created_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

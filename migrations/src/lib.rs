@@ -17,7 +17,8 @@ mod m20261127_000008_create_audit_log;
 mod m20261127_000009_create_sync_runs;
 mod m20261127_000020_create_briefings;
 mod m20261201_000030_card_set_versions;
-mod m20261202_000040_create_open_apps;
+mod m20261202_000040_policy_and_sessions;
+mod m20261202_000050_create_open_apps;
 pub mod seed;
 
 pub struct Migrator;
@@ -37,7 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_create_sync_runs::Migration),
             Box::new(m20261127_000020_create_briefings::Migration),
             Box::new(m20261201_000030_card_set_versions::Migration),
-            Box::new(m20261202_000040_create_open_apps::Migration),
+            Box::new(m20261202_000040_policy_and_sessions::Migration),
+            Box::new(m20261202_000050_create_open_apps::Migration),
         ]
     }
 }

@@ -112,7 +112,7 @@ function createApi(options) {
       loginInFlight = getAuthCode()
         .then((authCode) => send('POST', '/auth/dingtalk', { body: { authCode } }))
         .then((res) => {
-          const s = { token: res.token, expiresAt: res.expiresAt, user: res.user || null };
+          const s = { token: res.token, expiresAt: res.expiresAt, refreshToken: res.refreshToken || null, user: res.user || null };
           saveSession(s);
           return s;
         })
@@ -123,11 +123,14 @@ function createApi(options) {
     return loginInFlight;
   }
 
+  // Each refresh token works once and comes back replaced; one presented twice ends the
+  // session on the server, so concurrent callers share one refresh.
   function refresh(session) {
+    if (!session.refreshToken) return login();
     if (!refreshInFlight) {
-      refreshInFlight = send('POST', '/auth/refresh', { token: session.token })
+      refreshInFlight = send('POST', '/auth/refresh', { body: { refreshToken: session.refreshToken } })
         .then((res) => {
-          const s = Object.assign({}, session, { token: res.token, expiresAt: res.expiresAt });
+          const s = Object.assign({}, session, { token: res.token, expiresAt: res.expiresAt, refreshToken: res.refreshToken });
           saveSession(s);
           return s;
         })

@@ -61,10 +61,18 @@ test('the token is reused from storage across clients and refreshed shortly befo
   clock.advance(server.tokenTtlMs - 60 * 1000); // one minute left
   await api.me();
   assert.deepEqual(paths().slice(3), ['POST /auth/refresh', 'GET /me']);
-  assert.equal(dd.calls.httpRequest[3].headers.Authorization, 'Bearer jwt-1');
+  // The refresh presents the refresh token, not the access token, and keeps the new one.
+  assert.equal(dd.calls.httpRequest[3].headers.Authorization, undefined);
+  assert.equal(JSON.parse(dd.calls.httpRequest[3].data).refreshToken, 'refresh-1');
   assert.equal(dd.calls.httpRequest[4].headers.Authorization, 'Bearer jwt-2');
   assert.equal(api.session().token, 'jwt-2');
+  assert.equal(api.session().refreshToken, 'refresh-2');
   assert.equal(api.session().user.name, '王明', 'the user survives a refresh');
+
+  // A refresh token is good once: the next refresh uses the new one and still works.
+  clock.advance(server.tokenTtlMs - 60 * 1000);
+  await api.me();
+  assert.equal(api.session().token, 'jwt-3');
 });
 
 test('an expired stored token means a new login, not a refresh', async () => {

@@ -64,6 +64,9 @@ async function api(path, options) {
     opts.body = JSON.stringify(opts.json);
     delete opts.json;
   }
+  // The server takes cookie-authenticated changes only as JSON from this origin (CSRF).
+  const method = (opts.method || 'GET').toUpperCase();
+  if (method !== 'GET' && method !== 'HEAD') opts.headers['content-type'] = 'application/json';
   const res = await fetch(API + path, opts);
   const text = await res.text();
   let body = null;

@@ -78,10 +78,10 @@ pub async fn run(
     let state = AppState::new(settings, db.clone()).await?;
 
     let started = Instant::now();
-    let report = briefing::run_for_date(&state, date, Utc::now()).await?;
+    let report = briefing::run_for_date(&state, date, None, Utc::now()).await?;
     let seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let rerun = briefing::run_for_date(&state, date, Utc::now()).await?;
+    let rerun = briefing::run_for_date(&state, date, None, Utc::now()).await?;
     let rerun_seconds = started.elapsed().as_secs_f64();
     let stats = running.state.stats();
     let inbox = running.state.inbox(None, None).len();

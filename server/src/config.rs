@@ -43,6 +43,13 @@ pub struct ServerSettings {
     /// Serves `GET /api/v1/bench/ceiling` (a fixed 1 KB JSON behind the same authentication),
     /// the ceiling the read benchmark compares with. Off in production.
     pub bench_ceiling: bool,
+    /// The address users reach the service at (`https://canmou.example.gov.cn`): the console's
+    /// login callback is built from it, never from a request's `Host`, and the console's cookie
+    /// is `Secure` when it is https. Empty: `http://{host}:{port}` (the demo).
+    pub public_url: String,
+    /// A client that has not sent its request head and body within this many seconds is
+    /// dropped (slow senders cannot hold connections).
+    pub request_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -74,6 +81,8 @@ pub struct AuthSettings {
     pub jwt_audience: String,
     /// Lifetime of an issued token, in seconds.
     pub token_ttl_secs: u64,
+    /// How long a mini-program sign-in lasts through refreshes before DingTalk is asked again.
+    pub session_ttl_days: u64,
     /// The key id (`kid`) written into tokens signed with `jwt_secret`.
     pub jwt_key_id: String,
     /// During a key rotation: the previous secret, still accepted (never used to sign).
@@ -248,6 +257,8 @@ impl Default for Settings {
                 body_limit: 64 * 1024,
                 workers: 0,
                 bench_ceiling: false,
+                public_url: String::new(),
+                request_timeout_secs: 10,
             },
             database: DatabaseSettings {
                 url: SecretString::from("sqlite://data/canmou.db"),
@@ -261,6 +272,7 @@ impl Default for Settings {
                 jwt_issuer: "canmou".into(),
                 jwt_audience: "canmou-miniapp".into(),
                 token_ttl_secs: 2 * 3600,
+                session_ttl_days: 30,
                 jwt_key_id: "k1".into(),
                 jwt_previous_secret: SecretString::from(""),
                 jwt_previous_key_id: "k0".into(),
@@ -290,7 +302,7 @@ impl Default for Settings {
                 backoff_base_ms: 500,
                 backoff_max_ms: 30_000,
                 max_pages: 100_000,
-                stale_run_secs: 900,
+                stale_run_secs: 30,
             },
             schedule: ScheduleSettings {
                 enabled: true,
@@ -378,6 +390,18 @@ impl Settings {
         if self.auth.token_ttl_secs == 0 || self.auth.token_ttl_secs > 24 * 3600 {
             return Err(ConfigError::Invalid("auth.token_ttl_secs: must be between 1 and 86400".into()));
         }
+        if !(1..=365).contains(&self.auth.session_ttl_days) {
+            return Err(ConfigError::Invalid("auth.session_ttl_days: must be between 1 and 365".into()));
+        }
+        if self.server.request_timeout_secs == 0 || self.server.request_timeout_secs > 300 {
+            return Err(ConfigError::Invalid("server.request_timeout_secs: must be between 1 and 300".into()));
+        }
+        let public = self.server.public_url.trim();
+        if !(public.is_empty() || public.starts_with("http://") || public.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "server.public_url: `{public}` must start with http:// or https://"
+            )));
+        }
         if self.auth.jwt_key_id.is_empty() || self.auth.jwt_key_id == self.auth.jwt_previous_key_id {
             return Err(ConfigError::Invalid(
                 "auth.jwt_key_id: must be set and differ from auth.jwt_previous_key_id".into(),
@@ -435,14 +459,17 @@ impl Settings {
     /// What `canmou serve` needs beyond what demo mode needs: a real JWT secret and DingTalk
     /// credentials.
     pub fn check_production(&self) -> Result<(), ConfigError> {
-        let secret = self.auth.jwt_secret.expose_secret();
-        if secret == DEMO_JWT_SECRET {
-            return Err(ConfigError::Invalid(
-                "auth.jwt_secret: still the demo secret; set CANMOU_AUTH__JWT_SECRET to a random string of 32 bytes or more".into(),
-            ));
-        }
-        if secret.len() < 32 {
-            return Err(ConfigError::Invalid("auth.jwt_secret: must be at least 32 bytes".into()));
+        check_signing_key("auth.jwt_secret", "CANMOU_AUTH__JWT_SECRET", self.auth.jwt_secret.expose_secret())?;
+        let previous = self.auth.jwt_previous_secret.expose_secret();
+        // During a rotation the old key still signs nothing but is still believed: it must be as
+        // strong as the current one, and never the public demo secret.
+        if !previous.is_empty() {
+            check_signing_key("auth.jwt_previous_secret", "CANMOU_AUTH__JWT_PREVIOUS_SECRET", previous)?;
+            if previous == self.auth.jwt_secret.expose_secret() {
+                return Err(ConfigError::Invalid(
+                    "auth.jwt_previous_secret: the same as auth.jwt_secret; leave it empty when not rotating".into(),
+                ));
+            }
         }
         if self.dingtalk.app_key.is_empty() || self.dingtalk.app_secret.expose_secret().is_empty() {
             return Err(ConfigError::Invalid(
@@ -452,12 +479,37 @@ impl Settings {
         if self.dingtalk.agent_id <= 0 {
             return Err(ConfigError::Invalid("dingtalk.agent_id: the mini-program's agent id is required".into()));
         }
+        if self.dingtalk.corp_id.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "dingtalk.corp_id: the organisation's corp id is required (CANMOU_DINGTALK__CORP_ID): console logins from other organisations are refused by it".into(),
+            ));
+        }
         Ok(())
     }
 
     pub fn timezone(&self) -> chrono_tz::Tz {
         self.business.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
     }
+}
+
+/// The strength rules for a signing key: not the demo secret, at least 32 bytes, and not a
+/// run of one repeated byte.
+fn check_signing_key(key: &str, variable: &str, secret: &str) -> Result<(), ConfigError> {
+    if secret == DEMO_JWT_SECRET {
+        return Err(ConfigError::Invalid(format!(
+            "{key}: the public demo secret; set {variable} to a random string of 32 bytes or more"
+        )));
+    }
+    if secret.len() < 32 {
+        return Err(ConfigError::Invalid(format!("{key}: must be at least 32 bytes (set {variable})")));
+    }
+    let distinct: std::collections::HashSet<u8> = secret.bytes().collect();
+    if distinct.len() < 8 {
+        return Err(ConfigError::Invalid(format!(
+            "{key}: too few distinct characters to be a random key (set {variable} to a random string)"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -535,7 +587,32 @@ mod tests {
             jail.set_env("CANMOU_DINGTALK__APP_KEY", "key");
             jail.set_env("CANMOU_DINGTALK__APP_SECRET", "secret");
             jail.set_env("CANMOU_DINGTALK__AGENT_ID", "123");
+            let err = Settings::load(None).unwrap().check_production().unwrap_err().to_string();
+            assert!(err.contains("dingtalk.corp_id"), "{err}");
+            jail.set_env("CANMOU_DINGTALK__CORP_ID", "ding123");
             assert!(Settings::load(None).unwrap().check_production().is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_signing_key_in_use_meets_the_same_rules() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CANMOU_AUTH__JWT_SECRET", "0123456789abcdef0123456789abcdef");
+            jail.set_env("CANMOU_DINGTALK__APP_KEY", "key");
+            jail.set_env("CANMOU_DINGTALK__APP_SECRET", "secret");
+            jail.set_env("CANMOU_DINGTALK__AGENT_ID", "123");
+            jail.set_env("CANMOU_DINGTALK__CORP_ID", "ding123");
+            for weak in [DEMO_JWT_SECRET, "x", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"] {
+                jail.set_env("CANMOU_AUTH__JWT_PREVIOUS_SECRET", weak);
+                let err = Settings::load(None).unwrap().check_production().unwrap_err().to_string();
+                assert!(err.contains("auth.jwt_previous_secret"), "{weak}: {err}");
+            }
+            jail.set_env("CANMOU_AUTH__JWT_PREVIOUS_SECRET", "fedcba9876543210fedcba9876543210");
+            assert!(Settings::load(None).unwrap().check_production().is_ok());
+            jail.set_env("CANMOU_AUTH__JWT_SECRET", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+            let err = Settings::load(None).unwrap().check_production().unwrap_err().to_string();
+            assert!(err.contains("auth.jwt_secret"), "{err}");
             Ok(())
         });
     }

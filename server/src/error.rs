@@ -37,8 +37,13 @@ pub enum ApiError {
     UpstreamUnavailable(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    #[error("the request body did not arrive in time (server.request_timeout_secs)")]
+    RequestTimeout,
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
+    /// A panic caught while serving the request; the panic hook has logged it already.
+    #[error("internal error")]
+    Panicked,
 }
 
 impl ApiError {
@@ -65,7 +70,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::UpstreamUnavailable(_) => "upstream_unavailable",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
-            ApiError::Internal(_) => "internal",
+            ApiError::RequestTimeout => "request_timeout",
+            ApiError::Internal(_) | ApiError::Panicked => "internal",
         }
     }
 
@@ -97,7 +103,8 @@ impl ResponseError for ApiError {
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UpstreamUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Internal(_) | ApiError::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -136,6 +143,7 @@ pub fn code_for_status(status: StatusCode) -> &'static str {
         405 => "method_not_allowed",
         406 => "not_acceptable",
         409 => "conflict",
+        408 => "request_timeout",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
         429 => "rate_limited",

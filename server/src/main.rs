@@ -111,7 +111,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             let date = date.unwrap_or_else(|| canmou::bench_briefing::yesterday(&settings));
             let state = canmou::state::AppState::new(settings, conn).await?;
-            let report = workers::briefing::run_for_date(&state, date, chrono::Utc::now()).await?;
+            let report = workers::briefing::run_for_date(&state, date, None, chrono::Utc::now()).await?;
             println!(
                 "Briefing for {date}: {} due, {} recorded, {} contents, {} send calls, {} sent, {} unknown, {} failed, {} deferred.",
                 report.due,

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Compress, Next, from_fn};
 use actix_web::{App, HttpMessage, HttpServer, web};
@@ -16,6 +17,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::config::Settings;
 use crate::error::{ApiError, ErrorBody, code_for_status};
+use crate::middleware;
 use crate::routes;
 use crate::state::{self, AppState};
 use crate::workers::{self, scheduler::Leadership, scheduler::Scheduler};
@@ -58,6 +60,14 @@ impl Application {
     ) -> anyhow::Result<Application> {
         let listener = bind(&settings)?;
         let port = listener.local_addr()?.port();
+        if settings.server.public_url.is_empty() {
+            let host = match settings.server.host.as_str() {
+                "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+                other => other,
+            };
+            settings.server.public_url = format!("http://{host}:{port}");
+        }
+        crate::middleware::install_panic_hook();
         if let Some(sandbox) = &sandboxes.dingtalk {
             let base = format!("http://127.0.0.1:{port}{DINGTALK_SANDBOX}");
             let o = sandbox.options();
@@ -85,13 +95,16 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
         let body_limit = settings.server.body_limit;
         let bench_ceiling = settings.server.bench_ceiling;
+        let request_timeout = settings.server.request_timeout_secs;
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(error_shape))
                 .wrap(prometheus.clone())
                 .wrap(TracingLogger::default())
                 .wrap(Compress::default())
                 .app_data(app_state.clone())
+                .app_data(web::Data::new(middleware::BodyTimeout(request_timeout)))
                 .app_data(json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(query_config())
@@ -117,6 +130,7 @@ impl Application {
                 })
                 .default_service(web::to(not_found))
         })
+        .client_request_timeout(Duration::from_secs(request_timeout))
         .listen(listener)?;
         server = server.workers(settings.http_workers());
         Ok(Application { port, server: server.run(), state })
@@ -168,63 +182,114 @@ fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
     TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))
 }
 
-fn configure_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(get("/healthz", routes::health::healthz))
-        .service(get("/readyz", routes::health::readyz))
-        .service(get("/openapi.json", routes::openapi::spec))
-        .service(get("/api/v1/metrics", routes::catalogue::list))
-        .service(post("/api/v1/auth/dingtalk", routes::auth::login))
-        .service(post("/api/v1/auth/refresh", routes::auth::refresh))
-        .service(post("/api/v1/auth/logout", routes::auth::logout))
-        .service(get("/api/v1/auth/dingtalk/web", routes::auth::web_start))
-        .service(get("/api/v1/auth/dingtalk/callback", routes::auth::web_callback))
-        .service(get("/api/v1/me", routes::me::me))
-        .service(get("/api/v1/me/briefing", routes::subscription::get).route(web::post().to(routes::subscription::set)))
-        .service(get("/api/v1/admin/calendar", routes::calendar::list).route(web::post().to(routes::calendar::change)))
-        .service(get("/api/v1/admin/briefings", routes::deliveries::list))
-        .service(post("/api/v1/admin/briefings/run", routes::deliveries::run))
-        .service(post("/api/v1/admin/briefings/resend", routes::deliveries::resend))
-        .service(get("/api/v1/home", routes::home::home))
-        .service(get("/api/v1/metrics/{code}", routes::metric::detail))
-        .service(get("/api/v1/metrics/{code}/series", routes::metric::series))
-        .service(get("/api/v1/metrics/{code}/breakdown", routes::metric::breakdown))
-        .service(get("/api/v1/orgs", routes::orgs::search))
-        .service(get("/api/v1/orgs/{id}", routes::orgs::get))
-        .service(get("/api/v1/orgs/{id}/children", routes::orgs::children))
-        .service(get("/api/v1/exports/{name}", routes::exports::export))
-        .service(get("/api/v1/admin/sync/runs", routes::sync::runs))
-        .service(get("/api/v1/admin/sync/rejected", routes::sync::rejected))
-        .service(post("/api/v1/admin/sync/{source}/run", routes::sync::run));
-    configure_admin(cfg);
-    routes::open::configure(cfg);
-}
-fn configure_admin(cfg: &mut web::ServiceConfig) {
-    use routes::admin::{audit, card_sets, console, metrics, preview, users};
-    cfg.service(get("/admin", console::redirect))
-        .service(get("/admin/", console::index))
-        .service(get("/admin/{file}", console::file))
-        .service(get("/api/v1/admin/card-sets", card_sets::list).route(web::post().to(card_sets::create)))
-        .service(
-            get("/api/v1/admin/card-sets/{id}", card_sets::get)
-                .route(web::post().to(card_sets::update))
-                .route(web::delete().to(card_sets::delete)),
-        )
-        .service(post("/api/v1/admin/card-sets/{id}/reorder", card_sets::reorder))
-        .service(post("/api/v1/admin/card-sets/{id}/publish", card_sets::publish))
-        .service(post("/api/v1/admin/card-sets/{id}/restore", card_sets::restore))
-        .service(get("/api/v1/admin/card-sets/{id}/versions", card_sets::versions))
-        .service(post("/api/v1/admin/card-sets/{id}/assignments", card_sets::assign))
-        .service(post("/api/v1/admin/card-sets/{id}/assignments/remove", card_sets::unassign))
-        .service(get("/api/v1/admin/users", users::list))
-        .service(get("/api/v1/admin/users/{id}", users::get).route(web::post().to(users::update)))
-        .service(post("/api/v1/admin/users/{id}/scopes", users::scopes))
-        .service(get("/api/v1/admin/metrics", metrics::list))
-        .service(post("/api/v1/admin/metrics/{code}", metrics::update))
-        .service(get("/api/v1/admin/preview", preview::preview))
-        .service(get("/api/v1/admin/audit", audit::list));
+/// One row of the route table: method, path, and the route that serves it.
+type RouteRow = (Method, &'static str, actix_web::Route);
+
+macro_rules! route {
+    ($method:ident $path:literal => $handler:path) => {
+        (Method::$method, $path, web::method(Method::$method).to($handler))
+    };
 }
 
-/// A GET-only resource: other methods get `405 method_not_allowed`, not `404`.
+/// Every endpoint Canmou serves (the sandboxes and the benchmark's ceiling aside). The server is
+/// configured from it, and the authorization test walks it, so a route cannot be added without
+/// the test knowing.
+fn route_table() -> Vec<RouteRow> {
+    use routes::admin::{audit, card_sets, console, metrics, open_apps, preview, users};
+    use routes::{auth, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
+    use routes::{subscription, sync};
+    vec![
+        route!(GET "/healthz" => health::healthz),
+        route!(GET "/readyz" => health::readyz),
+        route!(GET "/openapi.json" => openapi::spec),
+        route!(GET "/api/v1/metrics" => catalogue::list),
+        route!(POST "/api/v1/auth/dingtalk" => auth::login),
+        route!(POST "/api/v1/auth/refresh" => auth::refresh),
+        route!(POST "/api/v1/auth/logout" => auth::logout),
+        route!(GET "/api/v1/auth/dingtalk/web" => auth::web_start),
+        route!(GET "/api/v1/auth/dingtalk/callback" => auth::web_callback),
+        route!(GET "/api/v1/me" => me::me),
+        route!(GET "/api/v1/me/briefing" => subscription::get),
+        route!(POST "/api/v1/me/briefing" => subscription::set),
+        route!(GET "/api/v1/home" => home::home),
+        route!(GET "/api/v1/metrics/{code}" => metric::detail),
+        route!(GET "/api/v1/metrics/{code}/series" => metric::series),
+        route!(GET "/api/v1/metrics/{code}/breakdown" => metric::breakdown),
+        route!(GET "/api/v1/orgs" => orgs::search),
+        route!(GET "/api/v1/orgs/{id}" => orgs::get),
+        route!(GET "/api/v1/orgs/{id}/children" => orgs::children),
+        route!(GET "/api/v1/exports/{name}" => exports::export),
+        route!(GET "/admin" => console::redirect),
+        route!(GET "/admin/" => console::index),
+        route!(GET "/admin/{file}" => console::file),
+        route!(GET "/api/v1/admin/calendar" => calendar::list),
+        route!(POST "/api/v1/admin/calendar" => calendar::change),
+        route!(GET "/api/v1/admin/briefings" => deliveries::list),
+        route!(POST "/api/v1/admin/briefings/run" => deliveries::run),
+        route!(POST "/api/v1/admin/briefings/resend" => deliveries::resend),
+        route!(GET "/api/v1/admin/sync/runs" => sync::runs),
+        route!(GET "/api/v1/admin/sync/rejected" => sync::rejected),
+        route!(POST "/api/v1/admin/sync/{source}/run" => sync::run),
+        route!(GET "/api/v1/admin/card-sets" => card_sets::list),
+        route!(POST "/api/v1/admin/card-sets" => card_sets::create),
+        route!(GET "/api/v1/admin/card-sets/{id}" => card_sets::get),
+        route!(POST "/api/v1/admin/card-sets/{id}" => card_sets::update),
+        route!(DELETE "/api/v1/admin/card-sets/{id}" => card_sets::delete),
+        route!(POST "/api/v1/admin/card-sets/{id}/reorder" => card_sets::reorder),
+        route!(POST "/api/v1/admin/card-sets/{id}/publish" => card_sets::publish),
+        route!(POST "/api/v1/admin/card-sets/{id}/restore" => card_sets::restore),
+        route!(GET "/api/v1/admin/card-sets/{id}/versions" => card_sets::versions),
+        route!(POST "/api/v1/admin/card-sets/{id}/assignments" => card_sets::assign),
+        route!(POST "/api/v1/admin/card-sets/{id}/assignments/remove" => card_sets::unassign),
+        route!(GET "/api/v1/admin/users" => users::list),
+        route!(GET "/api/v1/admin/users/{id}" => users::get),
+        route!(POST "/api/v1/admin/users/{id}" => users::update),
+        route!(POST "/api/v1/admin/users/{id}/scopes" => users::scopes),
+        route!(POST "/api/v1/admin/users/{id}/sessions/revoke" => users::revoke_sessions),
+        route!(GET "/api/v1/admin/metrics" => metrics::list),
+        route!(POST "/api/v1/admin/metrics/{code}" => metrics::update),
+        route!(GET "/api/v1/admin/preview" => preview::preview),
+        route!(GET "/api/v1/admin/audit" => audit::list),
+        route!(GET "/api/v1/admin/open-apps" => open_apps::list),
+        route!(POST "/api/v1/admin/open-apps" => open_apps::create),
+        route!(GET "/api/v1/admin/open-apps/{id}" => open_apps::get),
+        route!(POST "/api/v1/admin/open-apps/{id}" => open_apps::update),
+        route!(DELETE "/api/v1/admin/open-apps/{id}" => open_apps::delete),
+        route!(POST "/api/v1/admin/open-apps/{id}/rotate" => open_apps::rotate),
+        route!(POST "/api/v1/admin/open-apps/{id}/suspend" => open_apps::suspend),
+        route!(POST "/api/v1/admin/open-apps/{id}/resume" => open_apps::resume),
+        route!(GET "/api/v1/admin/open-apps/{id}/usage" => open_apps::usage),
+    ]
+}
+
+/// The method and path of every route in the table.
+pub fn route_list() -> Vec<(Method, &'static str)> {
+    route_table().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
+
+/// One resource per path, holding its methods; any other method is `405`. Each resource sits
+/// behind the panic guard.
+fn configure_routes(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<(&'static str, Vec<actix_web::Route>)> = Vec::new();
+    for (_, path, route) in route_table() {
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, routes)) => routes.push(route),
+            None => paths.push((path, vec![route])),
+        }
+    }
+    for (path, routes) in paths {
+        let mut resource = web::resource(path).wrap(from_fn(middleware::catch_panic));
+        for route in routes {
+            resource = resource.route(route);
+        }
+        cfg.service(resource.default_service(web::to(method_not_allowed)));
+    }
+    // The open data API: a scope of its own, behind its call accounting (its admin routes
+    // are in the table).
+    routes::open::configure(cfg);
+}
+
+/// A GET-only resource outside the table (the benchmark's ceiling).
 fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,
@@ -232,16 +297,6 @@ where
     F::Output: actix_web::Responder + 'static,
 {
     web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
-}
-
-/// A POST-only resource.
-fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
-where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    web::resource(path).route(web::post().to(handler)).default_service(web::to(method_not_allowed))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
@@ -257,6 +312,11 @@ fn json_config(limit: usize) -> web::JsonConfig {
         let api = match err {
             JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
                 ApiError::PayloadTooLarge { limit }
+            }
+            JsonPayloadError::Payload(actix_web::error::PayloadError::Io(e))
+                if e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                ApiError::RequestTimeout
             }
             JsonPayloadError::ContentType => {
                 ApiError::InvalidBody("expected a JSON body with Content-Type: application/json".into())

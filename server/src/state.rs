@@ -65,6 +65,7 @@ pub struct AppState {
     pub tz: chrono_tz::Tz,
     pub jwt: JwtKeys,
     pub principals: PrincipalCache,
+    pub sessions: crate::auth::principal::SessionCache,
     pub answers: AnswerCache,
     /// The upstream feed's client (its base URL may be empty: then sync runs fail at once).
     pub feed: crate::feed::FeedClient,
@@ -84,6 +85,7 @@ impl AppState {
             tz: settings.timezone(),
             jwt: JwtKeys::from_settings(&settings.auth),
             principals: PrincipalCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),
+            sessions: crate::auth::principal::SessionCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),
             answers: AnswerCache::new(settings.cache.max_mb),
             feed: crate::feed::FeedClient::new(&settings.feed)?,
             open: crate::open::OpenState::new(&settings, db.clone())?,
@@ -118,6 +120,7 @@ impl AppState {
         if current != self.snapshot().version {
             self.reload().await?;
             self.principals.invalidate_all();
+            self.sessions.forget_all();
             return Ok(true);
         }
         Ok(false)

@@ -27,9 +27,9 @@ pub async fn admins() -> Admins {
     let linjiang_id = fixture::add_user(&app.db, "lj-leader", "viewer", &[LINJIANG], true).await;
     app.state.reload().await.unwrap();
     Admins {
-        province: fixture::token(&app.settings, province_id),
-        mingzhou: fixture::token(&app.settings, mz_admin),
-        official: fixture::token(&app.settings, official_id),
+        province: fixture::token(&app.db, &app.settings, province_id).await,
+        mingzhou: fixture::token(&app.db, &app.settings, mz_admin).await,
+        official: fixture::token(&app.db, &app.settings, official_id).await,
         province_id,
         official_id,
         linjiang_id,
@@ -352,9 +352,10 @@ async fn administrators_act_only_inside_their_scope() {
     // The default set and sets assigned beyond its scope are not its to change.
     assert_error(a.post(&a.mingzhou, "/api/v1/admin/card-sets/1/publish", json!({})).await, 403, "forbidden").await;
     a.ok(a.post(&a.province, &format!("{path}/assignments"), json!({"orgs": [LINJIANG]})).await).await;
+    // Now straddling the boundary, the set is neither listed to nor readable by 明州's admin.
     let list = a.ok(a.get(&a.mingzhou, "/api/v1/admin/card-sets").await).await;
-    let mine = list["items"].as_array().unwrap().iter().find(|s| s["id"].as_i64() == Some(id)).unwrap();
-    assert_eq!(mine["editable"], false);
+    assert!(list["items"].as_array().unwrap().iter().all(|s| s["id"].as_i64() != Some(id)), "{list}");
+    assert_error(a.get(&a.mingzhou, &path).await, 403, "forbidden").await;
     assert_error(a.post(&a.mingzhou, &format!("{path}/publish"), json!({})).await, 403, "forbidden").await;
     // Preview: only users and orgs inside the scope.
     let err = assert_error(

@@ -143,9 +143,12 @@ impl World {
     }
 
     async fn admin_token(&self) -> String {
-        // No scope: an administrator of the console, not a subscriber.
-        let id = fixture::add_user(&self.app.db, "boss", "admin", &[], true).await;
-        fixture::token(&self.app.settings, id)
+        // The province's administrator, who has turned their own briefing off.
+        let id = fixture::add_user(&self.app.db, "boss", "admin", &[fixture::PROVINCE], true).await;
+        let off = canmou::domain::briefing::Subscription { enabled: false, ..Default::default() };
+        canmou::store::briefings::save_subscription(&self.app.db, id, &off, Utc::now()).await.unwrap();
+        self.app.state.reload().await.unwrap();
+        fixture::token(&self.app.db, &self.app.settings, id).await
     }
 }
 
@@ -199,7 +202,7 @@ async fn the_briefing_carries_the_home_screens_cards() {
     fixture::add_user(&app.db, "dc-leader", "viewer", &[fixture::DONGCHENG], true).await;
     app.state.reload().await.unwrap();
 
-    let report = briefing::run_for_date(&app.state, day(fixture::D), Utc::now()).await.unwrap();
+    let report = briefing::run_for_date(&app.state, day(fixture::D), None, Utc::now()).await.unwrap();
     assert_eq!((report.sent, report.contents), (2, 2), "{report:?}");
 
     let mz = &sb.inbox("mz-leader").await[0];
@@ -209,7 +212,7 @@ async fn the_briefing_carries_the_home_screens_cards() {
     let md = card["markdown"].as_str().unwrap();
     assert!(md.contains("**明州市**"), "{md}");
     // The same figures as GET /home for 明州市 on that day.
-    let token = fixture::token(&app.settings, leader);
+    let token = fixture::token(&app.db, &app.settings, leader).await;
     let home: Value = app
         .client
         .get(app.url("/api/v1/home?date=2026-11-20"))
@@ -408,8 +411,8 @@ async fn get(w: &World, token: &str, path: &str) -> Value {
 #[tokio::test]
 async fn subscribers_choose_their_time_or_turn_the_briefing_off() {
     let w = world(1, 3, Some(D), fast()).await;
-    let token = |i: usize| fixture::token(&w.app.settings, w.users[i].0);
-    let (t0, t1) = (token(0), token(1));
+    let t0 = fixture::token(&w.app.db, &w.app.settings, w.users[0].0).await;
+    let t1 = fixture::token(&w.app.db, &w.app.settings, w.users[1].0).await;
     assert_eq!(
         get(&w, &t0, "/api/v1/me/briefing").await,
         json!({"enabled": true, "time": "08:30", "includeWeekends": false})
@@ -452,7 +455,7 @@ async fn holidays_and_make_up_days_follow_the_admin_calendar() {
     // Saturday 2026-11-28 reports Friday 11-27.
     let w = world(1, 2, Some("2026-11-27"), fast()).await;
     let admin = w.admin_token().await;
-    let viewer = fixture::token(&w.app.settings, w.users[0].0);
+    let viewer = fixture::token(&w.app.db, &w.app.settings, w.users[0].0).await;
     assert_error(
         post(&w, &viewer, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-11-28", "kind": "workday"}]})).await,
         403,

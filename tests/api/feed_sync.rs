@@ -190,7 +190,7 @@ async fn transient_faults_are_retried_and_a_feed_down_longer_than_the_budget_lea
     assert_eq!(env.run().await.status, "ok");
     let watermark = env.watermark().await;
     let official = fixture::add_user(&env.app.db, "leader", "viewer", &[fixture::PROVINCE], true).await;
-    let token = fixture::token(&env.app.settings, official);
+    let token = fixture::token(&env.app.db, &env.app.settings, official).await;
     let home_before: serde_json::Value =
         env.app.client.get(env.app.url("/api/v1/home")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
 

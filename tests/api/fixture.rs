@@ -136,6 +136,10 @@ pub async fn add_user(db: &DatabaseConnection, userid: &str, role: &str, scopes:
     u.id
 }
 
-pub fn token(settings: &canmou::config::Settings, user_id: i32) -> String {
-    canmou::auth::JwtKeys::from_settings(&settings.auth).issue(user_id, Utc::now()).unwrap().0
+/// A signed-in session of `user_id` and its access token, as a login would make them.
+pub async fn token(db: &sea_orm::DatabaseConnection, settings: &canmou::config::Settings, user_id: i32) -> String {
+    use canmou::store::sessions::{self, Client};
+    let now = Utc::now();
+    let session = sessions::open(db, user_id, Client::Miniapp, now, now + chrono::Duration::days(1)).await.unwrap();
+    canmou::auth::JwtKeys::from_settings(&settings.auth).issue(user_id, &session.id, now).unwrap().0
 }

@@ -122,6 +122,7 @@ pub async fn spawn_app_on(test_db: TestDb, settings: Settings, db: DatabaseConne
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
+    canmou::tls::install();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -130,6 +131,12 @@ pub async fn spawn_app_on(test_db: TestDb, settings: Settings, db: DatabaseConne
 }
 
 impl TestApp {
+    /// The address the app says it is served at (`server.public_url`, made from the bound
+    /// port when not configured).
+    pub fn settings_public_url(&self) -> String {
+        self.state.settings.server.public_url.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -40,11 +40,68 @@ async fn an_official_signs_in_with_a_code_and_sees_their_scope() {
     // alice leads 明州市: her scope is that department's subtree.
     assert_eq!(me["scopes"][0]["name"], "明州市");
 
-    let refreshed: Value =
-        app.client.post(app.url("/api/v1/auth/refresh")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    let refreshed = refresh(&app, session["refreshToken"].as_str().unwrap()).await;
+    assert_eq!(refreshed.status().as_u16(), 200);
+    let refreshed: Value = refreshed.json().await.unwrap();
     let again =
         app.client.get(app.url("/api/v1/me")).bearer_auth(refreshed["token"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(again.status().as_u16(), 200);
+}
+
+async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client.post(app.url("/api/v1/auth/refresh")).json(&json!({ "refreshToken": token })).send().await.unwrap()
+}
+
+async fn me(app: &TestApp, token: &str) -> u16 {
+    app.client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_its_access_and_its_refresh_token() {
+    let (app, sb) = app_with_sandbox(100).await;
+    let session: Value = login(&app, &sb.auth_code("alice").await).await.json().await.unwrap();
+    let (token, refresh_token) = (session["token"].as_str().unwrap(), session["refreshToken"].as_str().unwrap());
+    let other: Value = login(&app, &sb.auth_code("alice").await).await.json().await.unwrap();
+
+    let out = app.client.post(app.url("/api/v1/auth/logout")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+
+    assert_error(
+        app.client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    assert_error(refresh(&app, refresh_token).await, 401, "unauthenticated").await;
+    // Her other sign-in (another phone) is another session and carries on.
+    assert_eq!(me(&app, other["token"].as_str().unwrap()).await, 200);
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_a_reused_one_ends_the_whole_session() {
+    let (app, sb) = app_with_sandbox(100).await;
+    let session: Value = login(&app, &sb.auth_code("alice").await).await.json().await.unwrap();
+    let first = session["refreshToken"].as_str().unwrap().to_owned();
+
+    let second: Value = refresh(&app, &first).await.json().await.unwrap();
+    let rotated = second["refreshToken"].as_str().unwrap().to_owned();
+    assert_ne!(rotated, first, "a new refresh token each time");
+    assert_eq!(me(&app, second["token"].as_str().unwrap()).await, 200);
+
+    // The first token again — a copy in a thief's hands: refused, and the family is revoked.
+    assert_error(refresh(&app, &first).await, 401, "unauthenticated").await;
+    assert_error(refresh(&app, &rotated).await, 401, "unauthenticated").await;
+    assert_eq!(me(&app, second["token"].as_str().unwrap()).await, 401, "access tokens of the family end too");
+    assert_eq!(me(&app, session["token"].as_str().unwrap()).await, 401);
+
+    let bad = assert_error(
+        app.client.post(app.url("/api/v1/auth/refresh")).json(&json!({"refreshToken": ""})).send().await.unwrap(),
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert_eq!(bad["param"], "refreshToken");
+    assert_error(refresh(&app, "never-issued").await, 401, "unauthenticated").await;
 }
 
 #[tokio::test]
@@ -149,14 +206,80 @@ async fn the_console_signs_in_with_the_qr_flow_and_checks_state() {
         .unwrap();
     assert_eq!(back.status().as_u16(), 302);
     assert_eq!(back.headers()["location"], "/admin/");
-    let session = back
+    let set_cookie = back
         .headers()
         .get_all("set-cookie")
         .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .map(|v| v.to_str().unwrap().to_owned())
         .find(|c| c.starts_with("canmou_session="))
         .unwrap();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    // Served over plain http (the test's public URL), the cookie cannot be `Secure`.
+    assert!(!set_cookie.contains("Secure"), "{set_cookie}");
+    let session = set_cookie.split(';').next().unwrap().to_owned();
     let me: Value =
-        app.client.get(app.url("/api/v1/me")).header("cookie", session).send().await.unwrap().json().await.unwrap();
+        app.client.get(app.url("/api/v1/me")).header("cookie", &session).send().await.unwrap().json().await.unwrap();
     assert_eq!(me["user"]["userid"], "alice");
+
+    // A change carried by the cookie must be JSON from the console's own origin.
+    let origin = app.settings_public_url();
+    let change = |content_type: &'static str, origin: Option<String>| {
+        let mut req = app
+            .client
+            .post(app.url("/api/v1/me/briefing"))
+            .header("cookie", &session)
+            .header("content-type", content_type)
+            .body(r#"{"enabled": false}"#);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    assert_error(change("text/plain", Some(origin.clone())).await.unwrap(), 403, "forbidden").await;
+    assert_error(change("application/json", Some("https://evil.example".into())).await.unwrap(), 403, "forbidden")
+        .await;
+    assert_error(change("application/json", None).await.unwrap(), 403, "forbidden").await;
+    assert_eq!(change("application/json", Some(origin.clone())).await.unwrap().status().as_u16(), 200);
+
+    // Logout ends the console's session, not just the cookie.
+    let out = app
+        .client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("cookie", &session)
+        .header("content-type", "application/json")
+        .header("origin", &origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    let after = app.client.get(app.url("/api/v1/me")).header("cookie", &session).send().await.unwrap();
+    assert_error(after, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn the_login_callback_comes_from_configuration_not_from_the_host_header() {
+    let (app, sb) = app_with_sandbox(100).await;
+    let start = app
+        .client
+        .get(app.url("/api/v1/auth/dingtalk/web"))
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&sb.url("/oauth2/auth?")), "{location}");
+    assert!(!location.contains("evil.example"), "{location}");
+    let expected =
+        format!("redirect_uri={}", encode(&format!("{}/api/v1/auth/dingtalk/callback", app.settings_public_url())));
+    assert!(location.contains(&expected), "{location}");
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

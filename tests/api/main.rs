@@ -13,6 +13,7 @@ mod admin_card_sets;
 mod admin_console;
 mod admin_users;
 mod auth;
+mod authorization;
 mod briefing;
 mod catalogue;
 mod dingtalk_client;

@@ -53,8 +53,9 @@ struct Registered {
 
 async fn register(a: &Admins, body: Value) -> Registered {
     let res = a.post(&a.province, "/api/v1/admin/open-apps", body).await;
-    assert_eq!(res.status().as_u16(), 201);
+    let status = res.status().as_u16();
     let v: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{v}");
     Registered {
         id: v["id"].as_i64().unwrap(),
         client_id: v["clientId"].as_str().unwrap().to_owned(),
@@ -73,8 +74,10 @@ async fn token_at(base: &str, client: &reqwest::Client, id: &str, secret: &str) 
 
 async fn token(a: &Admins, r: &Registered) -> String {
     let res = token_at(&a.app.address, &a.app.client, &r.client_id, &r.secret).await;
-    assert_eq!(res.status().as_u16(), 200);
-    res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+    let status = res.status().as_u16();
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{v}");
+    v["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn open_get(a: &Admins, token: &str, path: &str) -> reqwest::Response {

@@ -12,7 +12,7 @@ pub async fn seeded() -> (TestApp, String) {
     fixture::seed(&app.db).await;
     app.state.reload().await.unwrap();
     let official = fixture::add_user(&app.db, "mz-leader", "viewer", &[MINGZHOU], true).await;
-    let token = fixture::token(&app.settings, official);
+    let token = fixture::token(&app.db, &app.settings, official).await;
     (app, token)
 }
 
@@ -163,7 +163,7 @@ async fn searches_never_list_an_org_outside_the_scope() {
 async fn a_user_without_scope_gets_no_scope_and_strangers_get_401() {
     let (app, _) = seeded().await;
     let lonely = fixture::add_user(&app.db, "lonely", "viewer", &[], true).await;
-    let token = fixture::token(&app.settings, lonely);
+    let token = fixture::token(&app.db, &app.settings, lonely).await;
     assert_error(get(&app, &token, "/api/v1/home").await, 403, "no_scope").await;
     let res = app.client.get(app.url("/api/v1/home")).send().await.unwrap();
     assert_error(res, 401, "unauthenticated").await;
@@ -173,7 +173,7 @@ async fn a_user_without_scope_gets_no_scope_and_strangers_get_401() {
 async fn a_deactivated_user_is_refused_even_with_a_valid_token() {
     let (app, _) = seeded().await;
     let gone = fixture::add_user(&app.db, "gone", "viewer", &[MINGZHOU], false).await;
-    let token = fixture::token(&app.settings, gone);
+    let token = fixture::token(&app.db, &app.settings, gone).await;
     assert_error(get(&app, &token, "/api/v1/home").await, 401, "unauthenticated").await;
 }
 
@@ -312,6 +312,7 @@ async fn a_304_needs_no_database() {
 async fn answers_are_compressed_and_small() {
     let (app, token) = seeded().await;
     // A client that does not decode, to see what crosses the wire.
+    canmou::tls::install();
     let raw = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
     for encoding in ["br", "gzip"] {
         let res = raw
@@ -334,7 +335,7 @@ async fn answers_are_compressed_and_small() {
 async fn users_who_may_see_an_org_share_one_cached_answer() {
     let (app, token) = seeded().await;
     let admin = fixture::add_user(&app.db, "province", "admin", &[fixture::PROVINCE], true).await;
-    let other = fixture::token(&app.settings, admin);
+    let other = fixture::token(&app.db, &app.settings, admin).await;
     let a = get(&app, &token, &format!("/api/v1/home?org={MINGZHOU}")).await;
     let b = get(&app, &other, &format!("/api/v1/home?org={MINGZHOU}")).await;
     assert_eq!(a.headers()["etag"], b.headers()["etag"]);

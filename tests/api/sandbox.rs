@@ -58,6 +58,8 @@ impl Sandbox {
 
     pub async fn start_with(directory: Directory, options: SandboxOptions) -> Sandbox {
         let running = sandbox::spawn_with(directory, options).await.expect("cannot start the sandbox");
+        // The test's own client is built before the app's: the rustls provider must be in place.
+        canmou::tls::install();
         Sandbox {
             running,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),

@@ -16,7 +16,7 @@ async fn admins_list_runs_and_rejected_rows_and_start_a_run() {
     env.sandbox().set_faults(FaultSpec { bad_rows: Some(2), ..Default::default() });
     let first = env.run().await;
     let admin = fixture::add_user(&env.app.db, "admin", "admin", &[PROVINCE], true).await;
-    let token = fixture::token(&env.app.settings, admin);
+    let token = fixture::token(&env.app.db, &env.app.settings, admin).await;
     let client = &env.app.client;
     let get = |path: &str| client.get(env.app.url(path)).bearer_auth(&token).send();
 
@@ -71,7 +71,7 @@ async fn admins_list_runs_and_rejected_rows_and_start_a_run() {
 async fn viewers_are_refused() {
     let env = feed_env(vec![], |_| {}).await;
     let viewer = fixture::add_user(&env.app.db, "viewer", "viewer", &[PROVINCE], true).await;
-    let token = fixture::token(&env.app.settings, viewer);
+    let token = fixture::token(&env.app.db, &env.app.settings, viewer).await;
     let client = &env.app.client;
     for path in ["/api/v1/admin/sync/runs", "/api/v1/admin/sync/rejected?run=1"] {
         let res = client.get(env.app.url(path)).bearer_auth(&token).send().await.unwrap();

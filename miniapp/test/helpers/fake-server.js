@@ -84,6 +84,7 @@ function createFakeServer(opts) {
     now: o.now || (() => Date.parse('2026-11-26T08:00:00Z')),
     tokenTtlMs: o.tokenTtlMs || 2 * 3600 * 1000,
     tokens: new Map(),
+    refreshTokens: new Set(),
     usedCodes: new Set(),
     faults: [],
     requests: [],
@@ -96,13 +97,15 @@ function createFakeServer(opts) {
     const token = 'jwt-' + server.issued;
     const expiresAt = new Date(server.now() + server.tokenTtlMs).toISOString();
     server.tokens.set(token, Date.parse(expiresAt));
-    return { token, expiresAt };
+    const refreshToken = 'refresh-' + server.issued;
+    server.refreshTokens.add(refreshToken);
+    return { token, expiresAt, refreshToken };
   }
 
   // Make the next `times` requests whose path starts with `prefix` answer `answer`
   // ({status, data} or {fail: {error}}).
   server.fault = (prefix, answer, times) => server.faults.push({ prefix, answer, times: times || 1 });
-  server.revokeAll = () => server.tokens.clear();
+  server.revokeAll = () => { server.tokens.clear(); server.refreshTokens.clear(); };
 
   server.handle = (req) => {
     server.requests.push(req);
@@ -121,13 +124,16 @@ function createFakeServer(opts) {
       const t = mint();
       return { status: 200, data: Object.assign(t, { user: { id: 'u1', userid: 'demo-official', name: '王明', title: '市长', role: 'viewer' } }) };
     }
+    if (req.method === 'POST' && req.path === '/auth/refresh') {
+      // As the server: a refresh token works once, then is replaced.
+      const presented = body && body.refreshToken;
+      if (!presented || !server.refreshTokens.has(presented)) return err(401, 'unauthenticated');
+      server.refreshTokens.delete(presented);
+      return { status: 200, data: mint() };
+    }
     const auth = (req.headers.Authorization || '').replace(/^Bearer /, '');
     const exp = server.tokens.get(auth);
     if (!exp || exp <= server.now()) return err(401, 'unauthenticated');
-    if (req.method === 'POST' && req.path === '/auth/refresh') {
-      server.tokens.delete(auth);
-      return { status: 200, data: mint() };
-    }
     if (req.method === 'GET' && req.path === '/me') {
       return {
         status: 200,

@@ -12,15 +12,18 @@ use super::principal::{Principal, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The authenticated, active caller.
+/// The authenticated, active caller, and the session their token belongs to.
 #[derive(Debug, Clone)]
-pub struct CurrentUser(pub Arc<Principal>);
+pub struct CurrentUser {
+    pub principal: Arc<Principal>,
+    pub session: String,
+}
 
 impl Deref for CurrentUser {
     type Target = Principal;
 
     fn deref(&self) -> &Principal {
-        &self.0
+        &self.principal
     }
 }
 
@@ -39,30 +42,69 @@ impl Deref for AdminUser {
     type Target = Principal;
 
     fn deref(&self) -> &Principal {
-        &self.0.0
+        &self.0.principal
     }
 }
 
 /// The cookie holding the web console's token.
 pub const SESSION_COOKIE: &str = "canmou_session";
 
+/// Where a request's token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    Bearer,
+    Cookie,
+}
+
 /// The bearer token of a request, if any; else the console's session cookie.
-pub fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<(String, Carrier)> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+        return scheme.eq_ignore_ascii_case("bearer").then(|| (token.trim().to_owned(), Carrier::Bearer));
     }
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())
+    req.cookie(SESSION_COOKIE).map(|c| (c.value().to_owned(), Carrier::Cookie))
+}
+
+/// A browser sends the console's cookie with any request to this site, even one a hostile page
+/// started: a change carried by the cookie must come as JSON (which a plain form or a
+/// `text/plain` fetch cannot send without a CORS preflight) from a page of this very origin.
+fn check_csrf(req: &HttpRequest, public_url: &str) -> Result<(), ApiError> {
+    if req.method().is_safe() {
+        return Ok(());
+    }
+    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if origin.is_empty() || origin.trim_end_matches('/') != public_url.trim_end_matches('/') {
+        return Err(ApiError::Forbidden(format!(
+            "a change made with the console's cookie must come from {public_url} (Origin `{origin}`)"
+        )));
+    }
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return Err(ApiError::Forbidden(
+            "a change made with the console's cookie must be sent as application/json".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn authenticate(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-    let token = bearer(req)
+    let (token, carrier) = bearer(req)
         .ok_or_else(|| ApiError::Unauthenticated("sign in: an Authorization: Bearer token is required".into()))?;
     let claims = state.jwt.verify(&token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
     let id = claims.user_id().ok_or_else(|| ApiError::Unauthenticated("the token names no user".into()))?;
+    if state.sessions.user(&state.db, &claims.sid).await? != Some(id) {
+        return Err(ApiError::Unauthenticated("this session has ended: sign in again".into()));
+    }
+    if carrier == Carrier::Cookie {
+        check_csrf(req, &state.settings.server.public_url)?;
+    }
     let principal = state
         .principals
         .get(&state.db, id)
@@ -71,7 +113,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
     if !principal.active {
         return Err(ApiError::Unauthenticated("this account has been deactivated".into()));
     }
-    Ok(CurrentUser(principal))
+    Ok(CurrentUser { principal, session: claims.sid })
 }
 
 impl FromRequest for CurrentUser {

@@ -17,6 +17,8 @@ pub struct Claims {
     pub aud: String,
     pub iat: i64,
     pub exp: i64,
+    /// The session the token belongs to: revoking it ends the token.
+    pub sid: String,
 }
 
 impl Claims {
@@ -80,7 +82,12 @@ impl JwtKeys {
     }
 
     /// A token for `user_id`, valid from `now` for the configured lifetime.
-    pub fn issue(&self, user_id: i32, now: DateTime<Utc>) -> Result<(String, DateTime<Utc>), TokenError> {
+    pub fn issue(
+        &self,
+        user_id: i32,
+        session: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), TokenError> {
         let exp = now + chrono::Duration::seconds(self.ttl_secs);
         let claims = Claims {
             sub: user_id.to_string(),
@@ -88,6 +95,7 @@ impl JwtKeys {
             aud: self.audience.clone(),
             iat: now.timestamp(),
             exp: exp.timestamp(),
+            sid: session.to_owned(),
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.signing_id.clone());
@@ -128,7 +136,7 @@ mod tests {
     #[test]
     fn a_token_round_trips() {
         let k = keys();
-        let (token, exp) = k.issue(42, Utc::now()).unwrap();
+        let (token, exp) = k.issue(42, "s1", Utc::now()).unwrap();
         let claims = k.verify(&token).unwrap();
         assert_eq!(claims.user_id(), Some(42));
         assert_eq!(claims.exp, exp.timestamp());
@@ -137,17 +145,17 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let k = keys();
-        let (token, _) = k.issue(1, Utc::now() - chrono::Duration::hours(3)).unwrap();
+        let (token, _) = k.issue(1, "s1", Utc::now() - chrono::Duration::hours(3)).unwrap();
         assert_eq!(k.verify(&token), Err(TokenError::Expired));
     }
 
     #[test]
     fn a_tampered_token_is_refused() {
         let k = keys();
-        let (token, _) = k.issue(1, Utc::now()).unwrap();
+        let (token, _) = k.issue(1, "s1", Utc::now()).unwrap();
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         // Another payload under the same signature.
-        let (other, _) = k.issue(2, Utc::now()).unwrap();
+        let (other, _) = k.issue(2, "s1", Utc::now()).unwrap();
         parts[1] = other.split('.').nth(1).unwrap().to_owned();
         assert!(matches!(k.verify(&parts.join(".")), Err(TokenError::Invalid(_))));
     }
@@ -157,7 +165,7 @@ mod tests {
         let mut old = Settings::default().auth;
         old.jwt_secret = "old-secret-old-secret-old-secret!".to_owned().into();
         old.jwt_key_id = "k0".into();
-        let (token, _) = JwtKeys::from_settings(&old).issue(7, Utc::now()).unwrap();
+        let (token, _) = JwtKeys::from_settings(&old).issue(7, "s1", Utc::now()).unwrap();
 
         let mut rotated = Settings::default().auth;
         rotated.jwt_previous_secret = "old-secret-old-secret-old-secret!".to_owned().into();

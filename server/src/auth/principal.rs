@@ -96,3 +96,34 @@ pub async fn load(db: &DatabaseConnection, id: i32) -> Result<Option<Principal>,
         scopes,
     }))
 }
+
+/// Live sessions by id (the user they belong to), rechecked after `ttl`, and forgotten at once
+/// here when revoked here (other instances notice within `ttl`).
+#[derive(Clone)]
+pub struct SessionCache {
+    cache: Cache<String, Option<i32>>,
+}
+
+impl SessionCache {
+    pub fn new(ttl: Duration) -> SessionCache {
+        SessionCache { cache: Cache::builder().max_capacity(200_000).time_to_live(ttl).build() }
+    }
+
+    /// The user of session `id` while it is live; `None` once it is revoked or over.
+    pub async fn user(&self, db: &DatabaseConnection, id: &str) -> Result<Option<i32>, sea_orm::DbErr> {
+        if let Some(hit) = self.cache.get(id).await {
+            return Ok(hit);
+        }
+        let live = crate::store::sessions::live_user(db, id, chrono::Utc::now()).await?;
+        self.cache.insert(id.to_owned(), live).await;
+        Ok(live)
+    }
+
+    pub async fn forget(&self, id: &str) {
+        self.cache.invalidate(id).await;
+    }
+
+    pub fn forget_all(&self) {
+        self.cache.invalidate_all();
+    }
+}

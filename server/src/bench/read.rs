@@ -30,10 +30,10 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
         // A stride through the tree picks cities, districts and departments alike.
         let org = orgs[(i * 7919) % orgs.len()];
         let id = ensure_user(db, &format!("bench-{i:04}"), org.id).await?;
-        tokens.push((keys.issue(id, now)?.0, org.id));
+        tokens.push((keys.issue(id, &session(db, id).await?, now)?.0, org.id));
     }
     let root = ensure_user(db, "bench-root", orgs[0].id).await?;
-    let root_token = keys.issue(root, now)?.0;
+    let root_token = keys.issue(root, &session(db, root).await?, now)?.0;
 
     write(out.join("home_hits.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/home")))?;
     write(
@@ -65,6 +65,13 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
     write(out.join("breakdown_misses.tsv"), misses.into_iter())?;
     println!("Prepared {} bench users and request lists in {}", tokens.len() + 1, out.display());
     Ok(())
+}
+
+/// A day-long session for a benchmark user, so that its tokens pass the session check.
+async fn session(db: &DatabaseConnection, user_id: i32) -> anyhow::Result<String> {
+    use crate::store::sessions::{self, Client};
+    let now = Utc::now();
+    Ok(sessions::open(db, user_id, Client::Miniapp, now, now + chrono::Duration::days(1)).await?.id)
 }
 
 async fn ensure_user(db: &DatabaseConnection, userid: &str, org: i32) -> anyhow::Result<i32> {

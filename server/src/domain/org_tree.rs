@@ -48,6 +48,11 @@ impl OrgTree {
         self.nodes.is_empty()
     }
 
+    /// The ids of the active nodes.
+    pub fn ids(&self) -> impl Iterator<Item = i32> + '_ {
+        self.nodes.iter().filter(|n| n.active).map(|n| n.id)
+    }
+
     pub fn get(&self, id: i32) -> Option<&OrgNode> {
         self.index.get(&id).map(|i| &self.nodes[*i]).filter(|n| n.active)
     }

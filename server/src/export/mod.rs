@@ -55,6 +55,30 @@ impl Table {
     }
 }
 
+/// Text as a spreadsheet must show it, not run it: a cell that starts with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return would be read as a formula by Excel or WPS (`=HYPERLINK(…)`), so
+/// it gets a leading apostrophe, which spreadsheets show as text.
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => std::borrow::Cow::Owned(format!("'{text}")),
+        _ => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// A valid worksheet name whatever a metric is called: at most 31 characters, none of
+/// `[]:*?/\`, not starting or ending with an apostrophe, not the reserved `History`.
+pub fn sheet_name(raw: &str) -> String {
+    let name: String = raw.chars().filter(|c| !"[]:*?/\\".contains(*c) && !c.is_control()).take(31).collect();
+    let name = name.trim_matches(|c: char| c == '\'' || c.is_whitespace());
+    if name.is_empty() {
+        "Sheet1".to_owned()
+    } else if name.eq_ignore_ascii_case("history") {
+        format!("{name}1")
+    } else {
+        name.to_owned()
+    }
+}
+
 pub fn csv(table: &Table) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
@@ -62,7 +86,7 @@ pub fn csv(table: &Table) -> anyhow::Result<Vec<u8>> {
         w.write_record(&table.header)?;
         for row in &table.rows {
             w.write_record(row.iter().map(|c| match c {
-                Cell::Text(s) => s.clone(),
+                Cell::Text(s) => neutralise(s).into_owned(),
                 Cell::Number(n) => n.to_string(),
                 Cell::Empty => String::new(),
             }))?;
@@ -75,9 +99,7 @@ pub fn csv(table: &Table) -> anyhow::Result<Vec<u8>> {
 pub fn xlsx(table: &Table) -> anyhow::Result<Vec<u8>> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    // Sheet names are at most 31 characters and may not hold some punctuation.
-    let name: String = table.sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
-    sheet.set_name(if name.is_empty() { "Sheet1" } else { &name })?;
+    sheet.set_name(sheet_name(&table.sheet))?;
     let bold = Format::new().set_bold();
     for (c, h) in table.header.iter().enumerate() {
         sheet.write_string_with_format(0, col(c)?, *h, &bold)?;
@@ -87,7 +109,7 @@ pub fn xlsx(table: &Table) -> anyhow::Result<Vec<u8>> {
         for (c, cell) in row.iter().enumerate() {
             match cell {
                 Cell::Text(s) => {
-                    sheet.write_string(r, col(c)?, s)?;
+                    sheet.write_string(r, col(c)?, neutralise(s))?;
                 }
                 Cell::Number(n) => {
                     sheet.write_number(r, col(c)?, *n)?;
@@ -128,6 +150,33 @@ mod tests {
     fn xlsx_is_a_zip_file() {
         let bytes = xlsx(&table()).unwrap();
         assert!(bytes.starts_with(b"PK"));
+    }
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_shown_as_text() {
+        let mut t = Table::new("x", vec!["机构"]);
+        for evil in ["=HYPERLINK(\"https://evil.example\",\"点此\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            t.push(vec![evil.into()]);
+        }
+        t.push(vec!["明州市".into()]);
+        let text = String::from_utf8(csv(&t).unwrap()[3..].to_vec()).unwrap();
+        let cells: Vec<&str> = text.lines().skip(1).collect();
+        assert!(cells[0].starts_with("\"'=HYPERLINK"), "{text}");
+        assert_eq!(cells[1], "'+1+1");
+        assert_eq!(cells[2], "'-2+3");
+        assert_eq!(cells[3], "'@SUM(A1)");
+        assert_eq!(cells.last().copied(), Some("明州市"));
+        assert!(xlsx(&t).is_ok());
+    }
+
+    #[test]
+    fn any_metric_name_makes_a_valid_sheet() {
+        for name in ["好评率'", "'", "'差评'", "History", "a[b]c:d*e?f/g\\h", &"长".repeat(40), "", "\n"] {
+            let t = Table::new(name, vec!["a"]);
+            assert!(xlsx(&t).is_ok(), "sheet name from {name:?}: {:?}", sheet_name(name));
+        }
+        assert_eq!(sheet_name("好评率'"), "好评率");
+        assert_eq!(sheet_name("'"), "Sheet1");
     }
 
     #[test]

@@ -541,7 +541,7 @@ fn error(status: actix_web::http::StatusCode, code: &str, message: &str) -> Http
 async fn aggregates(req: HttpRequest, sandbox: web::Data<Sandbox>, q: web::Query<Query>) -> HttpResponse {
     use actix_web::http::StatusCode;
     lock(&sandbox.stats).requests += 1;
-    let authorized = crate::auth::extract::bearer(&req);
+    let authorized = crate::auth::extract::bearer(&req).map(|(token, _)| token);
     if authorized.as_deref() != Some(sandbox.token.as_str()) {
         lock(&sandbox.stats).unauthorized += 1;
         return match authorized {

@@ -9,11 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::CurrentUser;
-use crate::auth::extract::SESSION_COOKIE;
+use crate::auth::extract::{SESSION_COOKIE, authenticate};
 use crate::error::ApiError;
 use crate::routes::me::UserDto;
 use crate::state::AppState;
+use crate::store::sessions::{self, Client};
 use crate::store::users;
 
 const STATE_COOKIE: &str = "canmou_oauth_state";
@@ -28,10 +28,20 @@ pub struct LoginBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
+    /// The access token (a bearer token), good until `expiresAt`.
     token: String,
     expires_at: DateTime<Utc>,
+    /// Trades once for a new access token and a new refresh token (`POST /auth/refresh`); a
+    /// refresh token used twice ends the session.
+    refresh_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<UserDto>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RefreshBody {
+    refresh_token: String,
 }
 
 fn limit(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
@@ -53,8 +63,23 @@ async fn admit(state: &AppState, userid: &str) -> Result<i32, ApiError> {
     Ok(id)
 }
 
-fn issue(state: &AppState, id: i32) -> Result<(String, DateTime<Utc>), ApiError> {
-    state.jwt.issue(id, Utc::now()).map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))
+fn issue(state: &AppState, id: i32, session: &str) -> Result<(String, DateTime<Utc>), ApiError> {
+    state
+        .jwt
+        .issue(id, session, Utc::now())
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))
+}
+
+/// Opens a session for `id`: the mini-program's lasts `auth.session_ttl_days` through
+/// refreshes, the console's as long as its one token.
+async fn open_session(state: &AppState, id: i32, client: Client) -> Result<sessions::Opened, ApiError> {
+    let now = Utc::now();
+    let auth = &state.settings.auth;
+    let lasts = match client {
+        Client::Miniapp => chrono::Duration::days(i64::try_from(auth.session_ttl_days).unwrap_or(30)),
+        Client::Console => chrono::Duration::seconds(i64::try_from(auth.token_ttl_secs).unwrap_or(7200)),
+    };
+    Ok(sessions::open(&state.db, id, client, now, now + lasts).await?)
 }
 
 /// Exchanges a mini-program login code for a Canmou token.
@@ -83,21 +108,58 @@ pub async fn login(
     }
     let who = state.dingtalk.user_info_by_code(code).await?;
     let id = admit(&state, &who.userid).await?;
-    let (token, expires_at) = issue(&state, id)?;
+    let session = open_session(&state, id, Client::Miniapp).await?;
+    let (token, expires_at) = issue(&state, id, &session.id)?;
     let principal = state.principals.get(&state.db, id).await?;
-    Ok(HttpResponse::Ok().json(Session { token, expires_at, user: principal.as_deref().map(UserDto::from) }))
+    Ok(HttpResponse::Ok().json(Session {
+        token,
+        expires_at,
+        refresh_token: session.refresh_token,
+        user: principal.as_deref().map(UserDto::from),
+    }))
 }
 
 /// A fresh token for a still-valid one (or the console's cookie).
-#[utoipa::path(post, path = "/api/v1/auth/refresh", responses((status = 200, body = Session), (status = 401, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "auth")]
-pub async fn refresh(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpResponse, ApiError> {
-    let (token, expires_at) = issue(&state, user.id)?;
-    Ok(HttpResponse::Ok().json(Session { token, expires_at, user: Some(UserDto::from(&*user.0)) }))
+#[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshBody, responses((status = 200, body = Session), (status = 401, body = crate::error::ErrorBody)), tag = "auth")]
+pub async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, ApiError> {
+    limit(&req, &state)?;
+    let presented = body.refresh_token.trim();
+    if presented.is_empty() || presented.len() > 256 {
+        return Err(ApiError::invalid("refreshToken", "the refresh token from the last sign-in or refresh"));
+    }
+    let (session, id, next) = match sessions::rotate(&state.db, presented, Utc::now()).await? {
+        Ok(rotated) => rotated,
+        Err(sessions::Refused::Invalid) => {
+            return Err(ApiError::Unauthenticated("this refresh token is not valid: sign in again".into()));
+        }
+        Err(sessions::Refused::Reused(session)) => {
+            state.sessions.forget(&session).await;
+            tracing::warn!(session, "a refresh token was used twice: its session is revoked");
+            return Err(ApiError::Unauthenticated("this refresh token was already used: sign in again".into()));
+        }
+    };
+    let principal = state
+        .principals
+        .get(&state.db, id)
+        .await?
+        .filter(|p| p.active)
+        .ok_or_else(|| ApiError::Unauthenticated("this account has been deactivated".into()))?;
+    let (token, expires_at) = issue(&state, id, &session)?;
+    Ok(HttpResponse::Ok().json(Session {
+        token,
+        expires_at,
+        refresh_token: next,
+        user: Some(UserDto::from(&*principal)),
+    }))
 }
 
-fn callback_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}/api/v1/auth/dingtalk/callback", info.scheme(), info.host())
+/// From configuration, never from the request's `Host` (which a client chooses).
+fn callback_url(state: &AppState) -> String {
+    format!("{}/api/v1/auth/dingtalk/callback", state.settings.server.public_url.trim_end_matches('/'))
 }
 
 /// Starts the console's QR login: off to DingTalk with a random `state`.
@@ -109,7 +171,7 @@ pub async fn web_start(req: HttpRequest, state: web::Data<AppState>) -> Result<H
     let location = format!(
         "{}/oauth2/auth?redirect_uri={}&response_type=code&client_id={}&scope=openid%20corpid&state={}&prompt=consent",
         settings.login_base.trim_end_matches('/'),
-        encode(&callback_url(&req)),
+        encode(&callback_url(&state)),
         encode(&settings.app_key),
         nonce
     );
@@ -148,17 +210,19 @@ pub async fn web_callback(
     let code = q.auth_code.as_deref().or(q.code.as_deref()).ok_or_else(|| ApiError::invalid("authCode", "missing"))?;
     let token = state.dingtalk.user_access_token(code).await?;
     let corp = &state.settings.dingtalk.corp_id;
-    if !corp.is_empty() && !token.corp_id.is_empty() && &token.corp_id != corp {
+    if !corp.is_empty() && &token.corp_id != corp {
         return Err(ApiError::Forbidden("this DingTalk account belongs to another organisation".into()));
     }
     let me = state.dingtalk.contact_me(&token.access_token).await?;
     let userid = state.dingtalk.userid_by_unionid(&me.union_id).await?;
     let id = admit(&state, &userid).await?;
-    let (jwt, _) = issue(&state, id)?;
+    let opened = open_session(&state, id, Client::Console).await?;
+    let (jwt, _) = issue(&state, id, &opened.id)?;
     let session = Cookie::build(SESSION_COOKIE, jwt)
         .path("/")
         .http_only(true)
-        .same_site(SameSite::Lax)
+        .secure(state.settings.server.public_url.starts_with("https://"))
+        .same_site(SameSite::Strict)
         .max_age(CookieDuration::seconds(i64::try_from(state.settings.auth.token_ttl_secs).unwrap_or(7200)))
         .finish();
     let mut clear = Cookie::build(STATE_COOKIE, "").path("/api/v1/auth/dingtalk").finish();
@@ -167,10 +231,16 @@ pub async fn web_callback(
 }
 
 /// Ends the console session.
-pub async fn logout() -> HttpResponse {
+/// Ends the caller's session (its access and refresh tokens) and clears the console's cookie.
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    // Signed out already (no token, or a dead one): only the cookie is left to clear.
+    if let Ok(user) = authenticate(&req).await {
+        sessions::revoke(&state.db, &user.session, "signed out", Utc::now()).await?;
+        state.sessions.forget(&user.session).await;
+    }
     let mut clear = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     clear.make_removal();
-    HttpResponse::NoContent().cookie(clear).finish()
+    Ok(HttpResponse::NoContent().cookie(clear).finish())
 }
 
 /// Percent-encoding for a query value (RFC 3986 unreserved characters kept).

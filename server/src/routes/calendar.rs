@@ -10,6 +10,7 @@ use tracing_actix_web::RequestId;
 use crate::auth::AdminUser;
 use crate::domain::calendar::DayKind;
 use crate::error::ApiError;
+use crate::policy::{self, Action, Target};
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::calendar::{self, Day};
@@ -54,6 +55,9 @@ pub async fn list(
     q: web::Query<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let year = q.year.unwrap_or_else(|| state.today().year());
+    if !(2000..=state.today().year() + 1).contains(&year) {
+        return Err(ApiError::invalid("year", format!("{year}: expected a year from 2000 to next year")));
+    }
     let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
         return Err(ApiError::invalid("year", format!("{year} is out of range")));
     };
@@ -85,6 +89,7 @@ pub async fn change(
     admin: AdminUser,
     body: web::Json<CalendarChange>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::can(&state.snapshot(), &admin, Action::Configure, Target::Province)?;
     let change = body.into_inner();
     if change.days.is_empty() || change.days.len() > MAX_DAYS {
         return Err(ApiError::invalid("days", format!("between 1 and {MAX_DAYS} days per change")));
@@ -92,8 +97,7 @@ pub async fn change(
     let mut upserts = Vec::new();
     let mut removals = Vec::new();
     for d in &change.days {
-        let date = NaiveDate::parse_from_str(d.date.trim(), "%Y-%m-%d")
-            .map_err(|_| ApiError::invalid("date", format!("`{}` is not a date (expected YYYY-MM-DD)", d.date)))?;
+        let date = crate::views::params::date("date", &d.date, state.today())?;
         if d.name.chars().count() > 50 {
             return Err(ApiError::invalid("name", "at most 50 characters"));
         }
@@ -126,6 +130,7 @@ pub async fn change(
             before: Some(serde_json::to_value(before.iter().map(DayDto::from).collect::<Vec<_>>()).unwrap_or_default()),
             after: Some(serde_json::to_value(after.iter().map(DayDto::from).collect::<Vec<_>>()).unwrap_or_default()),
             request_id,
+            scope_org: None,
         },
     )
     .await?;

@@ -2,7 +2,7 @@
 //! status and the failures with their reasons), `POST /api/v1/admin/briefings/run` (send D's
 //! briefings now), `POST /api/v1/admin/briefings/resend` (again, for chosen failed users).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, Utc};
@@ -12,9 +12,12 @@ use tracing_actix_web::RequestId;
 use crate::auth::AdminUser;
 use crate::domain::briefing::reported_date;
 use crate::error::ApiError;
+use crate::policy::{self, Action, Target};
+use crate::routes::admin::user_allowed;
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::briefings::{self as ledger, DeliveryView, Status, kind};
+use crate::store::users;
 use crate::workers::briefing::{self, BriefingReport};
 
 /// Failures listed, at most.
@@ -22,9 +25,23 @@ const MAX_FAILURES: u64 = 500;
 /// Users in one resend, at most.
 const MAX_RESEND: usize = 1_000;
 
-fn parse_date(raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid("date", format!("`{raw}` is not a date (expected YYYY-MM-DD)")))
+/// How far back a briefing may be run or resent by hand: a daily briefing about an older day
+/// is no news, and a run about a day without data must not reach thousands of people.
+const MAX_RUN_AGE_DAYS: u64 = 31;
+
+fn parse_date(state: &AppState, raw: &str) -> Result<NaiveDate, ApiError> {
+    crate::views::params::date("date", raw, state.today())
+}
+
+/// The users a briefing action by this administrator reaches: `None` when the policy lets them
+/// act for everyone, else the users it lets them act on.
+async fn audience(state: &AppState, admin: &AdminUser, action: Action) -> Result<Option<HashSet<i32>>, ApiError> {
+    let snap = state.snapshot();
+    if policy::allows(&snap, admin, action, Target::Province) {
+        return Ok(None);
+    }
+    let all = users::managed_all(&state.db).await?;
+    Ok(Some(all.iter().filter(|m| user_allowed(&snap, admin, action, m).is_ok()).map(|m| m.user.id).collect()))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -53,21 +70,23 @@ pub struct DeliveriesDto {
 #[utoipa::path(get, path = "/api/v1/admin/briefings", params(DateQuery), responses((status = 200, body = DeliveriesDto), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
 pub async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     q: web::Query<DateQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let date = match q.date.as_deref() {
-        Some(raw) => parse_date(raw)?,
+        Some(raw) => parse_date(&state, raw)?,
         None => reported_date(state.today()),
     };
-    let counts = ledger::counts(&state.db, date).await?;
+    let audience: Option<Vec<i32>> = audience(&state, &admin, Action::View).await?.map(|a| a.into_iter().collect());
+    let only = audience.as_deref();
+    let counts = ledger::counts(&state.db, date, only).await?;
     let failures: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_failure()).collect();
     let failures =
-        ledger::deliveries(&state.db, date, &failures, None, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
+        ledger::deliveries(&state.db, date, &failures, only, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
     Ok(HttpResponse::Ok().json(DeliveriesDto {
         date: date.to_string(),
         total: counts.values().sum(),
-        delayed_notices: ledger::count_kind(&state.db, date, kind::DELAYED).await?,
+        delayed_notices: ledger::count_kind(&state.db, date, kind::DELAYED, only).await?,
         counts,
         failures,
     }))
@@ -89,7 +108,7 @@ pub async fn run(
     admin: AdminUser,
     body: web::Json<RunRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let date = parse_date(&body.date)?;
+    let date = parse_date(&state, &body.date)?;
     if date >= state.today() {
         return Err(ApiError::invalid("date", format!("{date} is not over yet")));
     }
@@ -100,7 +119,10 @@ pub async fn run(
             complete.map_or_else(|| "nothing".to_owned(), |c| c.to_string())
         )));
     }
-    let report = briefing::run_for_date(&state, date, Utc::now()).await?;
+    check_recent(&state, date)?;
+    let audience = audience(&state, &admin, Action::Manage).await?;
+    let about = about(&state, &admin);
+    let report = briefing::run_for_date(&state, date, audience, Utc::now()).await?;
     audit::record(
         &state.db,
         audit::Entry {
@@ -111,6 +133,7 @@ pub async fn run(
             before: None,
             after: serde_json::to_value(&report).ok(),
             request_id: request_id(&req),
+            scope_org: about,
         },
     )
     .await?;
@@ -166,9 +189,18 @@ pub async fn resend(
     body: web::Json<ResendRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let date = parse_date(&body.date)?;
+    let date = parse_date(&state, &body.date)?;
+    check_recent(&state, date)?;
     if body.users.is_empty() || body.users.len() > MAX_RESEND {
         return Err(ApiError::invalid("users", format!("between 1 and {MAX_RESEND} user ids")));
+    }
+    let snap = state.snapshot();
+    for (i, id) in body.users.iter().enumerate() {
+        let param = format!("users[{i}]");
+        let m = users::managed(&state.db, *id)
+            .await?
+            .ok_or_else(|| ApiError::invalid(param.clone(), format!("user {id} does not exist")))?;
+        user_allowed(&snap, &admin, Action::Manage, &m).map_err(|d| d.at(&param))?;
     }
     let rows = ledger::deliveries(&state.db, date, &[], Some(&body.users), MAX_RESEND as u64).await?;
     let by_user: BTreeMap<i32, (i64, Option<Status>, DeliveryView)> =
@@ -209,6 +241,7 @@ pub async fn resend(
             before: serde_json::to_value(&before).ok(),
             after: Some(serde_json::json!({ "resent": resent, "refused": refused })),
             request_id: request_id(&req),
+            scope_org: about(&state, &admin),
         },
     )
     .await?;
@@ -217,6 +250,27 @@ pub async fn resend(
         briefing::send_pending(&state, date, now, None, &mut report).await?;
     }
     Ok(HttpResponse::Ok().json(ResendDto { resent, refused, report }))
+}
+
+/// Refuses a day older than [`MAX_RUN_AGE_DAYS`].
+fn check_recent(state: &AppState, date: NaiveDate) -> Result<(), ApiError> {
+    let oldest = state.today().checked_sub_days(chrono::Days::new(MAX_RUN_AGE_DAYS)).unwrap_or(date);
+    if date < oldest {
+        return Err(ApiError::invalid(
+            "date",
+            format!(
+                "{date} is more than {MAX_RUN_AGE_DAYS} days ago: briefings are run or resent for recent days only"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Where an audit entry of this administrator's briefing action is filed: their subtree (all
+/// of it for a province-level administrator).
+fn about(state: &AppState, admin: &AdminUser) -> Option<i32> {
+    let snap = state.snapshot();
+    if policy::is_province_level(&snap, admin) { None } else { policy::anchor(&snap, &admin.scopes) }
 }
 
 fn request_id(req: &HttpRequest) -> Option<String> {

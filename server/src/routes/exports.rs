@@ -187,6 +187,7 @@ pub async fn export(
                 v
             }),
             request_id,
+            scope_org: Some(org.id),
         },
     )
     .await?;

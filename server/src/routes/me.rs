@@ -89,5 +89,5 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRes
         default_grain: s.default_grain.as_str(),
     });
     let briefing = BriefingDto::from(crate::store::briefings::subscription(&state.db, user.id).await?);
-    Ok(HttpResponse::Ok().json(Me { user: UserDto::from(&*user.0), scopes, card_set, briefing }))
+    Ok(HttpResponse::Ok().json(Me { user: UserDto::from(&*user.principal), scopes, card_set, briefing }))
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::AdminUser;
 use crate::error::ApiError;
+use crate::policy::{self, Action, Target};
 use crate::state::AppState;
 use crate::store::sync;
 use crate::workers::{self, Trigger, feed};
@@ -128,9 +129,11 @@ const SOURCES: [&str; 2] = ["feed", "directory"];
 )]
 pub async fn runs(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     q: web::Query<RunsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    // Runs cover the whole province, and their rejected rows carry upstream payloads.
+    policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
     let limit = number("limit", q.limit.as_deref(), 50, 500)?;
     let source = q.source.as_deref();
     if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
@@ -157,9 +160,10 @@ pub async fn runs(
 )]
 pub async fn rejected(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     q: web::Query<RejectedQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
     let run: i64 =
         q.run.trim().parse().map_err(|_| ApiError::invalid("run", format!("`{}` is not a run id", q.run)))?;
     let limit = number("limit", q.limit.as_deref(), 200, 1_000)?;
@@ -201,6 +205,7 @@ pub async fn run(
     admin: AdminUser,
     source: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::can(&state.snapshot(), &admin, Action::Configure, Target::Province)?;
     match source.as_str() {
         feed::SOURCE => {}
         "directory" => return Err(ApiError::NotFound("the directory sync cannot be run from here yet".into())),

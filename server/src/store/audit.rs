@@ -13,6 +13,9 @@ pub struct Entry<'a> {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub request_id: Option<String>,
+    /// The narrowest org holding what the entry is about (`policy::anchor`); `None`:
+    /// province-wide, readable by province-level administrators only.
+    pub scope_org: Option<i32>,
 }
 
 pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), DbErr> {
@@ -26,6 +29,7 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), DbEr
         after: Set(e.after),
         request_id: Set(e.request_id),
         at: Set(Utc::now().fixed_offset()),
+        scope_org_id: Set(e.scope_org),
     }
     .insert(db)
     .await?;
@@ -40,6 +44,8 @@ pub struct Filter {
     pub action: Option<String>,
     pub from: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub to: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Only entries filed under these orgs (a scoped administrator's subtree); `None`: all.
+    pub within: Option<Vec<i32>>,
 }
 
 /// A page of entries, newest first, and the number of entries matching.
@@ -58,6 +64,9 @@ pub async fn search<C: ConnectionTrait>(
         Some(a) if a.ends_with('*') => q = q.filter(audit_log::Column::Action.starts_with(a.trim_end_matches('*'))),
         Some(a) => q = q.filter(audit_log::Column::Action.eq(a)),
         None => {}
+    }
+    if let Some(orgs) = &f.within {
+        q = q.filter(audit_log::Column::ScopeOrgId.is_in(orgs.iter().copied()));
     }
     if let Some(from) = f.from {
         q = q.filter(audit_log::Column::At.gte(from));

@@ -431,13 +431,21 @@ pub async fn task_rows<C: ConnectionTrait>(db: &C, task_id: i64) -> Result<Vec<(
 
 // ---- administration ----
 
-pub async fn counts<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<BTreeMap<String, i64>, DbErr> {
+/// Deliveries of `date` by status, of `only` these users when given.
+pub async fn counts<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+    only: Option<&[i32]>,
+) -> Result<BTreeMap<String, i64>, DbErr> {
     use briefing_delivery::Column as D;
-    let rows: Vec<(String, i64)> = briefing_delivery::Entity::find()
+    let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date));
+    if let Some(ids) = only {
+        q = q.filter(D::UserId.is_in(ids.iter().copied()));
+    }
+    let rows: Vec<(String, i64)> = q
         .select_only()
         .column(D::Status)
         .column_as(D::Id.count(), "n")
-        .filter(D::BusinessDate.eq(date))
         .group_by(D::Status)
         .into_tuple()
         .all(db)
@@ -445,9 +453,18 @@ pub async fn counts<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<BTree
     Ok(rows.into_iter().collect())
 }
 
-pub async fn count_kind<C: ConnectionTrait>(db: &C, date: NaiveDate, kind: &str) -> Result<u64, DbErr> {
+pub async fn count_kind<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+    kind: &str,
+    only: Option<&[i32]>,
+) -> Result<u64, DbErr> {
     use briefing_delivery::Column as D;
-    briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date)).filter(D::Kind.eq(kind)).count(db).await
+    let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date)).filter(D::Kind.eq(kind));
+    if let Some(ids) = only {
+        q = q.filter(D::UserId.is_in(ids.iter().copied()));
+    }
+    q.count(db).await
 }
 
 /// A delivery with its user, for the console.

@@ -69,6 +69,8 @@ pub struct CardSetView {
     pub cards: Vec<CardView>,
     pub assigned_orgs: Vec<i32>,
     pub assigned_users: Vec<i32>,
+    /// The administrator who created the set (its owner while it is unassigned).
+    pub created_by: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,6 +151,7 @@ fn view(
         revision: s.revision,
         version: s.version,
         draft_changed: s.published_revision != Some(s.revision),
+        created_by: s.created_by,
         updated_at: s.updated_at.to_rfc3339(),
         cards: cards
             .into_iter()
@@ -187,7 +190,7 @@ async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard])
 }
 
 /// A new, unpublished set (revision 1, version 0).
-pub async fn create(db: &DatabaseConnection, draft: &Draft) -> Result<CardSetView, ApiError> {
+pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: i32) -> Result<CardSetView, ApiError> {
     let txn = db.begin().await?;
     let set = card_set::ActiveModel {
         id: NotSet,
@@ -199,6 +202,7 @@ pub async fn create(db: &DatabaseConnection, draft: &Draft) -> Result<CardSetVie
         revision: Set(1),
         published_revision: Set(None),
         updated_at: Set(Utc::now().fixed_offset()),
+        created_by: Set(Some(created_by)),
     }
     .insert(&txn)
     .await?;

@@ -11,6 +11,7 @@ pub mod open_apps;
 pub mod open_calls;
 pub mod orgs;
 pub mod reads;
+pub mod sessions;
 pub mod snapshot;
 pub mod sync;
 pub mod users;

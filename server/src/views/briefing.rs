@@ -30,7 +30,7 @@ fn day_label(date: NaiveDate) -> String {
 /// The briefing for `org_name`'s cards on business date `date`.
 pub fn briefing(date: NaiveDate, org_name: &str, cards: &[CardDto], layout: Layout<'_>) -> Message {
     let title = format!("每日简报 {}", day_label(date));
-    let header = format!("### {title}\n\n**{org_name}**\n");
+    let header = format!("### {title}\n\n**{}**\n", plain(org_name));
     let url = format!("eapp://{}?date={date}", layout.home_page);
     let with_value: Vec<&CardDto> = cards.iter().filter(|c| c.value.is_some()).collect();
     let mut lines: Vec<String> = with_value.iter().take(layout.top_cards).map(|c| card_line(c)).collect();
@@ -101,7 +101,7 @@ fn change(c: &CardDto) -> Option<(Option<f64>, String)> {
 }
 
 fn card_line(c: &CardDto) -> String {
-    let mut line = format!("- {} **{}**", c.title, c.display);
+    let mut line = format!("- {} **{}**", plain(&c.title), plain(&c.display));
     if let Some((_, text)) = change(c) {
         line.push(' ');
         line.push_str(&text);
@@ -118,7 +118,35 @@ fn is_unusual(c: &CardDto, threshold_pct: f64) -> bool {
 
 fn unusual_line(c: &CardDto) -> String {
     let text = change(c).map(|(_, t)| t).unwrap_or_default();
-    format!("- {} {text}，变化较大", c.title)
+    format!("- {} {text}，变化较大", plain(&c.title))
+}
+
+/// Text from administrators or upstream (card titles, org names) as plain text in DingTalk's
+/// markdown: the characters that make links, images, emphasis, headings or HTML become their
+/// full-width forms, which read the same in Chinese and mean nothing to the renderer, and a
+/// line break cannot start a new block.
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '[' => '［',
+            ']' => '］',
+            '(' => '（',
+            ')' => '）',
+            '<' => '＜',
+            '>' => '＞',
+            '*' => '＊',
+            '_' => '＿',
+            '#' => '＃',
+            '`' => '｀',
+            '~' => '～',
+            '|' => '｜',
+            '!' => '！',
+            '\\' => '＼',
+            ':' => '：',
+            '\n' | '\r' | '\t' => ' ',
+            other => other,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -222,6 +250,17 @@ mod tests {
         empty.value = None;
         let msg = briefing(date(), "临江市", &[empty], LAYOUT);
         assert!(markdown(&msg).contains("- 暂无数据"));
+    }
+
+    #[test]
+    fn titles_and_names_cannot_make_links_or_markup() {
+        let mut c = card("[点此核验](https://evil.example/x)", 0.5, "50%", 0.0, 0.0, true);
+        c.title = "[点此核验](https://evil.example/x)\n# 标题 <b>*粗*</b>".into();
+        let msg = briefing(date(), "明州市](http://x)", &[c], LAYOUT);
+        let md = markdown(&msg);
+        assert!(!md.contains("](") && !md.contains("://") && !md.contains("<b>"), "{md}");
+        assert!(md.contains("［点此核验］（https：//evil.example/x）"), "{md}");
+        assert!(!md.contains("\n# 标题"), "a title cannot start a heading: {md}");
     }
 
     #[test]

@@ -89,14 +89,31 @@ pub fn grain(raw: Option<&str>, default: Grain) -> Result<Grain, ApiError> {
     }
 }
 
-fn date(param: &str, raw: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid(param, format!("`{raw}` is not a date (expected YYYY-MM-DD)")))
+/// The first day any request may name: nothing Canmou keeps is older.
+pub const FIRST_SUPPORTED_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// A date named by a request: `YYYY-MM-DD` from 2000-01-01 to a year after `today`. Every
+/// date a client sends goes through here, so that period arithmetic never meets a date near
+/// the calendar's ends.
+pub fn date(param: &str, raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
+    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid(param, format!("`{raw}` is not a date (expected YYYY-MM-DD)")))?;
+    let last = today.checked_add_days(chrono::Days::new(366)).unwrap_or(today);
+    if d < FIRST_SUPPORTED_DAY || d > last {
+        return Err(ApiError::invalid(
+            param,
+            format!("{d} is outside the supported range ({FIRST_SUPPORTED_DAY} to {last})"),
+        ));
+    }
+    Ok(d)
 }
 
 /// A period from its first day: aligned to the grain, not in the future.
 pub fn period_at(param: &str, raw: &str, grain: Grain, today: NaiveDate) -> Result<Period, ApiError> {
-    let d = date(param, raw)?;
+    let d = date(param, raw, today)?;
     let p = Period::starting(grain, d).map_err(|e| ApiError::invalid(param, e.to_string()))?;
     if p.start() > today {
         return Err(ApiError::invalid(param, format!("{d} is in the future")));
@@ -206,5 +223,69 @@ pub fn by(raw: Option<&str>) -> Result<Option<&'static str>, ApiError> {
         Some("region") => Ok(Some("region")),
         Some("department") => Ok(Some("department")),
         Some(other) => Err(ApiError::invalid("by", format!("`{other}`: expected region or department"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::period::Grain;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or(NaiveDate::MIN)
+    }
+
+    const GRAINS: [Grain; 5] = [Grain::Day, Grain::Week, Grain::Month, Grain::Quarter, Grain::Year];
+
+    /// Whatever a client sends, a parser answers Ok or a 400 naming the parameter, and what it
+    /// accepts survives the period arithmetic every view does on it.
+    fn check_date(raw: &str) {
+        for grain in GRAINS {
+            match period_at("date", raw, grain, today()) {
+                Ok(p) => {
+                    let _ = (p.prev(), p.year_ago(), p.next(), p.last_day(), p.trailing(60));
+                }
+                Err(e) => assert_eq!(e.param(), Some("date")),
+            }
+        }
+        if let Ok(d) = date("from", raw, today()) {
+            assert!(d >= FIRST_SUPPORTED_DAY);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_a_date_or_a_400(raw in ".{0,40}") {
+            check_date(&raw);
+        }
+
+        #[test]
+        fn any_numeric_date_is_a_date_or_a_400(y in -300_000i64..300_000, m in -2i64..15, d in -2i64..40) {
+            check_date(&format!("{y:04}-{m:02}-{d:02}"));
+            check_date(&format!("{y}-{m}-{d}"));
+        }
+
+        #[test]
+        fn other_parameters_never_panic(raw in ".{0,30}", n in any::<i64>()) {
+            let _ = grain(Some(&raw), Grain::Day);
+            let _ = limit(Some(&raw), 10);
+            let _ = limit(Some(&n.to_string()), 10);
+            let _ = order(Some(&raw));
+            let _ = by(Some(&raw));
+            let _ = crate::routes::admin::users::page(Some(&raw), Some(&n.to_string()));
+            let _ = crate::routes::admin::users::page(Some(&n.to_string()), Some(&raw));
+        }
+    }
+
+    #[test]
+    fn the_ends_of_the_calendar_are_refused_by_name() {
+        for raw in ["-262143-01-01", "+262142-12-31", "1999-12-31", "2028-01-01"] {
+            let e = period_at("date", raw, Grain::Day, today()).err();
+            assert_eq!(e.as_ref().and_then(|e| e.param()), Some("date"), "{raw}");
+        }
+        assert!(period_at("date", "2000-01-01", Grain::Year, today()).is_ok());
     }
 }

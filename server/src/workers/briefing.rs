@@ -20,7 +20,7 @@
 //! workers::briefing::reconcile(&state, Utc::now()).await?;
 //! ```
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -55,11 +55,14 @@ pub enum Crash {
     AfterSend,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// A run by hand for this business date: every enabled subscriber now, whatever their send
     /// time and the calendar. The data must be complete.
     pub date: Option<NaiveDate>,
+    /// Only these users (a scoped administrator's run reaches their subtree alone); `None`:
+    /// everyone due.
+    pub audience: Option<HashSet<i32>>,
     pub crash: Option<Crash>,
 }
 
@@ -101,8 +104,13 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Br
 }
 
 /// A run by hand for business date `date` (`canmou brief`, the admin API).
-pub async fn run_for_date(state: &AppState, date: NaiveDate, now: DateTime<Utc>) -> anyhow::Result<BriefingReport> {
-    run(state, now, RunOptions { date: Some(date), ..RunOptions::default() }).await
+pub async fn run_for_date(
+    state: &AppState,
+    date: NaiveDate,
+    audience: Option<HashSet<i32>>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<BriefingReport> {
+    run(state, now, RunOptions { date: Some(date), audience, ..RunOptions::default() }).await
 }
 
 pub async fn run(state: &AppState, now: DateTime<Utc>, opts: RunOptions) -> anyhow::Result<BriefingReport> {
@@ -127,7 +135,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>, opts: RunOptions) -> anyh
     }
     let deadline_passed = !manual && settings.deadline_minute().is_some_and(|d| minute >= d);
     if report.ready || deadline_passed {
-        let due = due_users(state, date, today, minute, manual).await?;
+        let due = due_users(state, date, today, minute, manual, opts.audience.as_ref()).await?;
         report.due = due.len();
         if !due.is_empty() {
             let layout = layout(state);
@@ -217,6 +225,7 @@ async fn due_users(
     today: NaiveDate,
     minute: u16,
     manual: bool,
+    audience: Option<&HashSet<i32>>,
 ) -> anyhow::Result<Vec<Due>> {
     let db = &state.db;
     let working = crate::store::calendar::around(db, today).await?.is_working_day(today);
@@ -230,6 +239,7 @@ async fn due_users(
         .into_iter()
         .map(|u| u.id)
         .filter(|id| !recorded.contains(id))
+        .filter(|id| audience.is_none_or(|a| a.contains(id)))
         .filter(|id| {
             let sub = subscriptions.get(id).copied().unwrap_or_default();
             if manual { sub.enabled } else { sub.due(minute, working) }

@@ -71,9 +71,35 @@ pub async fn run(ctx: &Context, trigger: Trigger) -> Result<Report, RunError> {
     Ok(execute(ctx, id).await)
 }
 
+/// How often a running sync says it is alive. A run whose process died stops beating, and the
+/// next claim closes it once `feed.stale_run_secs` (a few beats) have passed.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Touches the run's state every [`HEARTBEAT`] until dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(db: sea_orm::DatabaseConnection) -> Heartbeat {
+        Heartbeat(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                if let Err(e) = sync::touch(&db, SOURCE).await {
+                    tracing::warn!(error = %e, "could not record the feed sync's heartbeat");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Claims a run (`Busy` if one is in progress here or on another instance).
 pub async fn start(ctx: &Context, trigger: Trigger) -> Result<i64, RunError> {
-    let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(900));
+    let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(30));
     match sync::claim(&ctx.db, SOURCE, trigger.as_str(), stale).await? {
         Claim::Started(id) => Ok(id),
         Claim::Busy(id) => Err(RunError::Busy(id)),
@@ -83,6 +109,7 @@ pub async fn start(ctx: &Context, trigger: Trigger) -> Result<i64, RunError> {
 /// Runs a claimed run to its end and records the outcome; never fails (the failure is the
 /// run's status).
 pub async fn execute(ctx: &Context, run_id: i64) -> Report {
+    let _heartbeat = Heartbeat::start(ctx.db.clone());
     let started = std::time::Instant::now();
     let mut report = Report { run_id, ..Report::default() };
     let mut changes = Changes::default();

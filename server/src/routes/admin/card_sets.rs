@@ -9,11 +9,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use super::{check, org_in_scope, publish_change, record, require_whole_tree, to_json, user_in_scope};
+use super::{check, org_allowed, publish_change, record, to_json, user_allowed, user_orgs};
 use crate::auth::AdminUser;
 use crate::domain::card::Comparison;
 use crate::domain::period::Grain;
 use crate::error::ApiError;
+use crate::policy::{self, Action, Target};
 use crate::state::{AppState, Snapshot};
 use crate::store::card_set_drafts::{self as drafts, CardSetView, Draft, NewCard};
 use crate::store::users;
@@ -143,47 +144,53 @@ fn required_revision(req: &HttpRequest, body: Option<i32>) -> Result<i32, ApiErr
 }
 
 /// Whether the administrator may change a set: everything it reaches is inside their scope.
-async fn may_edit(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: &CardSetView) -> Result<bool, ApiError> {
-    if set.is_default {
-        return Ok(!admin.scopes.is_empty() && snap.orgs.covers_all(&admin.scopes));
-    }
-    if !set.assigned_orgs.iter().all(|o| snap.orgs.in_scope(*o, &admin.scopes)) {
-        return Ok(false);
-    }
+/// Every org a set reaches: its assigned orgs and the orgs of its assigned users.
+async fn reach(state: &AppState, set: &CardSetView) -> Result<Vec<i32>, ApiError> {
+    let mut orgs = set.assigned_orgs.clone();
     for u in &set.assigned_users {
-        match users::managed(&state.db, *u).await? {
-            Some(m) if user_in_scope(snap, admin, &m) => {}
-            _ => return Ok(false),
+        if let Some(m) = users::managed(&state.db, *u).await? {
+            orgs.extend(user_orgs(&m));
         }
     }
-    Ok(true)
+    Ok(orgs)
 }
 
-async fn require_edit(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: &CardSetView) -> Result<(), ApiError> {
-    if set.is_default {
-        return require_whole_tree(snap, admin, "the default card set");
-    }
-    if !may_edit(state, snap, admin, set).await? {
-        return Err(ApiError::Forbidden(format!("card set {} is assigned outside your scope", set.id)));
-    }
-    Ok(())
+/// What the policy says about `action` on this set.
+async fn allowed(
+    state: &AppState,
+    snap: &Snapshot,
+    admin: &AdminUser,
+    action: Action,
+    set: &CardSetView,
+) -> Result<Result<(), policy::Denied>, ApiError> {
+    let orgs = reach(state, set).await?;
+    Ok(policy::can(
+        snap,
+        admin,
+        action,
+        Target::CardSet { default: set.is_default, owner: set.created_by, orgs: &orgs },
+    ))
 }
 
-/// The set named in the path, as it is now, once the administrator may change it — with the
-/// snapshot the decision was made on.
 async fn open_for_edit(
     state: &AppState,
     admin: &AdminUser,
     id: &web::Path<i32>,
-) -> Result<(i32, std::sync::Arc<Snapshot>, CardSetView), ApiError> {
+) -> Result<(i32, std::sync::Arc<Snapshot>, CardSetView, Vec<i32>), ApiError> {
     let (id, snap) = (id_of(id), state.snapshot());
     let set = drafts::get(&state.db, id).await?;
-    require_edit(state, &snap, admin, &set).await?;
-    Ok((id, snap, set))
+    let about = reach(state, &set).await?;
+    policy::can(
+        &snap,
+        admin,
+        Action::Manage,
+        Target::CardSet { default: set.is_default, owner: set.created_by, orgs: &about },
+    )?;
+    Ok((id, snap, set, about))
 }
 
 async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSetView) -> Result<CardSetDto, ApiError> {
-    let editable = may_edit(state, snap, admin, &set).await?;
+    let editable = allowed(state, snap, admin, Action::Manage, &set).await?.is_ok();
     let orgs = set
         .assigned_orgs
         .iter()
@@ -284,7 +291,9 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpRe
     let snap = state.snapshot();
     let mut out = Vec::new();
     for set in drafts::list(&state.db).await? {
-        out.push(dto(&state, &snap, &admin, set).await?);
+        if allowed(&state, &snap, &admin, Action::View, &set).await?.is_ok() {
+            out.push(dto(&state, &snap, &admin, set).await?);
+        }
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": out, "maxCards": MAX_CARDS })))
 }
@@ -293,6 +302,7 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpRe
 pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let set = drafts::get(&state.db, id_of(&id)).await?;
+    allowed(&state, &snap, &admin, Action::View, &set).await??;
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, set).await?))
 }
 
@@ -305,8 +315,9 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let draft = draft(&snap, &body)?;
-    let set = drafts::create(&state.db, &draft).await?;
-    record(&state, &req, &admin, "card_set.create", format!("card_set:{}", set.id), None, to_json(&set)).await?;
+    let set = drafts::create(&state.db, &draft, admin.id).await?;
+    record(&state, &req, &admin, "card_set.create", format!("card_set:{}", set.id), &admin.scopes, None, to_json(&set))
+        .await?;
     Ok(HttpResponse::Created().json(dto(&state, &snap, &admin, set).await?))
 }
 
@@ -318,12 +329,21 @@ pub async fn update(
     id: web::Path<i32>,
     body: web::Json<CardSetBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap, before) = open_for_edit(&state, &admin, &id).await?;
+    let (id, snap, before, about) = open_for_edit(&state, &admin, &id).await?;
     let draft = draft(&snap, &body)?;
     let revision = required_revision(&req, body.revision)?;
     let after = drafts::update(&state.db, id, revision, &draft).await?;
-    record(&state, &req, &admin, "card_set.update", format!("card_set:{id}"), to_json(&before), to_json(&after))
-        .await?;
+    record(
+        &state,
+        &req,
+        &admin,
+        "card_set.update",
+        format!("card_set:{id}"),
+        &about,
+        to_json(&before),
+        to_json(&after),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
 }
 
@@ -336,11 +356,12 @@ pub async fn reorder(
     body: web::Json<ReorderBody>,
 ) -> Result<HttpResponse, ApiError> {
     check(&*body)?;
-    let (id, snap, before) = open_for_edit(&state, &admin, &id).await?;
+    let (id, snap, before, about) = open_for_edit(&state, &admin, &id).await?;
     let revision = required_revision(&req, body.revision)?;
     let after = drafts::reorder(&state.db, id, revision, &body.cards).await?;
     let order = |v: &CardSetView| to_json(&v.cards.iter().map(|c| c.metric.clone()).collect::<Vec<_>>());
-    record(&state, &req, &admin, "card_set.reorder", format!("card_set:{id}"), order(&before), order(&after)).await?;
+    record(&state, &req, &admin, "card_set.reorder", format!("card_set:{id}"), &about, order(&before), order(&after))
+        .await?;
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
 }
 
@@ -363,13 +384,24 @@ pub async fn publish(
     let (id, snap) = (id_of(&id), state.snapshot());
     let body: PublishBody = optional_body(&body)?;
     let before = drafts::get(&state.db, id).await?;
-    require_edit(&state, &snap, &admin, &before).await?;
+    let about = reach(&state, &before).await?;
+    let target = Target::CardSet { default: before.is_default, owner: before.created_by, orgs: &about };
+    policy::can(&snap, &admin, Action::Manage, target)?;
     let revision = revision(&req, body.revision)?;
     let after = drafts::publish(&state.db, id, revision, admin.id).await?;
     publish_change(&state).await?;
     let summary = |v: &CardSetView| serde_json::json!({ "version": v.version, "revision": v.revision });
-    record(&state, &req, &admin, "card_set.publish", format!("card_set:{id}"), Some(summary(&before)), to_json(&after))
-        .await?;
+    record(
+        &state,
+        &req,
+        &admin,
+        "card_set.publish",
+        format!("card_set:{id}"),
+        &about,
+        Some(summary(&before)),
+        to_json(&after),
+    )
+    .await?;
     let snap = state.snapshot();
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
 }
@@ -382,21 +414,23 @@ pub async fn delete(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, _, _) = open_for_edit(&state, &admin, &id).await?;
+    let (id, _, _, about) = open_for_edit(&state, &admin, &id).await?;
     let revision = revision(&req, None)?;
     let gone = drafts::delete(&state.db, id, revision).await?;
     publish_change(&state).await?;
-    record(&state, &req, &admin, "card_set.delete", format!("card_set:{id}"), to_json(&gone), None).await?;
+    record(&state, &req, &admin, "card_set.delete", format!("card_set:{id}"), &about, to_json(&gone), None).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /admin/card-sets/{id}/versions`
 pub async fn versions(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let versions = drafts::versions(&state.db, id_of(&id)).await?;
+    let set = drafts::get(&state.db, id_of(&id)).await?;
+    allowed(&state, &state.snapshot(), &admin, Action::View, &set).await??;
+    let versions = drafts::versions(&state.db, set.id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": versions })))
 }
 
@@ -408,7 +442,7 @@ pub async fn restore(
     id: web::Path<i32>,
     body: web::Json<RestoreBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, _, before) = open_for_edit(&state, &admin, &id).await?;
+    let (id, _, before, about) = open_for_edit(&state, &admin, &id).await?;
     let revision = revision(&req, body.revision)?;
     let after = drafts::restore(&state.db, id, body.version, revision, admin.id).await?;
     publish_change(&state).await?;
@@ -416,7 +450,8 @@ pub async fn restore(
     if let Some(v) = after_json.as_mut() {
         v["restoredFrom"] = body.version.into();
     }
-    record(&state, &req, &admin, "card_set.restore", format!("card_set:{id}"), to_json(&before), after_json).await?;
+    record(&state, &req, &admin, "card_set.restore", format!("card_set:{id}"), &about, to_json(&before), after_json)
+        .await?;
     let snap = state.snapshot();
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
 }
@@ -433,16 +468,14 @@ async fn check_targets(
         return Err(ApiError::invalid("orgs", "name at least one org or user"));
     }
     for (i, org) in body.orgs.iter().enumerate() {
-        org_in_scope(snap, admin, &format!("orgs[{i}]"), *org)?;
+        org_allowed(snap, admin, Action::Manage, &format!("orgs[{i}]"), *org)?;
     }
     for (i, user) in body.users.iter().enumerate() {
         let param = format!("users[{i}]");
         let m = users::managed(&state.db, *user)
             .await?
             .ok_or_else(|| ApiError::invalid(param.clone(), format!("user {user} does not exist")))?;
-        if !user_in_scope(snap, admin, &m) {
-            return Err(ApiError::out_of_scope(param, format!("user {user} is outside your scope")));
-        }
+        user_allowed(snap, admin, Action::Manage, &m).map_err(|d| d.at(&param))?;
     }
     Ok(())
 }
@@ -456,11 +489,12 @@ pub async fn assign(
     id: web::Path<i32>,
     body: web::Json<AssignmentsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap, _) = open_for_edit(&state, &admin, &id).await?;
+    let (id, snap, _, about) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;
     let moved = drafts::assign(&state.db, id, &body.orgs, &body.users).await?;
     publish_change(&state).await?;
-    record(&state, &req, &admin, "card_set.assign", format!("card_set:{id}"), to_json(&moved), to_json(&*body)).await?;
+    record(&state, &req, &admin, "card_set.assign", format!("card_set:{id}"), &about, to_json(&moved), to_json(&*body))
+        .await?;
     let after = drafts::get(&state.db, id).await?;
     let snap = state.snapshot();
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
@@ -474,11 +508,11 @@ pub async fn unassign(
     id: web::Path<i32>,
     body: web::Json<AssignmentsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap, _) = open_for_edit(&state, &admin, &id).await?;
+    let (id, snap, _, about) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;
     drafts::unassign(&state.db, id, &body.orgs, &body.users).await?;
     publish_change(&state).await?;
-    record(&state, &req, &admin, "card_set.unassign", format!("card_set:{id}"), to_json(&*body), None).await?;
+    record(&state, &req, &admin, "card_set.unassign", format!("card_set:{id}"), &about, to_json(&*body), None).await?;
     let after = drafts::get(&state.db, id).await?;
     let snap = state.snapshot();
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))

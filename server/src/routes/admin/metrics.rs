@@ -7,9 +7,10 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Into
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use super::{check, publish_change, record, require_whole_tree, to_json};
+use super::{check, publish_change, record, to_json};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
+use crate::policy::{self, Action, Target};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -75,7 +76,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     check(&*body)?;
     let snap = state.snapshot();
-    require_whole_tree(&snap, &admin, "the indicator catalogue")?;
+    policy::can(&snap, &admin, Action::Configure, Target::Province)?;
     let code = code.into_inner();
     let m = metric::Entity::find()
         .filter(metric::Column::Code.eq(code.as_str()))
@@ -104,6 +105,7 @@ pub async fn update(
     }
     let after = MetricItem::from(&am.update(&state.db).await?);
     publish_change(&state).await?;
-    record(&state, &req, &admin, "metric.update", format!("metric:{code}"), to_json(&before), to_json(&after)).await?;
+    record(&state, &req, &admin, "metric.update", format!("metric:{code}"), &[], to_json(&before), to_json(&after))
+        .await?;
     Ok(HttpResponse::Ok().json(after))
 }

@@ -15,7 +15,9 @@ use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::auth::AdminUser;
 use crate::error::ApiError;
+use crate::policy::{self, Action, Target};
 use crate::state::{AppState, Snapshot};
+use crate::store::users::Managed;
 use crate::store::{audit as audit_store, facts};
 
 /// Checks a payload with its `validator` rules; the first failure names its field the way the
@@ -66,46 +68,52 @@ fn camel(snake: &str) -> String {
     out
 }
 
-/// Refuses an org outside the administrator's scope, naming the field that held it.
-pub fn org_in_scope(snap: &Snapshot, admin: &AdminUser, param: &str, org: i32) -> Result<(), ApiError> {
+/// An org named in a request: it must exist, and the policy must allow `action` on it.
+pub fn org_allowed(snap: &Snapshot, admin: &AdminUser, action: Action, param: &str, org: i32) -> Result<(), ApiError> {
     if snap.orgs.get(org).is_none() {
         return Err(ApiError::invalid(param, format!("org {org} does not exist")));
     }
-    if !snap.orgs.in_scope(org, &admin.scopes) {
-        return Err(ApiError::out_of_scope(param, format!("org {org} is outside your scope")));
-    }
-    Ok(())
+    policy::can(snap, admin, action, Target::Orgs(&[org])).map_err(|d| d.at(param))
 }
 
-/// Whether a user (by the orgs they belong to or may see) lies inside the administrator's scope.
-pub fn user_in_scope(snap: &Snapshot, admin: &AdminUser, user: &crate::store::users::Managed) -> bool {
-    user.user.id == admin.id || user.orgs().any(|o| snap.orgs.in_scope(o, &admin.scopes))
+/// Every org a user is attached to (memberships and scope roots), as the policy weighs them.
+pub fn user_orgs(user: &Managed) -> Vec<i32> {
+    user.orgs().collect()
 }
 
-/// Province-wide changes (the default card set, the catalogue) need a scope covering the tree.
-pub fn require_whole_tree(snap: &Snapshot, admin: &AdminUser, what: &str) -> Result<(), ApiError> {
-    if admin.scopes.is_empty() || !snap.orgs.covers_all(&admin.scopes) {
-        return Err(ApiError::Forbidden(format!(
-            "{what} affects every org: only an administrator of the whole tree may change it"
-        )));
-    }
-    Ok(())
+/// Whether the policy allows `action` on this user.
+pub fn user_allowed(snap: &Snapshot, admin: &AdminUser, action: Action, user: &Managed) -> Result<(), policy::Denied> {
+    policy::can(snap, admin, action, Target::User { id: user.user.id, orgs: &user_orgs(user) })
 }
 
 /// Writes one audit entry for an administrator's change.
+/// `about` names the orgs the change concerns: the entry is filed under their narrowest common
+/// org, so that administrators of that subtree read it (empty: province-wide).
+#[allow(clippy::too_many_arguments)]
 pub async fn record(
     state: &AppState,
     req: &HttpRequest,
     admin: &AdminUser,
     action: &str,
     target: String,
+    about: &[i32],
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), ApiError> {
     let request_id = req.extensions().get::<tracing_actix_web::RequestId>().map(|id| id.to_string());
+    let scope_org = policy::anchor(&state.snapshot(), about);
     audit_store::record(
         &state.db,
-        audit_store::Entry { actor_id: Some(admin.id), actor: &admin.name, action, target, before, after, request_id },
+        audit_store::Entry {
+            actor_id: Some(admin.id),
+            actor: &admin.name,
+            action,
+            target,
+            before,
+            after,
+            request_id,
+            scope_org,
+        },
     )
     .await?;
     Ok(())

@@ -14,13 +14,14 @@ use chrono::{Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use super::{check, org_in_scope, publish_change, record, to_json};
+use super::{check, org_allowed, publish_change, record, to_json};
 use crate::auth::AdminUser;
 use crate::domain::period::{Grain, day_number, from_day_number};
 use crate::error::ApiError;
 use crate::export::{Cell, Table};
 use crate::open::App;
 use crate::open::apps::{ACTIVE, SUSPENDED};
+use crate::policy::{self, Action};
 use crate::state::{AppState, Snapshot};
 use crate::store::open_apps::{self as store, Spec};
 
@@ -135,27 +136,26 @@ pub enum Target<'a> {
     App(&'a App),
 }
 
-/// The one decision for every action on applications: the administrator's scope must cover
-/// every org the application reaches (and its owner org). A body names the field at fault
-/// (`403 out_of_scope`); an existing application outside the scope is `403 forbidden`.
-pub fn authorize(snap: &Snapshot, admin: &AdminUser, target: Target<'_>) -> Result<(), ApiError> {
+/// Every org an application reaches: its scope and its owner.
+fn reach(app: &App) -> Vec<i32> {
+    app.orgs.iter().copied().chain([app.owner_org_id]).collect()
+}
+
+/// Asks the one policy ([`policy::can`]): an application is an object attached to the orgs it
+/// reaches (its scope and its owner org). A body names the field at fault (`403 out_of_scope`);
+/// an existing application beyond the administrator is `403 forbidden`.
+pub fn authorize(snap: &Snapshot, admin: &AdminUser, action: Action, target: Target<'_>) -> Result<(), ApiError> {
     match target {
         Target::Body(body) => {
             for (i, org) in body.orgs.iter().enumerate() {
-                org_in_scope(snap, admin, &format!("orgs[{i}]"), *org)?;
+                org_allowed(snap, admin, action, &format!("orgs[{i}]"), *org)?;
             }
             if let Some(owner) = body.owner_org {
-                org_in_scope(snap, admin, "ownerOrg", owner)?;
+                org_allowed(snap, admin, action, "ownerOrg", owner)?;
             }
             Ok(())
         }
-        Target::App(app) => {
-            let inside = app.orgs.iter().chain([&app.owner_org_id]).all(|o| snap.orgs.in_scope(*o, &admin.scopes));
-            if admin.scopes.is_empty() || !inside {
-                return Err(ApiError::Forbidden(format!("application {} reaches outside your scope", app.id)));
-            }
-            Ok(())
-        }
+        Target::App(app) => Ok(policy::can(snap, admin, action, policy::Target::Orgs(&reach(app)))?),
     }
 }
 
@@ -215,13 +215,14 @@ async fn open_app(
     state: &AppState,
     snap: &Snapshot,
     admin: &AdminUser,
+    action: Action,
     id: i32,
 ) -> Result<(entities::open_app::Model, App), ApiError> {
     let model = store::get(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("application {id} does not exist")))?;
     let app = App::from(model.clone());
-    authorize(snap, admin, Target::App(&app))?;
+    authorize(snap, admin, action, Target::App(&app))?;
     Ok((model, app))
 }
 
@@ -239,7 +240,7 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpRe
         .await?
         .into_iter()
         .map(App::from)
-        .filter(|a| authorize(&snap, &admin, Target::App(a)).is_ok())
+        .filter(|a| authorize(&snap, &admin, Action::View, Target::App(a)).is_ok())
         .map(|a| dto(&snap, &a))
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
@@ -248,7 +249,7 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpRe
 /// `GET /admin/open-apps/{id}`
 pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let (_, app) = open_app(&state, &snap, &admin, *id).await?;
+    let (_, app) = open_app(&state, &snap, &admin, Action::View, *id).await?;
     Ok(HttpResponse::Ok().json(dto(&snap, &app)))
 }
 
@@ -260,14 +261,15 @@ pub async fn create(
     body: web::Json<AppBody>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    authorize(&snap, &admin, Target::Body(&body))?;
+    authorize(&snap, &admin, Action::Manage, Target::Body(&body))?;
     let spec = spec(&snap, &body)?;
     let secret = crate::open::secret::new_secret();
     let hash = crate::open::secret::hash_blocking(secret.clone()).await?;
     let model = store::create(&state.db, &spec, crate::open::secret::new_client_id(), hash, admin.id).await?;
     let app = App::from(model);
     let out = dto(&snap, &app);
-    record(&state, &req, &admin, "open_app.create", format!("open_app:{}", app.id), None, to_json(&out)).await?;
+    record(&state, &req, &admin, "open_app.create", format!("open_app:{}", app.id), &reach(&app), None, to_json(&out))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(WithSecret { app: out, client_secret: secret }))
@@ -282,13 +284,23 @@ pub async fn update(
     body: web::Json<AppBody>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let (_, before) = open_app(&state, &snap, &admin, *id).await?;
-    authorize(&snap, &admin, Target::Body(&body))?;
+    let (_, before) = open_app(&state, &snap, &admin, Action::Manage, *id).await?;
+    authorize(&snap, &admin, Action::Manage, Target::Body(&body))?;
     let spec = spec(&snap, &body)?;
     let after = App::from(store::update(&state.db, before.id, &spec).await?);
     changed(&state, after.id).await?;
     let (b, a) = (dto(&snap, &before), dto(&snap, &after));
-    record(&state, &req, &admin, "open_app.update", format!("open_app:{}", after.id), to_json(&b), to_json(&a)).await?;
+    record(
+        &state,
+        &req,
+        &admin,
+        "open_app.update",
+        format!("open_app:{}", after.id),
+        &reach(&after),
+        to_json(&b),
+        to_json(&a),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(a))
 }
 
@@ -311,7 +323,7 @@ pub async fn rotate(
 ) -> Result<HttpResponse, ApiError> {
     let body: RotateBody = optional_body(&body)?;
     let snap = state.snapshot();
-    let (model, before) = open_app(&state, &snap, &admin, *id).await?;
+    let (model, before) = open_app(&state, &snap, &admin, Action::Manage, *id).await?;
     let max = i64::try_from(state.open.settings.max_rotation_overlap_secs).unwrap_or(i64::MAX);
     let overlap = body.overlap_seconds.unwrap_or(i64::try_from(state.open.settings.rotation_overlap_secs).unwrap_or(0));
     if !(0..=max).contains(&overlap) {
@@ -329,6 +341,7 @@ pub async fn rotate(
         &admin,
         "open_app.rotate",
         format!("open_app:{}", after.id),
+        &reach(&after),
         to_json(&dto(&snap, &before)),
         Some(summary),
     )
@@ -346,12 +359,12 @@ async fn set_status(
     status: &'static str,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let (model, before) = open_app(&state, &snap, &admin, id).await?;
+    let (model, before) = open_app(&state, &snap, &admin, Action::Manage, id).await?;
     let after = App::from(store::set_status(&state.db, model, status).await?);
     changed(&state, id).await?;
     let action = if status == SUSPENDED { "open_app.suspend" } else { "open_app.resume" };
     let (b, a) = (dto(&snap, &before), dto(&snap, &after));
-    record(&state, &req, &admin, action, format!("open_app:{id}"), to_json(&b), to_json(&a)).await?;
+    record(&state, &req, &admin, action, format!("open_app:{id}"), &reach(&after), to_json(&b), to_json(&a)).await?;
     Ok(HttpResponse::Ok().json(a))
 }
 
@@ -383,7 +396,7 @@ pub async fn delete(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let (_, before) = open_app(&state, &snap, &admin, *id).await?;
+    let (_, before) = open_app(&state, &snap, &admin, Action::Manage, *id).await?;
     store::delete(&state.db, before.id).await?;
     state.open.quota.forget(before.id);
     changed(&state, before.id).await?;
@@ -393,6 +406,7 @@ pub async fn delete(
         &admin,
         "open_app.delete",
         format!("open_app:{}", before.id),
+        &reach(&before),
         to_json(&dto(&snap, &before)),
         None,
     )
@@ -438,7 +452,7 @@ pub async fn usage(
     q: web::Query<UsageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let (_, app) = open_app(&state, &snap, &admin, *id).await?;
+    let (_, app) = open_app(&state, &snap, &admin, Action::View, *id).await?;
     let to = match q.to.as_deref() {
         Some(raw) => date("to", raw)?,
         None => state.today(),
@@ -486,7 +500,17 @@ pub async fn usage(
             }
             let bytes =
                 crate::export::csv(&table).map_err(|e| ApiError::Internal(e.context("writing the usage CSV")))?;
-            record(&state, &req, &admin, "open_app.usage_export", format!("open_app:{}", app.id), None, None).await?;
+            record(
+                &state,
+                &req,
+                &admin,
+                "open_app.usage_export",
+                format!("open_app:{}", app.id),
+                &reach(&app),
+                None,
+                None,
+            )
+            .await?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
                 .insert_header((

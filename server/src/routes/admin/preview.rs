@@ -4,9 +4,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::user_in_scope;
+use super::{org_allowed, user_allowed};
 use crate::auth::{AdminUser, CurrentUser};
 use crate::error::ApiError;
+use crate::policy::Action;
 use crate::state::AppState;
 use crate::store::users;
 use crate::views::params::PointQuery;
@@ -38,9 +39,7 @@ pub async fn preview(
         },
     };
     let target = found.ok_or_else(|| ApiError::invalid("user", format!("no user `{raw}`")))?;
-    if !user_in_scope(&snap, &admin, &target) {
-        return Err(ApiError::out_of_scope("user", format!("user `{raw}` is outside your scope")));
-    }
+    user_allowed(&snap, &admin, Action::View, &target).map_err(|d| d.at("user"))?;
     let principal = state
         .principals
         .get(&state.db, target.user.id)
@@ -51,9 +50,10 @@ pub async fn preview(
         Some(raw) => raw.trim().parse::<i32>().ok(),
         None => principal.scopes.first().copied(),
     };
-    if let Some(org) = org.filter(|o| snap.orgs.get(*o).is_some() && !snap.orgs.in_scope(*o, &admin.scopes)) {
-        return Err(ApiError::out_of_scope("org", format!("org {org} is outside your scope")));
+    if let Some(org) = org.filter(|o| snap.orgs.get(*o).is_some()) {
+        org_allowed(&snap, &admin, Action::View, "org", org)?;
     }
     let query = PointQuery { org: q.org.clone(), grain: q.grain.clone(), date: q.date.clone() };
-    crate::routes::home::answer(&req, &state, &CurrentUser(principal), &query).await
+    crate::routes::home::answer(&req, &state, &CurrentUser { principal, session: admin.0.session.clone() }, &query)
+        .await
 }

@@ -5,10 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-use super::{check, org_in_scope, publish_change, record, to_json, user_in_scope};
+use super::{check, org_allowed, publish_change, record, to_json, user_allowed, user_orgs};
 use crate::auth::{AdminUser, Role};
 use crate::error::ApiError;
+use crate::policy::Action;
 use crate::state::{AppState, Snapshot};
+use crate::store::sessions;
 use crate::store::users::{self, ADMIN_SOURCE, Managed};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -18,9 +20,9 @@ pub struct ListQuery {
     /// Part of a name or DingTalk userid.
     pub q: Option<String>,
     /// 1-based.
-    pub page: Option<u64>,
+    pub page: Option<String>,
     /// 1 to 200 (default 50).
-    pub page_size: Option<u64>,
+    pub page_size: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -70,11 +72,20 @@ fn item(snap: &Snapshot, m: &Managed) -> UserItem {
     }
 }
 
-pub fn page(page: Option<u64>, size: Option<u64>) -> Result<(u64, u64), ApiError> {
-    let page = page.unwrap_or(1);
-    let size = size.unwrap_or(50);
-    if page == 0 {
-        return Err(ApiError::invalid("page", "pages are numbered from 1"));
+/// The last page a list serves: deeper pages are a search's job, and the offset stays far
+/// inside what the databases accept.
+pub const MAX_PAGE: u64 = 10_000;
+
+pub fn page(page: Option<&str>, size: Option<&str>) -> Result<(u64, u64), ApiError> {
+    let number = |param: &str, raw: Option<&str>, default: u64| -> Result<u64, ApiError> {
+        raw.map_or(Ok(default), |r| {
+            r.trim().parse::<u64>().map_err(|_| ApiError::invalid(param, format!("`{r}` is not a page number")))
+        })
+    };
+    let page = number("page", page, 1)?;
+    let size = number("pageSize", size, 50)?;
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(ApiError::invalid("page", format!("pages are numbered from 1 to {MAX_PAGE}")));
     }
     if !(1..=200).contains(&size) {
         return Err(ApiError::invalid("pageSize", "between 1 and 200"));
@@ -88,13 +99,13 @@ pub async fn list(
     admin: AdminUser,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, size) = page(q.page, q.page_size)?;
+    let (page, size) = page(q.page.as_deref(), q.page_size.as_deref())?;
     let snap = state.snapshot();
     let needle = q.q.as_deref().map(str::trim).unwrap_or("").to_lowercase();
     let all = users::managed_all(&state.db).await?;
     let matching: Vec<&Managed> = all
         .iter()
-        .filter(|m| user_in_scope(&snap, &admin, m))
+        .filter(|m| user_allowed(&snap, &admin, Action::View, m).is_ok())
         .filter(|m| {
             needle.is_empty()
                 || m.user.name.to_lowercase().contains(&needle)
@@ -112,20 +123,24 @@ pub async fn list(
     })))
 }
 
-/// The user behind `{id}`, if inside the administrator's scope.
-async fn managed_in_scope(state: &AppState, snap: &Snapshot, admin: &AdminUser, id: i32) -> Result<Managed, ApiError> {
+/// The user behind `{id}`, if the policy allows `action` on them.
+pub(crate) async fn managed_allowed(
+    state: &AppState,
+    snap: &Snapshot,
+    admin: &AdminUser,
+    action: Action,
+    id: i32,
+) -> Result<Managed, ApiError> {
     let m =
         users::managed(&state.db, id).await?.ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
-    if !user_in_scope(snap, admin, &m) {
-        return Err(ApiError::out_of_scope("id", format!("user {id} is outside your scope")));
-    }
+    user_allowed(snap, admin, action, &m).map_err(|d| d.at("id"))?;
     Ok(m)
 }
 
 /// `GET /admin/users/{id}`
 pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let m = managed_in_scope(&state, &snap, &admin, id.into_inner()).await?;
+    let m = managed_allowed(&state, &snap, &admin, Action::View, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(item(&snap, &m)))
 }
 
@@ -147,7 +162,7 @@ pub async fn update(
     body: web::Json<UserBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap) = (id.into_inner(), state.snapshot());
-    let m = managed_in_scope(&state, &snap, &admin, id).await?;
+    let m = managed_allowed(&state, &snap, &admin, Action::Manage, id).await?;
     let role = match body.role.as_deref() {
         None => m.user.role.clone(),
         Some(r @ ("viewer" | "admin")) => r.to_owned(),
@@ -161,6 +176,7 @@ pub async fn update(
         return Err(ApiError::invalid("active", "you cannot deactivate yourself"));
     }
     let before = item(&snap, &m);
+    let m_before = m.clone();
     users::set_role_and_status(&state.db, m.user, &role, active).await?;
     state.principals.invalidate(id).await;
     publish_change(&state).await?;
@@ -172,6 +188,7 @@ pub async fn update(
         &admin,
         "user.update",
         format!("user:{id}"),
+        &user_orgs(&m_before),
         Some(summary(&before)),
         after.as_ref().map(summary),
     )
@@ -205,13 +222,13 @@ pub async fn scopes(
     if body.grant.is_empty() && body.revoke.is_empty() {
         return Err(ApiError::invalid("grant", "name at least one org to grant or revoke"));
     }
-    let m = managed_in_scope(&state, &snap, &admin, id).await?;
+    let m = managed_allowed(&state, &snap, &admin, Action::Manage, id).await?;
     for (i, org) in body.grant.iter().enumerate() {
-        org_in_scope(&snap, &admin, &format!("grant[{i}]"), *org)?;
+        org_allowed(&snap, &admin, Action::Grant, &format!("grant[{i}]"), *org)?;
     }
     for (i, org) in body.revoke.iter().enumerate() {
         let param = format!("revoke[{i}]");
-        org_in_scope(&snap, &admin, &param, *org)?;
+        org_allowed(&snap, &admin, Action::Grant, &param, *org)?;
         match m.scopes.iter().find(|s| s.org_id == *org) {
             None => return Err(ApiError::invalid(param, format!("the user has no scope on org {org}"))),
             Some(s) if s.source != ADMIN_SOURCE => {
@@ -224,6 +241,7 @@ pub async fn scopes(
         }
     }
     let before = item(&snap, &m);
+    let m_before = m;
     users::change_scopes(&state.db, id, &body.grant, &body.revoke, admin.id).await?;
     state.principals.invalidate(id).await;
     publish_change(&state).await?;
@@ -235,9 +253,38 @@ pub async fn scopes(
         &admin,
         "user.scopes",
         format!("user:{id}"),
+        &user_orgs(&m_before),
         scopes_of(&before),
         after.as_ref().and_then(scopes_of),
     )
     .await?;
     Ok(HttpResponse::Ok().json(after))
+}
+
+/// `POST /admin/users/{id}/sessions/revoke`: signs the user out everywhere, at once on this
+/// instance (others within `cache.user_ttl_secs`).
+pub async fn revoke_sessions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, snap) = (id.into_inner(), state.snapshot());
+    let m = managed_allowed(&state, &snap, &admin, Action::Manage, id).await?;
+    let ended = sessions::revoke_user(&state.db, id, "revoked by an administrator", chrono::Utc::now()).await?;
+    for session in &ended {
+        state.sessions.forget(session).await;
+    }
+    record(
+        &state,
+        &req,
+        &admin,
+        "user.sessions.revoke",
+        format!("user:{id}"),
+        &user_orgs(&m),
+        None,
+        Some(serde_json::json!({ "sessions": ended.len() })),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "revoked": ended.len() })))
 }

@@ -1,6 +1,6 @@
 //! `/open/...`: the open data API (G+) for registered applications — the token endpoint,
 //! the reads, and the OpenAPI document — and `/api/v1/admin/open-apps`, where administrators
-//! register them. Every `/open/v1/` call passes through [`account`], which records it and adds
+//! register them (`routes::admin::open_apps`). Every `/open/v1/` call passes through [`account`], which records it and adds
 //! the `RateLimit-*` headers.
 
 pub mod doc;
@@ -24,9 +24,8 @@ use crate::open::limits::Limits;
 use crate::state::AppState;
 use crate::store::open_calls::Call;
 
-/// Mounts the open API and its administration.
+/// Mounts the open API (its administration is in the route table, under `/api/v1/admin`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use super::admin::open_apps as admin;
     cfg.service(
         web::scope("/open")
             .wrap(from_fn(account))
@@ -36,35 +35,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(get("/v1/facts", reads::facts))
             .service(get("/v1/metrics/{code}/ranking", reads::ranking))
             .default_service(web::to(not_found)),
-    )
-    .service(get("/api/v1/admin/open-apps", admin::list).route(web::post().to(admin::create)))
-    .service(
-        get("/api/v1/admin/open-apps/{id}", admin::get)
-            .route(web::post().to(admin::update))
-            .route(web::delete().to(admin::delete)),
-    )
-    .service(post("/api/v1/admin/open-apps/{id}/rotate", admin::rotate))
-    .service(post("/api/v1/admin/open-apps/{id}/suspend", admin::suspend))
-    .service(post("/api/v1/admin/open-apps/{id}/resume", admin::resume))
-    .service(get("/api/v1/admin/open-apps/{id}/usage", admin::usage));
+    );
 }
 
-fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+fn get<F, Args>(path: &str, handler: F) -> impl actix_web::dev::HttpServiceFactory + use<F, Args>
 where
     F: actix_web::Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
+    // The panic guard wraps each resource, after routing (see `middleware::catch_panic`).
+    web::resource(path)
+        .wrap(from_fn(crate::middleware::catch_panic))
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed))
 }
 
-fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+fn post<F, Args>(path: &str, handler: F) -> impl actix_web::dev::HttpServiceFactory + use<F, Args>
 where
     F: actix_web::Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    web::resource(path).route(web::post().to(handler)).default_service(web::to(method_not_allowed))
+    web::resource(path)
+        .wrap(from_fn(crate::middleware::catch_panic))
+        .route(web::post().to(handler))
+        .default_service(web::to(method_not_allowed))
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {

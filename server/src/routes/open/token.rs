@@ -187,7 +187,8 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     let (token, exp) = state
         .open
         .keys
-        .issue(app.id, now)
+        // Not a mini-program session: `/api/` refuses it on the audience, and would on the session.
+        .issue(app.id, &format!("open-app:{}", app.id), now)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing an application token: {e}")))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
