@@ -286,4 +286,22 @@ async function journey() {
   assert.equal(file.status(), 200);
   assert.ok((await file.text()).startsWith('\ufeff办件编号'), 'CSV with a BOM and the chosen headers');
   await shot('12-records');
+
+  // Open data: register an application, see its secret once, suspend it; all in the audit log.
+  await page.click('.tabs button[data-tab="openapps"]');
+  await page.locator('#open-create').waitFor();
+  await page.fill('#open-name', 'E2E 城市大脑');
+  await page.fill('#open-org', '明州市');
+  await page.locator('#main .picker li button', { hasText: /明州市$/ }).first().click();
+  await page.locator('#main .chip', { hasText: '明州市' }).waitFor();
+  await page.check('input[data-metric="collab.msg_total"]');
+  await page.click('#open-create');
+  await page.locator('#open-secret').waitFor();
+  const secret = await page.textContent('#open-client-secret');
+  assert.ok(secret.length >= 40, 'the secret is shown');
+  const row = page.locator('#open-apps tr', { hasText: 'E2E 城市大脑' });
+  await row.getByRole('button', { name: '暂停' }).click();
+  await row.locator('.badge', { hasText: '已暂停' }).waitFor();
+  assert.equal(await page.locator('#open-secret').count(), 0, 'the secret is not shown again');
+  await shot('13-open-apps');
 }

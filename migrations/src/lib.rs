@@ -21,6 +21,7 @@ pub mod m20261202_000040_create_records;
 mod m20261202_000040_metric_working_days;
 mod m20261202_000041_board_rules;
 mod m20261202_000042_policy_and_sessions;
+mod m20261202_000050_create_open_apps;
 pub mod seed;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000040_metric_working_days::Migration),
             Box::new(m20261202_000041_board_rules::Migration),
             Box::new(m20261202_000042_policy_and_sessions::Migration),
+            Box::new(m20261202_000050_create_open_apps::Migration),
         ]
     }
 }

@@ -12,6 +12,9 @@ const ACTIONS = {
   'metric.update': '修改指标', export: '导出',
   'briefing.run': '手动发送简报', 'briefing.resend': '重发简报', 'calendar.change': '修改节假日',
   'board_rule.hide': '隐藏看板或指标', 'board_rule.show': '恢复显示看板或指标', 'sync.run': '手动同步',
+  'open_app.create': '登记开放应用', 'open_app.update': '修改开放应用', 'open_app.rotate': '轮换应用密钥',
+  'open_app.suspend': '暂停开放应用', 'open_app.resume': '恢复开放应用', 'open_app.delete': '删除开放应用',
+  'open_app.usage_export': '导出应用用量',
 };
 // What an audit target names: `card_set:2` reads 卡片集 #2.
 const TARGETS = {
@@ -161,7 +164,7 @@ async function logout() {
   location.href = '/admin/';
 }
 
-const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, calendar: (m) => viewCalendar(m), boards: viewBoards, audit: viewAudit, records: (main) => viewRecords(main) };
+const VIEWS = { sets: viewSets, preview: viewPreview, users: viewUsers, metrics: viewMetrics, sync: viewSync, briefings: viewBriefings, calendar: (m) => viewCalendar(m), boards: viewBoards, openapps: viewOpenApps, audit: viewAudit, records: (main) => viewRecords(main) };
 
 function go(tab) {
   if (!VIEWS[tab]) tab = 'sets';
@@ -743,6 +746,76 @@ async function viewRecords(main, opts) {
     chooser,
     h('table', { id: 'records' }, h('thead', {}, h('tr', {}, header)), tbody),
     h('div', { class: 'pager' }, more));
+}
+
+// ---- open data applications (G+) -------------------------------------------------------
+async function viewOpenApps(main, shown) {
+  const data = await api('/admin/open-apps');
+  const secretPanel = shown ? h('div', { class: 'panel', id: 'open-secret' },
+    h('strong', {}, `「${shown.name}」的密钥（只显示这一次，请立即交给应用开发方）`),
+    h('div', { class: 'row' }, 'client_id ', h('code', { id: 'open-client-id' }, shown.clientId)),
+    h('div', { class: 'row' }, 'client_secret ', h('code', { id: 'open-client-secret' }, shown.clientSecret))) : null;
+  const act = (path, done, options) => async () => {
+    try { const r = await api(path, options || { json: {} }); toast(done); viewOpenApps(main, r && r.clientSecret ? r : null).catch(fail); } catch (e) { fail(e); }
+  };
+  const rows = data.items.map((a) => h('tr', { 'data-app': a.id },
+    h('td', {}, a.name, h('div', { class: 'note' }, a.contact || '')),
+    h('td', {}, h('code', {}, a.clientId)),
+    h('td', {}, a.status === 'active' ? h('span', { class: 'badge ok' }, '正常') : h('span', { class: 'badge warn' }, '已暂停')),
+    h('td', {}, a.orgs.map((o) => o.name).join('、')),
+    h('td', {}, a.metrics.map(metricName).join('、')),
+    h('td', {}, `${a.ratePerSecond} 次/秒`, h('div', { class: 'note' }, `${a.dailyQuota} 次/日`)),
+    h('td', { class: 'ops' },
+      h('button', { type: 'button', onclick: () => showUsage(a) }, '用量'),
+      a.status === 'active'
+        ? h('button', { type: 'button', class: 'danger', onclick: act(`/admin/open-apps/${a.id}/suspend`, '应用已暂停') }, '暂停')
+        : h('button', { type: 'button', onclick: act(`/admin/open-apps/${a.id}/resume`, '应用已恢复') }, '恢复'),
+      h('button', { type: 'button', onclick: () => { if (confirm('生成新密钥？旧密钥将在 24 小时后失效。')) act(`/admin/open-apps/${a.id}/rotate`, '已生成新密钥')(); } }, '轮换密钥'),
+      h('button', { type: 'button', class: 'danger', onclick: () => { if (confirm(`删除「${a.name}」？其令牌立即失效。`)) act(`/admin/open-apps/${a.id}`, '应用已删除', { method: 'DELETE' })(); } }, '删除'))));
+  const usage = h('div', { id: 'open-usage' });
+  async function showUsage(a) {
+    try {
+      const u = await api(`/admin/open-apps/${a.id}/usage`);
+      fill(usage, h('div', { class: 'panel' }, h('div', { class: 'row' }, h('strong', {}, `「${a.name}」近 30 天用量`),
+        h('a', { href: `${API}/admin/open-apps/${a.id}/usage?format=csv` }, '导出 CSV')),
+      u.items.length ? h('table', {}, h('thead', {}, h('tr', {}, ['日期', '调用', '返回行数', '错误', '限流'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, u.items.map((d) => h('tr', {}, h('td', {}, d.date), h('td', {}, d.calls), h('td', {}, d.rows), h('td', {}, d.errors), h('td', {}, d.throttled)))))
+        : h('div', { class: 'empty' }, '暂无调用。')));
+    } catch (e) { fail(e); }
+  }
+  const orgs = [];
+  const chips = h('span', { class: 'chips' });
+  const redrawChips = () => fill(chips, orgs.map((o, i) => h('span', { class: 'chip' }, o.name, h('button', { type: 'button', onclick: () => { orgs.splice(i, 1); redrawChips(); } }, '✕'))));
+  const f = {
+    name: h('input', { id: 'open-name', placeholder: '应用名称', maxlength: 60 }),
+    contact: h('input', { id: 'open-contact', placeholder: '联系人与电话', maxlength: 200 }),
+    rate: h('input', { id: 'open-rate', type: 'number', min: 0.01, step: 'any', value: 10, style: 'width:90px' }),
+    quota: h('input', { id: 'open-quota', type: 'number', min: 1, value: 100000, style: 'width:120px' }),
+    history: h('input', { id: 'open-history', type: 'number', min: 1, max: 3660, value: 400, style: 'width:80px' }),
+  };
+  const boxes = state.metrics.filter((m) => m.active).map((m) => h('label', {}, h('input', { type: 'checkbox', value: m.code, 'data-metric': m.code }), ` ${m.name} `));
+  const create = async () => {
+    try {
+      const created = await api('/admin/open-apps', { json: {
+        name: f.name.value, contact: f.contact.value, orgs: orgs.map((o) => o.id),
+        metrics: boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
+        ratePerSecond: Number(f.rate.value), dailyQuota: Number(f.quota.value), historyDays: Number(f.history.value),
+      } });
+      toast('应用已登记');
+      viewOpenApps(main, created).catch(fail);
+    } catch (e) { fail(e); }
+  };
+  fill(main, h('h2', {}, '开放应用'),
+    h('p', { class: 'note' }, '其他政务应用通过开放接口（/open/v1，文档见 /open/openapi.json）读取指标：只能读取登记的指标、组织范围和历史深度，并受频率与每日配额限制。'),
+    secretPanel,
+    data.items.length ? h('table', { id: 'open-apps' }, h('thead', {}, h('tr', {}, ['应用', 'client_id', '状态', '组织范围', '指标', '限额', ''].map((t) => h('th', {}, t)))), h('tbody', {}, rows)) : h('div', { class: 'empty' }, '尚未登记开放应用。'),
+    usage,
+    h('div', { class: 'panel' }, h('strong', {}, '登记新应用'),
+      h('div', { class: 'row' }, f.name, f.contact),
+      h('div', { class: 'row' }, '组织范围 ', chips, picker('搜索组织…', searchOrgs, orgLabel, (o) => { if (!orgs.some((x) => x.id === o.id)) orgs.push(o); redrawChips(); }, 'open-org')),
+      h('div', { class: 'row' }, '指标 ', boxes),
+      h('div', { class: 'row' }, '频率（次/秒）', f.rate, '每日配额', f.quota, '历史天数', f.history),
+      h('button', { type: 'button', class: 'primary', id: 'open-create', onclick: create }, '登记并生成密钥')));
 }
 
 // ---- audit log -------------------------------------------------------------------------

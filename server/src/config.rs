@@ -26,6 +26,8 @@ pub struct Settings {
     pub cache: CacheSettings,
     pub briefing: BriefingSettings,
     pub demo: DemoSettings,
+    /// The open data API (G+).
+    pub open: crate::open::OpenSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -328,6 +330,7 @@ impl Default for Settings {
                 scale: DemoScale::Standard,
                 days: 400,
             },
+            open: crate::open::OpenSettings::default(),
         }
     }
 }

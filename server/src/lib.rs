@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod feed;
 pub mod middleware;
+pub mod open;
 pub mod policy;
 pub mod routes;
 pub mod startup;

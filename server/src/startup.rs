@@ -195,7 +195,7 @@ macro_rules! route {
 /// configured from it, and the authorization test walks it, so a route cannot be added without
 /// the test knowing.
 fn route_table() -> Vec<RouteRow> {
-    use routes::admin::{audit, boards as admin_boards, card_sets, console, metrics, preview, users};
+    use routes::admin::{audit, boards as admin_boards, card_sets, console, metrics, open_apps, preview, users};
     use routes::{auth, boards, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
     use routes::{records, subscription, sync};
     vec![
@@ -259,6 +259,15 @@ fn route_table() -> Vec<RouteRow> {
         route!(GET "/api/v1/admin/audit" => audit::list),
         route!(GET "/api/v1/admin/boards/rules" => admin_boards::list),
         route!(POST "/api/v1/admin/boards/rules" => admin_boards::change),
+        route!(GET "/api/v1/admin/open-apps" => open_apps::list),
+        route!(POST "/api/v1/admin/open-apps" => open_apps::create),
+        route!(GET "/api/v1/admin/open-apps/{id}" => open_apps::get),
+        route!(POST "/api/v1/admin/open-apps/{id}" => open_apps::update),
+        route!(DELETE "/api/v1/admin/open-apps/{id}" => open_apps::delete),
+        route!(POST "/api/v1/admin/open-apps/{id}/rotate" => open_apps::rotate),
+        route!(POST "/api/v1/admin/open-apps/{id}/suspend" => open_apps::suspend),
+        route!(POST "/api/v1/admin/open-apps/{id}/resume" => open_apps::resume),
+        route!(GET "/api/v1/admin/open-apps/{id}/usage" => open_apps::usage),
     ]
 }
 
@@ -284,6 +293,9 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
         }
         cfg.service(resource.default_service(web::to(method_not_allowed)));
     }
+    // The open data API: a scope of its own, behind its call accounting (its admin routes
+    // are in the table).
+    routes::open::configure(cfg);
 }
 
 /// A GET-only resource outside the table (the benchmark's ceiling).

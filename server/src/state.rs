@@ -83,6 +83,8 @@ pub struct AppState {
     pub answers: AnswerCache,
     /// The upstream feed's client (its base URL may be empty: then sync runs fail at once).
     pub feed: crate::feed::FeedClient,
+    /// The open data API's keys, caches, limits and call log.
+    pub open: crate::open::OpenState,
     snapshot: RwLock<Arc<Snapshot>>,
 }
 
@@ -100,6 +102,7 @@ impl AppState {
             sessions: crate::auth::principal::SessionCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),
             answers: AnswerCache::new(settings.cache.max_mb),
             feed: crate::feed::FeedClient::new(&settings.feed)?,
+            open: crate::open::OpenState::new(&settings, db.clone())?,
             settings: Arc::new(settings),
             db,
             snapshot: RwLock::new(Arc::new(snapshot)),

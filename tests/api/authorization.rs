@@ -64,6 +64,16 @@ impl World {
             .await;
         id
     }
+
+    /// A fresh open-data application, registered by the province admin on the place's orgs.
+    async fn open_app(&self, place: Place) -> i64 {
+        let body = json!({
+            "name": "矩阵应用", "metrics": ["collab.msg_total"], "orgs": Self::orgs(place),
+            "ratePerSecond": 10, "dailyQuota": 100
+        });
+        let app = self.a.ok(self.a.post(&self.a.province, "/api/v1/admin/open-apps", body).await).await;
+        app["id"].as_i64().unwrap()
+    }
 }
 
 async fn world() -> World {
@@ -87,6 +97,8 @@ async fn request(w: &World, method: &Method, route: &str, place: Place) -> (Stri
     let body = |v: Value| if *method == Method::GET { None } else { Some(v) };
     let path = if route.contains("/card-sets/{id}") {
         route.replace("{id}", &w.set(place).await.to_string())
+    } else if route.contains("/open-apps/{id}") {
+        route.replace("{id}", &w.open_app(place).await.to_string())
     } else {
         route.replace("{id}", &user.to_string()).replace("{code}", "collab.msg_total").replace("{source}", "feed")
     };
@@ -113,6 +125,9 @@ async fn request(w: &World, method: &Method, route: &str, place: Place) -> (Stri
             };
             json!({"audienceOrgId": audience, "board": "mobile", "hidden": false})
         }
+        "/api/v1/admin/open-apps" | "/api/v1/admin/open-apps/{id}" => json!({
+            "name": "应用", "metrics": ["collab.msg_total"], "orgs": [DONGCHENG], "ratePerSecond": 10, "dailyQuota": 100
+        }),
         _ => json!({}),
     };
     let path = match route {
@@ -143,6 +158,9 @@ fn rule(method: &Method, route: &str) -> Option<Rule> {
         "/api/v1/admin/boards/rules" => Subtree,
         r if r.starts_with("/api/v1/admin/card-sets/{id}") => Subtree,
         r if r.starts_with("/api/v1/admin/users/{id}") => Subtree,
+        // Listed within the subtree; registered only on orgs inside it (the payload's are).
+        "/api/v1/admin/open-apps" => AnyAdmin,
+        r if r.starts_with("/api/v1/admin/open-apps/{id}") => Subtree,
         _ => return None,
     })
 }

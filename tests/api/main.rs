@@ -25,6 +25,7 @@ mod feed_sync;
 mod health;
 mod login;
 mod migrations;
+mod open_data;
 mod read;
 mod records;
 mod rollup;

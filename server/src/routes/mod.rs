@@ -12,6 +12,7 @@ pub mod health;
 pub mod home;
 pub mod me;
 pub mod metric;
+pub mod open;
 pub mod openapi;
 pub mod orgs;
 pub mod records;

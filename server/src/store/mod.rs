@@ -8,6 +8,8 @@ pub mod card_set_drafts;
 pub mod card_sets;
 pub mod directory;
 pub mod facts;
+pub mod open_apps;
+pub mod open_calls;
 pub mod orgs;
 pub mod reads;
 pub mod record_stats;

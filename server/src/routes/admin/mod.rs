@@ -7,6 +7,7 @@ pub mod boards;
 pub mod card_sets;
 pub mod console;
 pub mod metrics;
+pub mod open_apps;
 pub mod preview;
 pub mod users;
 

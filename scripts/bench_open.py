@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""The open data API's benchmark (issue #16), against a running demo server started with
+`CANMOU_SERVER__BENCH_CEILING=true` and `CANMOU_SCHEDULE__ENABLED=false`:
+
+    python3 scripts/bench_open.py http://127.0.0.1:8080 [--duration 10] [--connections 64]
+
+- cached `GET /open/v1/facts` throughput against the read benchmark's bare ceiling (a 1 KB
+  JSON behind the mini-program's authentication), with wrk and scripts/bench.lua;
+- the token issue rate (client_secret_basic), for a client whose secret was verified before
+  (remembered) and for wrong secrets (an Argon2 check every time);
+- the rate limit's accuracy: an application limited to --rate calls a second under wrk's load.
+
+Needs wrk (apt-get install wrk).
+"""
+import argparse, base64, concurrent.futures, json, os, re, subprocess, sys, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "target", "bench-open")
+
+
+def app(base, rate=10000.0):
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "open_app.py"), base, "--json",
+                          "--rate", str(rate)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def wrk(base, name, lines, args):
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, name + ".tsv")
+    with open(path, "w") as f:
+        f.write("\n".join("\t".join(l) for l in lines) + "\n")
+    cmd = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s",
+           os.path.join(ROOT, "scripts", "bench.lua"), base, "--", path]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p50_ms=([\d.]+) p99_ms=([\d.]+) non2xx=(\d+) errors=(\d+)", out)
+    if not m:
+        sys.exit(out)
+    n, secs, p50, p99, bad, errs = m.groups()
+    return {"rps": int(n) / float(secs), "ok_rps": (int(n) - int(bad)) / float(secs), "p50": float(p50),
+            "p99": float(p99), "non2xx": int(bad), "seconds": float(secs)}
+
+
+def token_rate(base, client_id, secret, seconds=5, workers=8):
+    auth = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+    def one(_):
+        req = urllib.request.Request(base + "/open/v1/token", data=b"grant_type=client_credentials", method="POST",
+                                     headers={"Authorization": auth,
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    done, statuses, t0 = 0, {}, time.time()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        while time.time() - t0 < seconds:
+            for s in pool.map(one, range(workers * 4)):
+                statuses[s] = statuses.get(s, 0) + 1
+                done += 1
+    return done / (time.time() - t0), statuses
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("base")
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--rate", type=float, default=50)
+    args = p.parse_args()
+    base = args.base.rstrip("/")
+    a = app(base)
+    tok, admin, org, metric = a["accessToken"], a["adminToken"], a["org"], a["metric"]
+    facts = [(tok, f"/open/v1/facts?metric={metric}&org={org}&grain={g}&children=true")
+             for g in ("day", "week", "month")]
+    # A page of about the ceiling's size: 5 rows.
+    small = [(tok, f"/open/v1/facts?metric={metric}&org={org}&grain={g}&limit=5") for g in ("day", "week", "month")]
+    for _, path in facts + small:  # warm the cache
+        req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + tok, "Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req) as r:
+            print(f"{path}: {len(r.read())} B gzipped")
+    ceiling = wrk(base, "ceiling", [(admin, "/api/v1/bench/ceiling")], args)
+    print(f"ceiling                 {ceiling['rps']:>9.0f} req/s  p50 {ceiling['p50']} ms  p99 {ceiling['p99']} ms")
+    for name, lines in (("/open/v1/facts hit (100 rows)", facts), ("/open/v1/facts hit (5 rows)", small)):
+        hit = wrk(base, "open_facts_hit", lines, args)
+        print(f"{name:<30}{hit['rps']:>9.0f} req/s  p50 {hit['p50']} ms  p99 {hit['p99']} ms  "
+              f"({100 * hit['rps'] / ceiling['rps']:.0f} % of the ceiling, non-2xx {hit['non2xx']})")
+    ok, statuses = token_rate(base, a["clientId"], a["clientSecret"])
+    print(f"token issue (verified)  {ok:>9.0f} req/s  {statuses}")
+    bad, statuses = token_rate(base, a["clientId"], "wrong-secret")
+    print(f"token refused (Argon2)  {bad:>9.0f} req/s  {statuses}")
+    limited = app(base, rate=args.rate)
+    r = wrk(base, "rate", [(limited["accessToken"], "/open/v1/metrics")], args)
+    print(f"rate {args.rate:g}/s offered {r['rps']:.0f}/s: {r['ok_rps']:.1f} passed/s "
+          f"({100 * r['ok_rps'] / args.rate:.1f} % of the setting)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
