@@ -299,9 +299,9 @@ async function journey() {
   await page.locator('#open-secret').waitFor();
   const secret = await page.textContent('#open-client-secret');
   assert.ok(secret.length >= 40, 'the secret is shown');
-  const row = page.locator('#open-apps tr', { hasText: 'E2E 城市大脑' });
-  await row.getByRole('button', { name: '暂停' }).click();
-  await row.locator('.badge', { hasText: '已暂停' }).waitFor();
+  const appRow = page.locator('#open-apps tr', { hasText: 'E2E 城市大脑' });
+  await appRow.getByRole('button', { name: '暂停' }).click();
+  await appRow.locator('.badge', { hasText: '已暂停' }).waitFor();
   assert.equal(await page.locator('#open-secret').count(), 0, 'the secret is not shown again');
   await shot('13-open-apps');
 }
