@@ -276,7 +276,10 @@ async function journey() {
   assert.deepEqual(days, [...days].sort((x, y) => x - y), 'sorted by working days');
   await page.fill('input[aria-label="搜索明细"]', '食品');
   await page.click('#records-search');
-  await page.locator('input[aria-label="搜索明细"][value="食品"]').waitFor();
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#records tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.textContent.includes('食品'));
+  }, null, { timeout: 20000 });
   const nameCol = await page.$$eval('#records thead th', (ths) => ths.findIndex((t) => t.textContent.startsWith('事项名称')));
   const names = await page.$$eval('#records tbody tr', (rows, i) => rows.map((r) => r.children[i].textContent), nameCol);
   assert.ok(names.length > 0 && names.every((n) => n.includes('食品')), `searched: ${names.slice(0, 3)}`);
