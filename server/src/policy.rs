@@ -35,6 +35,9 @@ pub enum Action {
 /// What the action is done to, reduced to the orgs it reaches.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
+    /// Reference data every administrator reads and only a province-level one changes: the
+    /// metric catalogue, the working-day calendar.
+    Shared,
     /// Something that reaches every org: the calendar, the catalogue, the feed, sync runs,
     /// briefings for everyone, audit entries that name no org.
     Province,
@@ -91,6 +94,10 @@ pub fn can(snap: &Snapshot, actor: &AdminUser, action: Action, target: Target<'_
         ));
     }
     match target {
+        Target::Shared if action == Action::View => Ok(()),
+        Target::Shared => {
+            Err(Denied("this setting affects every org: only an administrator of the whole tree may change it".into()))
+        }
         Target::Province => {
             Err(Denied("this reaches every org: only an administrator of the whole tree may do it".into()))
         }

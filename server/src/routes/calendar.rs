@@ -51,9 +51,10 @@ pub struct CalendarDto {
 #[utoipa::path(get, path = "/api/v1/admin/calendar", params(CalendarQuery), responses((status = 200, body = CalendarDto), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
 pub async fn list(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     q: web::Query<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::can(&state.snapshot(), &admin, Action::View, Target::Shared)?;
     let year = q.year.unwrap_or_else(|| state.today().year());
     if !(2000..=state.today().year() + 1).contains(&year) {
         return Err(ApiError::invalid("year", format!("{year}: expected a year from 2000 to next year")));
@@ -89,7 +90,7 @@ pub async fn change(
     admin: AdminUser,
     body: web::Json<CalendarChange>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::can(&state.snapshot(), &admin, Action::Configure, Target::Province)?;
+    policy::can(&state.snapshot(), &admin, Action::Configure, Target::Shared)?;
     let change = body.into_inner();
     if change.days.is_empty() || change.days.len() > MAX_DAYS {
         return Err(ApiError::invalid("days", format!("between 1 and {MAX_DAYS} days per change")));

@@ -314,6 +314,8 @@ pub async fn create(
     body: web::Json<CardSetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
+    // A new set is an unassigned draft of its creator's.
+    policy::can(&snap, &admin, Action::Manage, Target::CardSet { default: false, owner: Some(admin.id), orgs: &[] })?;
     let draft = draft(&snap, &body)?;
     let set = drafts::create(&state.db, &draft, admin.id).await?;
     record(&state, &req, &admin, "card_set.create", format!("card_set:{}", set.id), &admin.scopes, None, to_json(&set))

@@ -44,7 +44,8 @@ impl From<&metric::Model> for MetricItem {
 }
 
 /// `GET /admin/metrics` — every metric, inactive ones included.
-pub async fn list(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
+    policy::can(&state.snapshot(), &admin, Action::View, Target::Shared)?;
     let all = metric::Entity::find().order_by_asc(metric::Column::Id).all(&state.db).await?;
     let items: Vec<MetricItem> = all.iter().map(MetricItem::from).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
@@ -76,7 +77,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     check(&*body)?;
     let snap = state.snapshot();
-    policy::can(&snap, &admin, Action::Configure, Target::Province)?;
+    policy::can(&snap, &admin, Action::Configure, Target::Shared)?;
     let code = code.into_inner();
     let m = metric::Entity::find()
         .filter(metric::Column::Code.eq(code.as_str()))
