@@ -529,9 +529,25 @@ async function viewMetrics(main) {
 }
 
 // ---- sync runs, rejected rows, briefings, calendar -------------------------------------
-const SOURCES = { directory: '通讯录同步', feed: '指标数据同步' };
+const SOURCES = { directory: '通讯录同步', feed: '指标数据同步', records: '办件明细同步', briefing: '简报发送' };
 const TRIGGERS = { schedule: '定时', manual: '手动' };
-const RUN_STATUS = { running: ['运行中', 'warn'], ok: ['成功', 'ok'], partial: ['部分成功', 'warn'], failed: ['失败', 'bad'] };
+const RUN_STATUS = { running: ['运行中', 'warn'], ok: ['成功', 'ok'], partial: ['部分成功', 'warn'], failed: ['失败', 'bad'], cancelled: ['已中止（停机）', 'warn'] };
+
+// A job started by hand (202 with the run to poll): shows its progress in `where` until it ends,
+// then resolves with the finished run.
+async function followRun(started, where) {
+  for (;;) {
+    const run = await api(`/admin/sync/runs/${started.runId}`);
+    if (where) {
+      const figures = run.detail && typeof run.detail === 'object' ? Object.entries(run.detail).filter(([, v]) => typeof v === 'number') : [];
+      fill(where, h('span', { class: 'note', id: 'job-progress', 'data-status': run.status },
+        `运行 #${run.id} ${(RUN_STATUS[run.status] || [run.status])[0]}：已入库 ${run.rowsStored.toLocaleString('zh-CN')} 行`,
+        figures.length ? '，' + figures.map(([k, v]) => `${DETAIL_LABELS[k] || k} ${v.toLocaleString('zh-CN')}`).join('，') : ''));
+    }
+    if (run.status !== 'running') return run;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
 // The run report's figures, by their names in `detail`.
 const DETAIL_LABELS = {
   pages: '页数', retries: '重试次数', watermark: '水位', since: '起始水位', rows: '行数', users: '用户数', departments: '部门数',
@@ -567,8 +583,11 @@ async function viewSync(main) {
   const data = await api('/admin/sync/runs?limit=50');
   const runs = data.runs || [];
   const rejected = h('div', { id: 'rejected' });
+  const progress = h('div', { id: 'job' });
   const runNow = (source) => api(`/admin/sync/${source}/run`, { json: {} })
-    .then((r) => { toast(`已开始${SOURCES[source]}（运行 #${r.runId}）`); return viewSync(main); }).catch(fail);
+    .then((r) => { toast(`已开始${SOURCES[source]}（运行 #${r.runId}）`); return followRun(r, progress); })
+    .then((run) => { toast(`${SOURCES[run.source] || run.source} #${run.id}：${(RUN_STATUS[run.status] || [run.status])[0]}`, run.status === 'failed'); return viewSync(main); })
+    .catch(fail);
   const showRejected = async (run) => {
     const list = await api(`/admin/sync/rejected?run=${run.id}&limit=200`);
     fill(rejected, h('h3', {}, `运行 #${run.id} 被拒绝的行（${run.rowsRejected} 行）`),
@@ -588,6 +607,7 @@ async function viewSync(main) {
       h('button', { type: 'button', id: 'run-directory', onclick: () => runNow('directory') }, '立即同步通讯录'),
       h('button', { type: 'button', id: 'run-feed', onclick: () => runNow('feed') }, '立即同步指标数据'),
       h('span', { class: 'note' }, '时间均为北京时间。')),
+    progress,
     runs.length ? h('table', { id: 'sync-runs' }, h('thead', {}, h('tr', {}, ['编号', '类型', '触发方式', '开始时间', '结束时间', '状态', '入库行数', '被拒绝行数', '错误', '详情'].map((t) => h('th', {}, t)))), h('tbody', {}, rows))
       : h('div', { class: 'empty' }, '暂无同步记录。'),
     rejected);
@@ -599,8 +619,14 @@ async function viewBriefings(main, day) {
   const input = h('input', { type: 'date', id: 'briefing-date', value: date, 'aria-label': '简报日期', onchange: (e) => viewBriefings(main, e.target.value).catch(fail) });
   const selected = new Set();
   const force = h('input', { type: 'checkbox', id: 'resend-force', 'aria-label': '也重发已送达的' });
+  const progress = h('div', { id: 'job' });
   const run = () => api('/admin/briefings/run', { json: { date } })
-    .then((r) => { toast(`已发送 ${date} 的简报：${r.sent ?? r.report?.sent ?? 0} 人`); return viewBriefings(main, date); }).catch(fail);
+    .then((r) => { toast(`正在发送 ${date} 的简报（运行 #${r.runId}）…`); return followRun(r, progress); })
+    .then((run) => {
+      const sent = run.detail?.sent ?? 0;
+      toast(run.status === 'ok' ? `已发送 ${date} 的简报：${sent} 人` : `简报运行 #${run.id}：${(RUN_STATUS[run.status] || [run.status])[0]}${run.error ? '，' + run.error : ''}`, run.status === 'failed');
+      return viewBriefings(main, date);
+    }).catch(fail);
   const resend = (users, forced) => api('/admin/briefings/resend', { json: { date, users, force: forced } })
     .then((r) => { toast(`已重发 ${r.resent.length} 人` + (r.refused.length ? `，${r.refused.length} 人未重发（${r.refused[0].reason}）` : '')); return viewBriefings(main, date); }).catch(fail);
   const counts = Object.entries(data.counts || {});
@@ -620,6 +646,7 @@ async function viewBriefings(main, day) {
       h('button', { type: 'button', class: 'primary', id: 'run-briefing', onclick: run }, '发送该日简报'),
       h('button', { type: 'button', id: 'resend-failed', disabled: !failures.length, onclick: () => resend(failures.map((f) => f.userId), false) }, `重发失败的（${failures.length}）`),
       h('span', { class: 'note' }, '发送该日简报只发给还没有收到的人。')),
+    progress,
     data.total ? summary : h('div', { class: 'empty' }, `${date} 暂无投递记录。`),
     failures.length ? [h('h3', {}, `失败（${failures.length}）`), people(failures, 'briefing-failures', false)] : null,
     all.length ? [h('h3', {}, `逐人投递（前 ${all.length} 人）`),

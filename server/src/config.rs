@@ -40,9 +40,10 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Worker threads of the HTTP server; 0 means two per core (see [`Settings::http_workers`]).
     pub workers: usize,
-    /// Serves `GET /api/v1/bench/ceiling` (a fixed 1 KB JSON behind the same authentication),
-    /// the ceiling the read benchmark compares with. Off in production.
-    pub bench_ceiling: bool,
+    /// On SIGTERM or SIGINT: seconds for requests in flight and background jobs to finish
+    /// (jobs stop at their next safe point) before the process exits anyway. A second signal
+    /// exits at once.
+    pub shutdown_grace_secs: u64,
     /// The address users reach the service at (`https://canmou.example.gov.cn`): the console's
     /// login callback is built from it, never from a request's `Host`, and the console's cookie
     /// is `Secure` when it is https. Empty: `http://{host}:{port}` (the demo).
@@ -256,9 +257,9 @@ impl Default for Settings {
                 port: 8080,
                 body_limit: 64 * 1024,
                 workers: 0,
-                bench_ceiling: false,
                 public_url: String::new(),
                 request_timeout_secs: 10,
+                shutdown_grace_secs: 10,
             },
             database: DatabaseSettings {
                 url: SecretString::from("sqlite://data/canmou.db"),

@@ -31,6 +31,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A run of this kind is already going: `409` with its `Location` to poll.
+    #[error("a {what} is already running (run {run_id})")]
+    RunInProgress { what: &'static str, run_id: i64 },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::NoScope => "no_scope",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::RunInProgress { .. } => "run_in_progress",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::UpstreamUnavailable(_) => "upstream_unavailable",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
@@ -99,7 +103,7 @@ impl ResponseError for ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::RunInProgress { .. } => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UpstreamUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -113,9 +117,17 @@ impl ResponseError for ApiError {
         if let ApiError::RateLimited { retry_after_secs } = self {
             res.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
+        if let ApiError::RunInProgress { run_id, .. } = self {
+            res.insert_header(("Location", run_location(*run_id)));
+        }
         // The body is written by the `error_shape` middleware, which knows the request id.
         res.json(ErrorBody { error: self.code(), message: self.to_string(), param: self.param(), request_id: "" })
     }
+}
+
+/// Where a run (a sync, a briefing run: a background job) is polled.
+pub fn run_location(run_id: i64) -> String {
+    format!("/api/v1/admin/sync/runs/{run_id}")
 }
 
 /// The wire form of an error.

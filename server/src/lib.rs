@@ -2,13 +2,9 @@
 //! key indicators of the organisations they are responsible for.
 
 pub mod auth;
-pub mod bench;
-pub mod bench_briefing;
 pub mod cache;
-pub mod cli;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod dingtalk;
 pub mod domain;
 pub mod error;
@@ -21,6 +17,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod supervisor;
 pub mod telemetry;
 pub mod tls;
 pub mod views;

@@ -20,23 +20,14 @@ use crate::error::{ApiError, ErrorBody, code_for_status};
 use crate::middleware;
 use crate::routes;
 use crate::state::{self, AppState};
+use crate::supervisor::Supervisor;
 use crate::workers::{self, scheduler::Leadership, scheduler::Scheduler};
 use secrecy::ExposeSecret;
 use std::time::Duration;
 
-/// Where demo mode mounts the DingTalk sandbox.
-pub const DINGTALK_SANDBOX: &str = "/sandbox/dingtalk";
-
-/// Where demo mode mounts the feed sandbox.
-pub const FEED_SANDBOX: &str = "/sandbox/feed";
-
-/// Emulated remote services to mount in-process (demo mode).
-#[derive(Clone, Default)]
-pub struct Sandboxes {
-    pub dingtalk: Option<web::Data<crate::dingtalk::sandbox::SandboxState>>,
-    /// The feed sandbox serving the demo province's new days.
-    pub feed: bool,
-}
+/// Services mounted beside Canmou's own routes: the demo mounts its sandboxes this way.
+/// `canmou serve` mounts none.
+pub type Extra = std::sync::Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
 pub struct Application {
     port: u16,
@@ -44,21 +35,35 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
+/// How long a graceful stop may take: the grace period, less a margin for the process's own
+/// exit, so that the whole stays within `server.shutdown_grace_secs`.
+pub fn stop_budget(settings: &Settings) -> Duration {
+    Duration::from_secs(settings.server.shutdown_grace_secs.max(1)).saturating_sub(Duration::from_millis(500))
+}
+
 impl Application {
     /// Binds `settings.server.host:port` and prepares the server; nothing is served until
     /// [`Application::run_until_stopped`].
     pub async fn build(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
-        Application::build_with(settings, db, Sandboxes::default()).await
+        let listener = Application::bind(&settings)?;
+        Application::from_listener(listener, settings, db, None, Supervisor::new()).await
     }
 
-    /// As [`Application::build`], with sandboxes mounted on the server's own address (demo
-    /// mode) and the clients pointed at them. `canmou serve` never mounts any.
-    pub async fn build_with(
+    /// The listener `settings.server` asks for (port 0: a free one).
+    pub fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))
+    }
+
+    /// As [`Application::build`], on a listener bound beforehand (so that the caller knows the
+    /// port first), with `extra` services mounted beside Canmou's routes.
+    pub async fn from_listener(
+        listener: TcpListener,
         mut settings: Settings,
         db: DatabaseConnection,
-        sandboxes: Sandboxes,
+        extra: Option<Extra>,
+        jobs: Supervisor,
     ) -> anyhow::Result<Application> {
-        let listener = bind(&settings)?;
         let port = listener.local_addr()?.port();
         if settings.server.public_url.is_empty() {
             let host = match settings.server.host.as_str() {
@@ -68,25 +73,7 @@ impl Application {
             settings.server.public_url = format!("http://{host}:{port}");
         }
         crate::middleware::install_panic_hook();
-        if let Some(sandbox) = &sandboxes.dingtalk {
-            let base = format!("http://127.0.0.1:{port}{DINGTALK_SANDBOX}");
-            let o = sandbox.options();
-            settings.dingtalk.app_key = o.app_key.clone();
-            settings.dingtalk.app_secret = o.app_secret.clone().into();
-            settings.dingtalk.agent_id = o.agent_id;
-            settings.dingtalk.corp_id = o.corp_id.clone();
-            settings.dingtalk.oapi_base = base.clone();
-            settings.dingtalk.api_base = base.clone();
-            settings.dingtalk.login_base = base;
-        }
-        let feed_sandbox = if sandboxes.feed {
-            settings.feed.base_url = format!("http://127.0.0.1:{port}{FEED_SANDBOX}");
-            settings.feed.token = crate::feed::sandbox::DEMO_TOKEN.into();
-            Some(web::Data::new(crate::demo::feed_sandbox(&settings, &db).await?))
-        } else {
-            None
-        };
-        let state = web::Data::new(AppState::new(settings.clone(), db).await?);
+        let state = web::Data::new(AppState::supervised(settings.clone(), db, jobs).await?);
         let app_state = state.clone();
         let prometheus = PrometheusMetricsBuilder::new("canmou")
             .endpoint("/metrics")
@@ -94,7 +81,6 @@ impl Application {
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
         let body_limit = settings.server.body_limit;
-        let bench_ceiling = settings.server.bench_ceiling;
         let request_timeout = settings.server.request_timeout_secs;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -111,26 +97,16 @@ impl Application {
                 .app_data(path_config())
                 .configure(configure_routes)
                 .configure(|cfg| {
-                    if bench_ceiling {
-                        cfg.service(get("/api/v1/bench/ceiling", routes::bench::ceiling));
-                    }
-                    if let Some(sandbox) = &sandboxes.dingtalk {
-                        let sandbox = sandbox.clone();
-                        cfg.service(
-                            web::scope(DINGTALK_SANDBOX)
-                                .configure(move |c| crate::dingtalk::sandbox::configure(c, sandbox)),
-                        );
-                    }
-                    if let Some(sandbox) = &feed_sandbox {
-                        let sandbox = sandbox.clone();
-                        cfg.service(
-                            web::scope(FEED_SANDBOX).configure(move |c| crate::feed::sandbox::configure(c, sandbox)),
-                        );
+                    if let Some(extra) = &extra {
+                        extra(cfg);
                     }
                 })
                 .default_service(web::to(not_found))
         })
         .client_request_timeout(Duration::from_secs(request_timeout))
+        // Signals are the command's: it cancels the supervisor, and the server stops with it.
+        .disable_signals()
+        .shutdown_timeout(stop_budget(&settings).as_secs().max(1))
         .listen(listener)?;
         server = server.workers(settings.http_workers());
         Ok(Application { port, server: server.run(), state })
@@ -145,12 +121,15 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server stops, watching for data versions written by other instances
-    /// and, when `schedule.enabled`, running the scheduled jobs (as the leader).
+    /// Serves until the supervisor (`state.jobs`) is cancelled, watching for data versions
+    /// written by other instances and, when `schedule.enabled`, running the scheduled jobs (as
+    /// the leader). Then stops gracefully: no new connections, requests in flight and jobs
+    /// (at their next safe point) given [`stop_budget`] together.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone().into_inner();
-        let watcher = tokio::spawn(state::watch_version(state.clone()));
-        let scheduler = if state.settings.schedule.enabled {
+        let jobs = state.jobs.clone();
+        jobs.spawn(state::watch_version(state.clone()));
+        if state.settings.schedule.enabled {
             let ctx = workers::Context::in_server(state.clone());
             let s = &state.settings.schedule;
             let leader = Leadership::for_url(
@@ -163,23 +142,26 @@ impl Application {
                 Duration::from_secs(s.misfire_grace_secs),
                 leader,
                 chrono::Utc::now(),
-            );
-            Some(tokio::spawn(scheduler.run()))
-        } else {
-            None
-        };
-        let result = self.server.await;
-        watcher.abort();
-        if let Some(s) = scheduler {
-            s.abort();
+            )
+            .supervised_by(jobs.clone());
+            jobs.spawn(scheduler.run());
         }
-        Ok(result?)
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let stop = jobs.token();
+        let served = tokio::select! {
+            served = &mut server => served,
+            () = stop.cancelled() => {
+                tracing::info!("stopping: no new connections; requests in flight and jobs are finishing");
+                let budget = stop_budget(&state.settings);
+                let (_, jobs_stopped) = tokio::join!(handle.stop(true), jobs.shutdown(budget));
+                tracing::info!(jobs_stopped, "stopped");
+                server.await
+            }
+        };
+        jobs.cancel();
+        Ok(served?)
     }
-}
-
-fn bind(settings: &Settings) -> anyhow::Result<TcpListener> {
-    let address = format!("{}:{}", settings.server.host, settings.server.port);
-    TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))
 }
 
 /// One row of the route table: method, path, and the route that serves it.
@@ -191,7 +173,7 @@ macro_rules! route {
     };
 }
 
-/// Every endpoint Canmou serves (the sandboxes and the benchmark's ceiling aside). The server is
+/// Every endpoint Canmou serves (what the demo mounts beside it aside). The server is
 /// configured from it, and the authorization test walks it, so a route cannot be added without
 /// the test knowing.
 fn route_table() -> Vec<RouteRow> {
@@ -235,6 +217,7 @@ fn route_table() -> Vec<RouteRow> {
         route!(POST "/api/v1/admin/briefings/run" => deliveries::run),
         route!(POST "/api/v1/admin/briefings/resend" => deliveries::resend),
         route!(GET "/api/v1/admin/sync/runs" => sync::runs),
+        route!(GET "/api/v1/admin/sync/runs/{id}" => sync::one),
         route!(GET "/api/v1/admin/sync/rejected" => sync::rejected),
         route!(POST "/api/v1/admin/sync/{source}/run" => sync::run),
         route!(GET "/api/v1/admin/card-sets" => card_sets::list),
@@ -296,16 +279,6 @@ fn configure_routes(cfg: &mut web::ServiceConfig) {
     // The open data API: a scope of its own, behind its call accounting (its admin routes
     // are in the table).
     routes::open::configure(cfg);
-}
-
-/// A GET-only resource outside the table (the benchmark's ceiling).
-fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
-where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

@@ -85,11 +85,23 @@ pub struct AppState {
     pub feed: crate::feed::FeedClient,
     /// The open data API's keys, caches, limits and call log.
     pub open: crate::open::OpenState,
+    /// The background jobs of this instance (the scheduler's runs, runs started by hand,
+    /// warming): cancelled at shutdown.
+    pub jobs: crate::supervisor::Supervisor,
     snapshot: RwLock<Arc<Snapshot>>,
 }
 
 impl AppState {
     pub async fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<AppState> {
+        AppState::supervised(settings, db, crate::supervisor::Supervisor::new()).await
+    }
+
+    /// As [`AppState::new`], with the background jobs under `jobs`.
+    pub async fn supervised(
+        settings: Settings,
+        db: DatabaseConnection,
+        jobs: crate::supervisor::Supervisor,
+    ) -> anyhow::Result<AppState> {
         let snapshot = crate::store::snapshot::load(&db).await?;
         let per_minute =
             std::num::NonZeroU32::new(settings.auth.login_per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
@@ -105,6 +117,7 @@ impl AppState {
             open: crate::open::OpenState::new(&settings, db.clone())?,
             settings: Arc::new(settings),
             db,
+            jobs,
             snapshot: RwLock::new(Arc::new(snapshot)),
         })
     }
@@ -146,11 +159,15 @@ impl AppState {
     }
 }
 
-/// Polls the data version until the process ends.
+/// Polls the data version until the jobs are cancelled.
 pub async fn watch_version(state: Arc<AppState>) {
     let every = Duration::from_millis(state.settings.cache.version_poll_ms.max(10));
+    let stop = state.jobs.token();
     loop {
-        tokio::time::sleep(every).await;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
         if let Err(e) = state.poll_version().await {
             tracing::warn!(error = ?e, "could not check the data version");
         }

@@ -149,7 +149,10 @@ fn rule(method: &Method, route: &str) -> Option<Rule> {
         "/api/v1/admin/calendar" if get => AnyAdmin,
         "/api/v1/admin/calendar" => Province,
         "/api/v1/admin/metrics/{code}" => Province,
-        "/api/v1/admin/sync/runs" | "/api/v1/admin/sync/rejected" | "/api/v1/admin/sync/{source}/run" => Province,
+        "/api/v1/admin/sync/runs"
+        | "/api/v1/admin/sync/runs/{id}"
+        | "/api/v1/admin/sync/rejected"
+        | "/api/v1/admin/sync/{source}/run" => Province,
         // A scoped administrator's run reaches their own subtree only (checked below).
         "/api/v1/admin/briefings/run" => AnyAdmin,
         "/api/v1/admin/briefings/resend" => Subtree,

@@ -5,11 +5,11 @@
 use std::collections::{HashMap, HashSet};
 
 use canmou::config::Settings;
-use canmou::dingtalk::sandbox::{Directory, SandboxOptions};
 use canmou::domain::period::{Grain, Period};
 use canmou::store::facts;
 use canmou::store::orgs::{NewOrg, insert_all};
 use canmou::workers::briefing::{self, Crash, RunOptions};
+use canmou_sandboxes::dingtalk::{Directory, SandboxOptions};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use entities::{briefing_delivery, scope, user};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -126,7 +126,7 @@ fn fast() -> SandboxOptions {
 
 impl World {
     /// Messages in the sandbox inbox, per userid.
-    fn inbox(&self) -> HashMap<String, Vec<canmou::dingtalk::sandbox::InboxEntry>> {
+    fn inbox(&self) -> HashMap<String, Vec<canmou_sandboxes::dingtalk::InboxEntry>> {
         let mut by_user: HashMap<String, Vec<_>> = HashMap::new();
         for e in self.sb.running.state.inbox(None, None) {
             by_user.entry(e.userid.clone()).or_default().push(e);
@@ -152,7 +152,7 @@ impl World {
     }
 }
 
-fn title(entry: &canmou::dingtalk::sandbox::InboxEntry) -> String {
+fn title(entry: &canmou_sandboxes::dingtalk::InboxEntry) -> String {
     entry.msg["action_card"]["title"].as_str().unwrap_or_default().to_owned()
 }
 
@@ -402,6 +402,15 @@ async fn post(w: &World, token: &str, path: &str, body: Value) -> reqwest::Respo
     w.app.client.post(w.app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
 }
 
+/// Runs `date`'s briefing by hand (a job) and waits for it: the finished run's report.
+async fn run_by_hand(w: &World, token: &str, date: &str) -> Value {
+    let res = post(w, token, "/api/v1/admin/briefings/run", json!({ "date": date })).await;
+    let run = crate::helpers::follow_run(&w.app.client, &w.app.url(""), token, res).await;
+    assert_eq!(run["source"], "briefing", "{run}");
+    assert_eq!(run["status"], "ok", "{run}");
+    run["detail"].clone()
+}
+
 async fn get(w: &World, token: &str, path: &str) -> Value {
     let res = w.app.client.get(w.app.url(path)).bearer_auth(token).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200, "{path}");
@@ -506,9 +515,9 @@ async fn an_administrator_runs_a_date_by_hand_once_its_data_is_complete() {
     assert_error(early, 409, "conflict").await;
 
     facts::mark_complete(&w.app.db, Period::containing(Grain::Day, day(D))).await.unwrap();
-    let run: Value = post(&w, &admin, "/api/v1/admin/briefings/run", json!({"date": D})).await.json().await.unwrap();
+    let run = run_by_hand(&w, &admin, D).await;
     assert_eq!(run["sent"], 4, "{run}");
-    let again: Value = post(&w, &admin, "/api/v1/admin/briefings/run", json!({"date": D})).await.json().await.unwrap();
+    let again = run_by_hand(&w, &admin, D).await;
     assert_eq!((again["recorded"].as_u64(), again["sendCalls"].as_u64()), (Some(0), Some(0)), "{again}");
     let scheduled = briefing::run_once(&w.app.state, at(TODAY, "08:30")).await.unwrap();
     assert_eq!(scheduled.send_calls, 0, "already sent by hand");
@@ -543,7 +552,7 @@ async fn a_scoped_administrators_run_reaches_only_their_subtree() {
     w.app.state.reload().await.unwrap();
     let city = fixture::token(&w.app.db, &w.app.settings, id).await;
 
-    let run: Value = post(&w, &city, "/api/v1/admin/briefings/run", json!({"date": D})).await.json().await.unwrap();
+    let run = run_by_hand(&w, &city, D).await;
     assert_eq!(run["sent"], 2, "{run}");
     let reached: HashSet<i32> =
         briefing_delivery::Entity::find().all(&w.app.db).await.unwrap().into_iter().map(|d| d.user_id).collect();

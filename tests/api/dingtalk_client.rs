@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use canmou::config::DingtalkSettings;
 use canmou::dingtalk::messages::Message;
-use canmou::dingtalk::sandbox::SandboxOptions;
 use canmou::dingtalk::{DingTalkClient, DingTalkError};
+use canmou_sandboxes::dingtalk::SandboxOptions;
 use serde_json::{Value, json};
 
 use crate::sandbox::{Sandbox, small_directory};

@@ -2,10 +2,10 @@
 
 use canmou::config::{DemoScale, DingtalkSettings};
 use canmou::dingtalk::DingTalkClient;
-use canmou::dingtalk::sandbox::{Directory, SandboxOptions};
 use canmou::store::directory::Changes;
 use canmou::workers::Trigger;
 use canmou::workers::directory::{RunReport, Status, run};
+use canmou_sandboxes::dingtalk::{Directory, SandboxOptions};
 use chrono::Utc;
 use entities::{data_version, fact, org, scope, sync_run, user, user_org};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -242,8 +242,8 @@ async fn five_thousand_users_at_twenty_calls_a_second_are_never_throttled() {
 
 #[tokio::test]
 async fn the_demo_directory_matches_the_demo_org_tree() {
-    let nodes = canmou::demo::province::build(DemoScale::Standard);
-    let w = World::new(canmou::demo::directory::build(DemoScale::Standard, 20261127)).await;
+    let nodes = canmou_demo::province::build(DemoScale::Standard);
+    let w = World::new(canmou_demo::directory::build(DemoScale::Standard, 20261127)).await;
     canmou::store::orgs::insert_all(&w.db, &nodes).await.unwrap();
 
     let report = w.sync().await;
@@ -263,12 +263,12 @@ async fn the_demo_directory_matches_the_demo_org_tree() {
 #[tokio::test]
 async fn the_demo_history_agrees_with_the_first_directory_sync() {
     const SEED: u64 = 20261127;
-    let nodes = canmou::demo::province::build(DemoScale::Standard);
-    let w = World::new(canmou::demo::directory::build(DemoScale::Standard, SEED)).await;
+    let nodes = canmou_demo::province::build(DemoScale::Standard);
+    let w = World::new(canmou_demo::directory::build(DemoScale::Standard, SEED)).await;
     canmou::store::orgs::insert_all(&w.db, &nodes).await.unwrap();
     let tz = chrono_tz::Asia::Shanghai;
     let today = canmou::domain::period::business_date(&tz, Utc::now());
-    canmou::demo::generate::facts(&w.db, &nodes, SEED, 2, today, &tz).await.unwrap();
+    canmou_demo::generate::facts(&w.db, &nodes, SEED, 2, today, &tz).await.unwrap();
     let figure = |code: &'static str, org_id: i32| {
         let db = w.db.clone();
         async move {

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use canmou::config::Settings;
 use canmou::domain::period::{Grain, day_number};
-use canmou::feed::sandbox::{self, FaultSpec, FeedRow, Sandbox, Spawned};
 use canmou::store::sync;
 use canmou::workers::{self, Trigger, feed};
+use canmou_sandboxes::feed::{self as sandbox, FaultSpec, FeedRow, Sandbox, Spawned};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{fact, sync_run};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

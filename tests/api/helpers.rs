@@ -184,3 +184,35 @@ pub async fn migrated_db() -> (TestDb, DatabaseConnection) {
     canmou::db::migrate(&db).await.expect("migrations failed");
     (test_db, db)
 }
+
+/// A job started by hand: asserts the `202 Accepted` with its `Location`, then polls the run
+/// there (bounded) until it ends; returns the finished run.
+pub async fn follow_run(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    res: reqwest::Response,
+) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), 202, "a job answers 202 Accepted");
+    let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned).expect("Location");
+    let started: serde_json::Value = res.json().await.expect("a JSON body");
+    assert_eq!(started["location"].as_str(), Some(location.as_str()), "{started}");
+    assert_eq!(location, format!("/api/v1/admin/sync/runs/{}", started["runId"]));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let run: serde_json::Value = client
+            .get(format!("{base}{location}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("poll the run")
+            .json()
+            .await
+            .expect("a run");
+        if run["status"] != "running" {
+            return run;
+        }
+        assert!(std::time::Instant::now() < deadline, "the run did not end: {run}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}

@@ -6,9 +6,9 @@
 use std::time::Duration;
 
 use canmou::domain::records::RecordKind;
-use canmou::feed::sandbox::{self, FaultSpec, Sandbox, Spawned};
 use canmou::store::sync;
 use canmou::workers::{self, Trigger, records};
+use canmou_sandboxes::feed::{self as sandbox, FaultSpec, Sandbox, Spawned};
 use entities::{record_case, record_catalog, record_item, sync_run};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};

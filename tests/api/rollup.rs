@@ -5,7 +5,7 @@
 //! the ISO week starting Mon 2026-09-28.
 
 use canmou::domain::period::{Grain, day_number};
-use canmou::feed::sandbox::FeedRow;
+use canmou_sandboxes::feed::FeedRow;
 use chrono::NaiveDate;
 use entities::fact;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

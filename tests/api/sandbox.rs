@@ -2,8 +2,8 @@
 
 use canmou::config::DingtalkSettings;
 use canmou::dingtalk::DingTalkClient;
-use canmou::dingtalk::sandbox::fixture::{Department, User};
-use canmou::dingtalk::sandbox::{self, Directory, RunningSandbox, SandboxOptions};
+use canmou_sandboxes::dingtalk::fixture::{Department, User};
+use canmou_sandboxes::dingtalk::{self as sandbox, Directory, RunningSandbox, SandboxOptions};
 use serde_json::{Value, json};
 
 pub struct Sandbox {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use canmou::feed::sandbox::FaultSpec;
+use canmou_sandboxes::feed::FaultSpec;
 use serde_json::Value;
 
 use crate::feed_sync::{feed_env, meetings};
@@ -43,9 +43,17 @@ async fn admins_list_runs_and_rejected_rows_and_start_a_run() {
     let post = || client.post(env.app.url("/api/v1/admin/sync/feed/run")).bearer_auth(&token).send();
     let res = post().await.unwrap();
     assert_eq!(res.status().as_u16(), 202);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
     let started: Value = res.json().await.unwrap();
     let run_id = started["runId"].as_i64().unwrap();
-    assert_error(post().await.unwrap(), 409, "conflict").await;
+    assert_eq!(location, format!("/api/v1/admin/sync/runs/{run_id}"));
+    let busy = post().await.unwrap();
+    assert_eq!(busy.headers()["location"].to_str().unwrap(), location, "the 409 points at the running one");
+    let err = assert_error(busy, 409, "run_in_progress").await;
+    assert!(err["message"].as_str().unwrap().contains(&format!("run {run_id}")), "{err}");
+    // Polled where the 202 pointed: running, then done.
+    let polled: Value = get(&location).await.unwrap().json().await.unwrap();
+    assert_eq!((polled["id"].as_i64(), polled["source"].as_str()), (Some(run_id), Some("feed")), "{polled}");
     assert_error(
         client.post(env.app.url("/api/v1/admin/sync/ftp/run")).bearer_auth(&token).send().await.unwrap(),
         404,

@@ -1,5 +1,5 @@
-//! DingTalk: the client of its open platform (dingtalk-openapi.md) and the sandbox that
-//! emulates it for tests and demo mode.
+//! DingTalk: the client of its open platform (dingtalk-openapi.md). The sandbox that emulates
+//! it for tests and demo mode lives in the `canmou-sandboxes` crate.
 //!
 //! The client paces itself with a token bucket shared by every caller, caches the app token,
 //! and retries by the contract's error table; callers see one typed [`DingTalkError`].
@@ -11,7 +11,6 @@ mod flex;
 mod limiter;
 pub mod login;
 pub mod messages;
-pub mod sandbox;
 mod token;
 mod wire;
 

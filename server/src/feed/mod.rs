@@ -1,9 +1,7 @@
-//! The upstream aggregate feed (`upstream-feed.md`): the wire format, the client the sync
-//! worker uses, and the sandbox that emulates the feed for tests, benchmarks and demo mode.
+//! The upstream feeds (`upstream-feed.md`, `detail-feed.md`): the wire format and the client
+//! the sync workers use. The sandbox that emulates them is in the `canmou-sandboxes` crate.
 
 pub mod client;
-pub mod record_log;
-pub mod sandbox;
 pub mod wire;
 
 pub use client::{FeedClient, FetchError, PageRequest};

@@ -9,6 +9,9 @@ use chrono::NaiveDate;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+/// The largest page the contract allows (`limit` is 1..=10000, in both feeds).
+pub const MAX_LIMIT: u32 = 10_000;
+
 /// One page of `GET /v1/aggregates`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -105,9 +105,11 @@ pub struct RunRequest {
     pub date: String,
 }
 
-/// Sends `date`'s briefing now to every enabled subscriber who has none yet (whatever their
-/// send time and the calendar); those who already have one are left alone. Answers when done.
-#[utoipa::path(post, path = "/api/v1/admin/briefings/run", request_body = RunRequest, responses((status = 200, body = Object), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
+/// Sends `date`'s briefing to every enabled subscriber who has none yet (whatever their send
+/// time and the calendar); those who already have one are left alone. A job: answers `202` at
+/// once with the run to poll (`Location`); its report lands in the run's `detail`. `409` while
+/// another briefing run is going.
+#[utoipa::path(post, path = "/api/v1/admin/briefings/run", request_body = RunRequest, responses((status = 202, body = crate::routes::sync::StartedDto), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
 pub async fn run(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -128,22 +130,53 @@ pub async fn run(
     check_recent(&state, date).await?;
     let audience = audience(&state, &admin, Action::Manage).await?;
     let about = about(&state, &admin);
-    let report = briefing::run_for_date(&state, date, audience, Utc::now()).await?;
-    audit::record(
-        &state.db,
-        audit::Entry {
+    let run_id =
+        match crate::store::sync::claim(&state.db, briefing::SOURCE, "manual", chrono::Duration::seconds(60)).await? {
+            crate::store::sync::Claim::Started(id) => id,
+            crate::store::sync::Claim::Busy(run_id) => {
+                return Err(ApiError::RunInProgress { what: "briefing run", run_id });
+            }
+        };
+    let request_id = request_id(&req);
+    // Who may follow the run: its date and the subtree it reaches (province-wide: none).
+    let started = serde_json::json!({ "date": date, "scopeOrg": about });
+    crate::store::sync::describe(&state.db, run_id, started.clone()).await?;
+    tracing::info!(run = run_id, admin = admin.id, %date, "briefing run started by hand");
+    let state = state.into_inner();
+    state.jobs.clone().spawn(async move {
+        let _heartbeat = crate::workers::Heartbeat::start(state.db.clone(), briefing::SOURCE);
+        let outcome = briefing::run_for_date(&state, date, audience, Utc::now()).await;
+        let with_scope = |report: &BriefingReport| {
+            let mut v = serde_json::to_value(report).ok()?;
+            v.as_object_mut()?.insert("scopeOrg".into(), serde_json::json!(about));
+            Some(v)
+        };
+        let (status, error, detail) = match &outcome {
+            Ok(report) if report.stopped.is_some() && state.jobs.is_stopping() => {
+                (crate::store::sync::status::CANCELLED, report.stopped.clone(), with_scope(report))
+            }
+            Ok(report) => (crate::store::sync::status::OK, report.stopped.clone(), with_scope(report)),
+            Err(e) => (crate::store::sync::status::FAILED, Some(format!("{e:#}")), None),
+        };
+        let detail = detail.unwrap_or(started);
+        if let Err(e) = crate::store::sync::finish(&state.db, run_id, status, error, detail.clone()).await {
+            tracing::error!(run = run_id, error = ?e, "could not record the end of a briefing run");
+        }
+        let entry = audit::Entry {
             actor_id: Some(admin.id),
             actor: &admin.userid,
             action: "briefing.run",
             target: format!("briefing:{date}"),
             before: None,
-            after: serde_json::to_value(&report).ok(),
-            request_id: request_id(&req),
+            after: Some(serde_json::json!({ "run": run_id, "status": status, "report": detail })),
+            request_id,
             scope_org: about,
-        },
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(report))
+        };
+        if let Err(e) = audit::record(&state.db, entry).await {
+            tracing::error!(run = run_id, error = ?e, "could not audit a briefing run");
+        }
+    });
+    Ok(crate::routes::sync::accepted(run_id))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

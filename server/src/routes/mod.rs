@@ -2,7 +2,6 @@
 
 pub mod admin;
 pub mod auth;
-pub mod bench;
 pub mod boards;
 pub mod calendar;
 pub mod catalogue;

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
 use crate::state::AppState;
 use crate::store::sync;
-use crate::workers::{self, Trigger, feed, records};
+use crate::workers::{self, Trigger, directory, feed, records};
 
 /// `?source=&limit=`
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -43,7 +43,8 @@ pub struct RunDto {
     pub trigger: String,
     pub started_at: String,
     pub finished_at: Option<String>,
-    /// `running`, `ok`, `partial` or `failed`.
+    /// `running`, `ok`, `partial`, `failed` or `cancelled` (stopped by a shutdown at a safe
+    /// point; the next run resumes).
     pub status: String,
     pub rows_stored: i64,
     pub rows_rejected: i64,
@@ -96,11 +97,24 @@ pub struct RejectedListDto {
     pub rows: Vec<RejectedDto>,
 }
 
+/// A job started: poll its `Location` (`GET /api/v1/admin/sync/runs/{id}`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StartedDto {
     pub run_id: i64,
     pub status: String,
+    /// Where to poll the run.
+    pub location: String,
+}
+
+/// `202 Accepted` for a job started as run `run_id`, with its `Location`.
+pub fn accepted(run_id: i64) -> HttpResponse {
+    let location = crate::error::run_location(run_id);
+    HttpResponse::Accepted().insert_header((actix_web::http::header::LOCATION, location.clone())).json(StartedDto {
+        run_id,
+        status: "running".into(),
+        location,
+    })
 }
 
 fn number(param: &str, raw: Option<&str>, default: u64, max: u64) -> Result<u64, ApiError> {
@@ -111,7 +125,7 @@ fn number(param: &str, raw: Option<&str>, default: u64, max: u64) -> Result<u64,
     }
 }
 
-const SOURCES: [&str; 3] = ["feed", "directory", "records"];
+const SOURCES: [&str; 4] = ["feed", "directory", "records", "briefing"];
 
 /// Sync runs, newest first.
 #[utoipa::path(
@@ -137,7 +151,7 @@ pub async fn runs(
     let limit = number("limit", q.limit.as_deref(), 50, 500)?;
     let source = q.source.as_deref();
     if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
-        return Err(ApiError::invalid("source", format!("`{s}`: expected feed, directory or records")));
+        return Err(ApiError::invalid("source", format!("`{s}`: expected feed, directory, records or briefing")));
     }
     let runs = sync::runs(&state.db, source, limit).await?.into_iter().map(RunDto::from).collect();
     Ok(HttpResponse::Ok().json(RunsDto { runs }))
@@ -185,11 +199,12 @@ pub async fn rejected(
     Ok(HttpResponse::Ok().json(RejectedListDto { run_id: run, rows }))
 }
 
-/// Starts a sync now: `202` with the run id, `409` when one is already running.
+/// Starts a sync as a job: `202` with the run id and its `Location` to poll; `409
+/// run_in_progress` (with the running one's `Location`) while one of its kind runs.
 #[utoipa::path(
     post,
     path = "/api/v1/admin/sync/{source}/run",
-    params(("source" = String, Path, description = "`feed`")),
+    params(("source" = String, Path, description = "`feed`, `records` or `directory`")),
     responses(
         (status = 202, body = StartedDto),
         (status = 401, body = crate::error::ErrorBody),
@@ -209,37 +224,95 @@ pub async fn run(
     match source.as_str() {
         feed::SOURCE => {}
         records::SOURCE => return run_records(state, admin).await,
-        "directory" => return Err(ApiError::NotFound("the directory sync cannot be run from here yet".into())),
+        directory::SOURCE => return run_directory(state, admin).await,
         other => return Err(ApiError::NotFound(format!("no sync source `{other}`"))),
     }
     let ctx = workers::Context::in_server(state.into_inner());
     let run_id = match feed::start(&ctx, Trigger::Manual).await {
         Ok(id) => id,
-        Err(feed::RunError::Busy(id)) => {
-            return Err(ApiError::Conflict(format!("a feed sync is already running (run {id})")));
-        }
+        Err(feed::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "feed sync", run_id }),
         Err(feed::RunError::Other(e)) => return Err(ApiError::Internal(e)),
     };
     tracing::info!(run = run_id, admin = admin.id, "feed sync started by hand");
-    tokio::spawn(async move {
+    let jobs = ctx.state.as_ref().map(|s| s.jobs.clone()).unwrap_or_default();
+    jobs.spawn(async move {
         feed::execute(&ctx, run_id).await;
     });
-    Ok(HttpResponse::Accepted().json(StartedDto { run_id, status: "running".into() }))
+    Ok(accepted(run_id))
 }
 
 /// The record sync, started by hand.
 async fn run_records(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
+    let jobs = state.jobs.clone();
     let ctx = workers::Context::in_server(state.into_inner());
     let run_id = match records::start(&ctx, Trigger::Manual).await {
         Ok(id) => id,
-        Err(records::RunError::Busy(id)) => {
-            return Err(ApiError::Conflict(format!("a record sync is already running (run {id})")));
-        }
+        Err(records::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "record sync", run_id }),
         Err(records::RunError::Other(e)) => return Err(ApiError::Internal(e)),
     };
     tracing::info!(run = run_id, admin = admin.id, "record sync started by hand");
-    tokio::spawn(async move {
+    jobs.spawn(async move {
         records::execute(&ctx, run_id).await;
     });
-    Ok(HttpResponse::Accepted().json(StartedDto { run_id, status: "running".into() }))
+    Ok(accepted(run_id))
+}
+
+/// The directory sync, started by hand.
+async fn run_directory(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
+    let run_id = match directory::start(&state.db, Trigger::Manual).await? {
+        sync::Claim::Started(id) => id,
+        sync::Claim::Busy(run_id) => return Err(ApiError::RunInProgress { what: "directory sync", run_id }),
+    };
+    tracing::info!(run = run_id, admin = admin.id, "directory sync started by hand");
+    let state = state.into_inner();
+    state.jobs.clone().spawn(async move {
+        let token = state.jobs.token();
+        match directory::execute(&state.db, &state.dingtalk, run_id, &state.tz, &token).await {
+            Ok(report) if report.status != directory::Status::Cancelled => {
+                if let Err(e) = state.reload().await {
+                    tracing::warn!(error = ?e, "could not reload the snapshot after a directory sync");
+                }
+                state.principals.invalidate_all();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(run = run_id, error = ?e, "directory sync failed"),
+        }
+    });
+    Ok(accepted(run_id))
+}
+
+/// One run (a sync or a briefing run): what a `202`'s `Location` points at.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sync/runs/{id}",
+    params(("id" = i64, Path, description = "The run's id")),
+    responses(
+        (status = 200, body = RunDto),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)
+    ),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
+pub async fn one(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: i64 = id.trim().parse().map_err(|_| ApiError::invalid("id", format!("`{id}` is not a run id")))?;
+    let run = sync::run(&state.db, id).await?;
+    // A briefing run started by a scoped administrator is theirs to follow (it reaches their
+    // subtree); every other run, and a run that does not exist, is province-wide.
+    let scope_org = run
+        .as_ref()
+        .filter(|r| r.source == workers::briefing::SOURCE)
+        .and_then(|r| r.detail.as_ref()?.get("scopeOrg")?.as_i64())
+        .and_then(|org| i32::try_from(org).ok());
+    let orgs = scope_org.map(|o| [o]);
+    let target = orgs.as_ref().map_or(Target::Province, |o| Target::Orgs(o));
+    policy::can(&state.snapshot(), &admin, Action::View, target)?;
+    let run = run.ok_or_else(|| ApiError::NotFound(format!("no run {id}")))?;
+    Ok(HttpResponse::Ok().json(RunDto::from(run)))
 }

@@ -19,6 +19,8 @@ pub mod status {
     pub const OK: &str = "ok";
     pub const PARTIAL: &str = "partial";
     pub const FAILED: &str = "failed";
+    /// Stopped at a safe point by a shutdown; the next run resumes from what was committed.
+    pub const CANCELLED: &str = "cancelled";
 }
 
 /// The outcome of a claim.
@@ -196,6 +198,12 @@ pub async fn reject<C: ConnectionTrait>(
         });
         rejected_row::Entity::insert_many(models).exec(db).await?;
     }
+    Ok(())
+}
+
+/// Sets a running run's `detail` (what it is about, its progress).
+pub async fn describe<C: ConnectionTrait>(db: &C, run: i64, detail: serde_json::Value) -> Result<(), DbErr> {
+    sync_run::ActiveModel { id: Set(run), detail: Set(Some(detail)), ..Default::default() }.update(db).await?;
     Ok(())
 }
 

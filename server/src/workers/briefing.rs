@@ -98,6 +98,9 @@ pub struct BriefingReport {
     pub send_ms: u64,
 }
 
+/// `sync_runs.source` of briefing runs started by hand.
+pub const SOURCE: &str = "briefing";
+
 /// The scheduled run: what is due at `now`.
 pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<BriefingReport> {
     run(state, now, RunOptions::default()).await
@@ -165,6 +168,11 @@ pub async fn run(state: &AppState, now: DateTime<Utc>, opts: RunOptions) -> anyh
     }
     report.prepare_ms = started.elapsed().as_millis() as u64;
     let started = std::time::Instant::now();
+    // Recorded but not sent: the next run sends them (the ledger holds them as pending).
+    if state.jobs.is_stopping() {
+        report.stopped = Some(crate::supervisor::Cancelled.to_string());
+        return Ok(report);
+    }
     send_pending(state, date, now, opts.crash, &mut report).await?;
     report.send_ms = started.elapsed().as_millis() as u64;
     tracing::info!(%date, ready = report.ready, due = report.due, recorded = report.recorded, calls = report.send_calls, sent = report.sent, unknown = report.unknown, failed = report.failed, "briefing run");
@@ -343,6 +351,12 @@ async fn send_lane(
     let mut hash = None;
     for _ in 0..MAX_BATCHES {
         if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        // A shutdown stops between batches: what is claimed has gone (or is recorded as
+        // unknown), the rest stays pending for the next run.
+        if state.jobs.is_stopping() {
+            lane.stopped = Some(crate::supervisor::Cancelled.to_string());
             break;
         }
         let Some(current) = hash.take().or_else(|| queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front()) else {

@@ -10,15 +10,18 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use chrono::Utc;
 use entities::sync_run;
-use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::ActiveValue::{Set, Unchanged};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, TransactionTrait};
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use super::Trigger;
 use crate::dingtalk::contacts::{Department, MAX_PAGE_SIZE, ROOT_DEPT_ID, User};
 use crate::dingtalk::{DingTalkClient, DingTalkError};
 use crate::domain::period::business_date;
 use crate::store::directory::{Changes, Snapshot, apply};
+use crate::store::sync::{self, Claim};
+use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// Bounds of one walk: far above any real organisation, low enough to stop a runaway.
 const MAX_DEPARTMENTS: usize = 100_000;
@@ -33,6 +36,8 @@ pub enum Status {
     Ok,
     Partial,
     Failed,
+    /// Stopped by a shutdown before anything was written; the next run does it all.
+    Cancelled,
 }
 
 impl Status {
@@ -41,6 +46,7 @@ impl Status {
             Status::Ok => "ok",
             Status::Partial => "partial",
             Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
         }
     }
 }
@@ -72,8 +78,61 @@ pub async fn run(
     trigger: Trigger,
     tz: &chrono_tz::Tz,
 ) -> anyhow::Result<RunReport> {
-    let run_id = start_run(db, trigger).await?;
-    let walk = match walk(client).await {
+    run_until(db, client, trigger, tz, &CancellationToken::new()).await
+}
+
+/// As [`run`], stopping when `cancel` is cancelled: the walk only reads, so it is dropped where
+/// it stands and the run recorded as `cancelled`; once the snapshot is being written, the
+/// write finishes (one transaction).
+pub async fn run_until(
+    db: &DatabaseConnection,
+    client: &DingTalkClient,
+    trigger: Trigger,
+    tz: &chrono_tz::Tz,
+    cancel: &CancellationToken,
+) -> anyhow::Result<RunReport> {
+    let run_id = match start(db, trigger).await? {
+        Claim::Started(id) => id,
+        Claim::Busy(id) => anyhow::bail!("a directory sync is already running (run {id})"),
+    };
+    execute(db, client, run_id, tz, cancel).await
+}
+
+/// A directory run whose heartbeat stopped this long ago is taken to be dead.
+const STALE_AFTER_SECS: i64 = 60;
+
+/// Claims a directory run (`Busy` while one is going here or on another instance).
+pub async fn start(db: &DatabaseConnection, trigger: Trigger) -> Result<Claim, sea_orm::DbErr> {
+    sync::claim(db, SOURCE, trigger.as_str(), chrono::Duration::seconds(STALE_AFTER_SECS)).await
+}
+
+/// Runs a claimed directory run to its end and records its outcome.
+pub async fn execute(
+    db: &DatabaseConnection,
+    client: &DingTalkClient,
+    run_id: i64,
+    tz: &chrono_tz::Tz,
+    cancel: &CancellationToken,
+) -> anyhow::Result<RunReport> {
+    let _heartbeat = super::Heartbeat::start(db.clone(), SOURCE);
+    let walked = match unless_cancelled(cancel, walk(client)).await {
+        Ok(walked) => walked,
+        Err(Cancelled) => {
+            tracing::info!(run_id, "directory sync stopped by the shutdown; the next run starts over");
+            let report = RunReport {
+                run_id,
+                status: Status::Cancelled,
+                departments: 0,
+                users: 0,
+                failed_departments: Vec::new(),
+                changes: Changes::default(),
+                error: Some(Cancelled.to_string()),
+            };
+            finish_run(db, &report).await?;
+            return Ok(report);
+        }
+    };
+    let walk = match walked {
         Ok(walk) => walk,
         Err(e) => {
             tracing::error!(run_id, error = %e, "directory sync failed while walking DingTalk");
@@ -196,22 +255,6 @@ async fn list_members(client: &DingTalkClient, dept_id: i64) -> Result<Vec<User>
         }
     }
     Err(DingTalkError::Protocol(format!("department {dept_id} has more than {MAX_PAGES_PER_DEPARTMENT} pages")))
-}
-
-async fn start_run(db: &DatabaseConnection, trigger: Trigger) -> anyhow::Result<i64> {
-    let run = sync_run::ActiveModel {
-        id: NotSet,
-        source: Set(SOURCE.into()),
-        trigger: Set(trigger.as_str().into()),
-        started_at: Set(Utc::now().fixed_offset()),
-        finished_at: Set(None),
-        status: Set("running".into()),
-        rows_stored: Set(0),
-        rows_rejected: Set(0),
-        error: Set(None),
-        detail: Set(None),
-    };
-    Ok(sync_run::Entity::insert(run).exec(db).await?.last_insert_id)
 }
 
 async fn finish_run(db: &DatabaseConnection, report: &RunReport) -> anyhow::Result<()> {

@@ -24,6 +24,7 @@ use crate::feed::wire::{Num, Page, RawRow};
 use crate::feed::{FetchError, PageRequest};
 use crate::store::facts::{self, FactRow, origin};
 use crate::store::sync::{self, Claim, status};
+use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// A run storing this many rows is a bulk load.
 const BULK_ROWS: i64 = 100_000;
@@ -71,31 +72,8 @@ pub async fn run(ctx: &Context, trigger: Trigger) -> Result<Report, RunError> {
     Ok(execute(ctx, id).await)
 }
 
-/// How often a running sync says it is alive. A run whose process died stops beating, and the
-/// next claim closes it once `feed.stale_run_secs` (a few beats) have passed.
-pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// Touches the run's state every [`HEARTBEAT`] until dropped.
-struct Heartbeat(tokio::task::JoinHandle<()>);
-
-impl Heartbeat {
-    fn start(db: sea_orm::DatabaseConnection) -> Heartbeat {
-        Heartbeat(tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(HEARTBEAT).await;
-                if let Err(e) = sync::touch(&db, SOURCE).await {
-                    tracing::warn!(error = %e, "could not record the feed sync's heartbeat");
-                }
-            }
-        }))
-    }
-}
-
-impl Drop for Heartbeat {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
+pub use super::HEARTBEAT;
+use super::Heartbeat;
 
 /// Claims a run (`Busy` if one is in progress here or on another instance).
 pub async fn start(ctx: &Context, trigger: Trigger) -> Result<i64, RunError> {
@@ -109,7 +87,7 @@ pub async fn start(ctx: &Context, trigger: Trigger) -> Result<i64, RunError> {
 /// Runs a claimed run to its end and records the outcome; never fails (the failure is the
 /// run's status).
 pub async fn execute(ctx: &Context, run_id: i64) -> Report {
-    let _heartbeat = Heartbeat::start(ctx.db.clone());
+    let _heartbeat = Heartbeat::start(ctx.db.clone(), SOURCE);
     let started = std::time::Instant::now();
     let mut report = Report { run_id, ..Report::default() };
     let mut changes = Changes::default();
@@ -118,6 +96,9 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
     if let Err(e) = &result {
         report.error = Some(format!("{e:#}"));
     }
+    // Stopped by a shutdown: what was committed stays, marked pending; the next run resumes
+    // from the saved cursor and rolls the pending days up first.
+    let cancelled = result.as_ref().is_err_and(|e| e.downcast_ref::<Cancelled>().is_some());
     // After a bulk load PostgreSQL's statistics are stale and it would plan the roll-up's
     // lookups as scans of whole metrics; autovacuum would catch up, but later.
     if report.rows_stored >= BULK_ROWS
@@ -127,7 +108,7 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
         tracing::warn!(error = %e, "could not refresh the statistics of facts");
     }
     // Whatever was committed is rolled up, even after a failure.
-    if !changes.is_empty() || complete_moved || report.rows_stored > 0 {
+    if !cancelled && (!changes.is_empty() || complete_moved || report.rows_stored > 0) {
         match rollup::apply(&ctx.db, &changes).await {
             Ok(outcome) => report.rollup = Some(outcome),
             Err(e) => {
@@ -142,7 +123,9 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
             report.warmed = super::warm::home_screens(state).await;
         }
     }
-    report.status = if report.error.is_some() {
+    report.status = if cancelled {
+        status::CANCELLED
+    } else if report.error.is_some() {
         status::FAILED
     } else if report.rows_rejected > 0 {
         status::PARTIAL
@@ -219,11 +202,15 @@ async fn sync_pages(
     report.watermark_after = since.clone();
     let complete_before: HashMap<i16, i32> =
         period_status::Entity::find().all(db).await?.into_iter().map(|s| (s.grain, s.complete_through)).collect();
-    let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::sandbox::MAX_LIMIT);
+    let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::wire::MAX_LIMIT);
     let mut restarted = false;
     for _ in 0..ctx.settings.feed.max_pages {
         let req = PageRequest { since: since.clone(), cursor: cursor.clone(), limit, metrics: Vec::new() };
-        let fetched = match ctx.feed.fetch(&req).await {
+        if ctx.cancel.is_cancelled() {
+            return Err(Cancelled.into());
+        }
+        // Fetching stores nothing: a shutdown may drop it where it stands (backoff included).
+        let fetched = match unless_cancelled(&ctx.cancel, ctx.feed.fetch(&req)).await? {
             Ok(f) => f,
             Err(FetchError::BadRequest { code, message }) if !restarted && cursor.is_some() => {
                 tracing::warn!(code, message, "the feed refused our cursor; restarting from the stored watermark");

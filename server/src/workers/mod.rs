@@ -13,6 +13,7 @@ pub mod warm;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::feed::FeedClient;
@@ -27,18 +28,58 @@ pub struct Context {
     /// The running server's state, reloaded and warmed after a sync; `None` from the command
     /// line.
     pub state: Option<Arc<AppState>>,
+    /// Cancelled at shutdown: runs stop at their next page boundary.
+    pub cancel: CancellationToken,
 }
 
 impl Context {
     /// A context for the command line: no server to refresh.
     pub fn standalone(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Context> {
         let feed = FeedClient::new(&settings.feed)?;
-        Ok(Context { db, settings: Arc::new(settings), feed, state: None })
+        Ok(Context { db, settings: Arc::new(settings), feed, state: None, cancel: CancellationToken::new() })
+    }
+
+    /// Runs stop at their next safe point once `cancel` is cancelled.
+    pub fn with_cancel(mut self, cancel: CancellationToken) -> Context {
+        self.cancel = cancel;
+        self
     }
 
     /// A context inside the server.
     pub fn in_server(state: Arc<AppState>) -> Context {
-        Context { db: state.db.clone(), settings: state.settings.clone(), feed: state.feed.clone(), state: Some(state) }
+        Context {
+            db: state.db.clone(),
+            settings: state.settings.clone(),
+            feed: state.feed.clone(),
+            cancel: state.jobs.token(),
+            state: Some(state),
+        }
+    }
+}
+
+/// How often a running job says it is alive. A run whose process died stops beating, and the
+/// next claim closes it once its stale window (a few beats) has passed.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Touches a source's state every [`HEARTBEAT`] until dropped.
+pub(crate) struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    pub(crate) fn start(db: DatabaseConnection, source: &'static str) -> Heartbeat {
+        Heartbeat(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                if let Err(e) = crate::store::sync::touch(&db, source).await {
+                    tracing::warn!(error = %e, source, "could not record a run's heartbeat");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -90,7 +131,8 @@ pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
         jobs.push(scheduler::Job::new("directory", &s.directory, move || {
             let state = state.clone();
             Box::pin(async move {
-                directory::run(&state.db, &state.dingtalk, Trigger::Schedule, &state.tz).await?;
+                directory::run_until(&state.db, &state.dingtalk, Trigger::Schedule, &state.tz, &state.jobs.token())
+                    .await?;
                 state.reload().await?;
                 state.principals.invalidate_all();
                 Ok(())

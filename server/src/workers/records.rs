@@ -26,6 +26,7 @@ use crate::feed::{FetchError, PageRequest};
 use crate::store::record_stats;
 use crate::store::records as store;
 use crate::store::sync::{self, Claim, status};
+use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// `sync_runs.source` of this job.
 pub const SOURCE: &str = "records";
@@ -113,10 +114,18 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
     if let Err(e) = &result {
         report.error = Some(format!("{e:#}"));
     }
+    // Stopped by a shutdown: the committed pages' days stay pending; the next run resumes
+    // from the saved cursors and counts them.
+    let cancelled = result.as_ref().is_err_and(|e| e.downcast_ref::<Cancelled>().is_some());
     // Whatever was committed is counted, even after a failure.
     let as_of = business_date(&ctx.settings.timezone(), chrono::Utc::now()) - chrono::Days::new(1);
     let stocks_changed = report.stocks_changed;
-    match record_stats::refresh(&ctx.db, as_of, stocks_changed).await {
+    let refreshed = if cancelled {
+        Ok((0, Default::default()))
+    } else {
+        record_stats::refresh(&ctx.db, as_of, stocks_changed).await
+    };
+    match refreshed {
         Ok((rows, changes)) => {
             report.facts = rows;
             if !changes.is_empty() {
@@ -139,7 +148,9 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
             report.error.get_or_insert_with(|| format!("statistics failed: {e:#}"));
         }
     }
-    report.status = if report.error.is_some() {
+    report.status = if cancelled {
+        status::CANCELLED
+    } else if report.error.is_some() {
         status::FAILED
     } else if report.rows_rejected > 0 {
         status::PARTIAL
@@ -215,11 +226,14 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
     let since = state.as_ref().and_then(|s| s.watermark.clone());
     let mut cursor = state.and_then(|s| s.cursor);
     report.watermarks.insert(kind.as_str().to_owned(), since.clone());
-    let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::sandbox::MAX_LIMIT);
+    let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::wire::MAX_LIMIT);
     let mut restarted = false;
     for _ in 0..ctx.settings.feed.max_pages {
         let req = PageRequest { since: since.clone(), cursor: cursor.clone(), limit, metrics: Vec::new() };
-        let fetched = match ctx.feed.fetch_records(kind.as_str(), &req).await {
+        if ctx.cancel.is_cancelled() {
+            return Err(Cancelled.into());
+        }
+        let fetched = match unless_cancelled(&ctx.cancel, ctx.feed.fetch_records(kind.as_str(), &req)).await? {
             Ok(f) => f,
             Err(FetchError::BadRequest { code, message }) if !restarted && cursor.is_some() => {
                 tracing::warn!(code, message, %kind, "the feed refused our cursor; restarting from the stored watermark");

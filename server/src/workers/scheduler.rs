@@ -23,6 +23,8 @@ use croner::Cron;
 use sea_orm::sqlx::{Connection, PgConnection};
 use tokio::task::JoinHandle;
 
+use crate::supervisor::Supervisor;
+
 /// The advisory lock key of the scheduler's leader ("canmou" in ASCII).
 pub const LEADER_LOCK_KEY: i64 = 0x0000_6361_6e6d_6f75;
 
@@ -165,6 +167,8 @@ pub struct Scheduler {
     tz: chrono_tz::Tz,
     grace: Duration,
     leader: Leadership,
+    /// Runs are spawned under it; its cancellation stops [`Scheduler::run`].
+    supervisor: Supervisor,
 }
 
 impl Scheduler {
@@ -177,7 +181,13 @@ impl Scheduler {
                 Slot { job, next, running: None }
             })
             .collect();
-        Scheduler { slots, tz, grace, leader }
+        Scheduler { slots, tz, grace, leader, supervisor: Supervisor::new() }
+    }
+
+    /// Spawns runs under `supervisor`, and stops ticking when it cancels.
+    pub fn supervised_by(mut self, supervisor: Supervisor) -> Self {
+        self.supervisor = supervisor;
+        self
     }
 
     pub fn is_leader(&self) -> bool {
@@ -232,7 +242,7 @@ impl Scheduler {
                 continue;
             }
             let fut = (slot.job.run)();
-            slot.running = Some(tokio::spawn(async move {
+            slot.running = Some(self.supervisor.spawn(async move {
                 if let Err(e) = fut.await {
                     tracing::error!(job = name, error = ?e, "scheduled job failed");
                 }
@@ -256,13 +266,20 @@ impl Scheduler {
         self.leader.release().await;
     }
 
-    /// Ticks with the clock every second until the task is dropped.
+    /// Ticks with the clock every second until the supervisor cancels; then gives leadership
+    /// up (the runs in progress stop at their own safe points, awaited by the supervisor).
     pub async fn run(mut self) {
         tracing::info!(jobs = ?self.next_due(), "scheduler started");
-        loop {
+        let stop = self.supervisor.token();
+        while !stop.is_cancelled() {
             self.tick(Utc::now()).await;
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
         }
+        self.stop().await;
+        tracing::info!("scheduler stopped");
     }
 }
 

@@ -15,11 +15,11 @@ use entities::{briefing_delivery, org, scope, user};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use crate::config::Settings;
-use crate::dingtalk::sandbox::{self, Directory, SandboxOptions};
-use crate::state::AppState;
-use crate::store::briefings;
-use crate::workers::briefing;
+use canmou::config::Settings;
+use canmou::state::AppState;
+use canmou::store::briefings;
+use canmou::workers::briefing;
+use canmou_sandboxes::dingtalk::{self as sandbox, Directory, SandboxOptions};
 
 const PREFIX: &str = "bench-brief-";
 
@@ -74,7 +74,7 @@ pub async fn run(
     }
     let options = SandboxOptions { qps, ..SandboxOptions::default() };
     let running = sandbox::spawn_with(directory, options).await?;
-    settings.dingtalk = crate::config::DingtalkSettings { qps, ..running.client_settings() };
+    settings.dingtalk = canmou::config::DingtalkSettings { qps, ..running.client_settings() };
     let state = AppState::new(settings, db.clone()).await?;
 
     let started = Instant::now();
@@ -115,7 +115,7 @@ fn sandbox_user(userid: &str) -> sandbox::fixture::User {
         avatar: String::new(),
         email: String::new(),
         job_number: String::new(),
-        dept_ids: vec![crate::dingtalk::contacts::ROOT_DEPT_ID],
+        dept_ids: vec![canmou::dingtalk::contacts::ROOT_DEPT_ID],
         leader_of: Vec::new(),
         active: true,
         admin: false,
@@ -138,7 +138,7 @@ async fn ensure_users(db: &DatabaseConnection, count: usize, orgs: &[i32]) -> an
     for chunk in missing.chunks(500) {
         let rows = chunk
             .iter()
-            .map(|i| crate::store::users::new_user(&format!("{PREFIX}{i:05}"), &format!("基准用户{i}"), "viewer"));
+            .map(|i| canmou::store::users::new_user(&format!("{PREFIX}{i:05}"), &format!("基准用户{i}"), "viewer"));
         user::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
     let all: HashMap<String, i32> = user::Entity::find()
@@ -167,6 +167,6 @@ async fn ensure_users(db: &DatabaseConnection, count: usize, orgs: &[i32]) -> an
 
 /// Yesterday in business time, for `canmou brief` without `--date`.
 pub fn yesterday(settings: &Settings) -> NaiveDate {
-    let today = crate::domain::period::business_date(&settings.timezone(), Utc::now());
+    let today = canmou::domain::period::business_date(&settings.timezone(), Utc::now());
     today - Days::new(1)
 }

@@ -22,17 +22,16 @@ use bytes::Bytes;
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::demo::generate::{self, MetricInfo};
-use crate::demo::model::Model;
-use crate::domain::period::{Grain, Period};
-use crate::domain::records::RecordKind;
-use crate::feed::record_log::{self, RecordLog};
-use crate::store::orgs::NewOrg;
+use canmou::domain::period::{Grain, Period};
+use canmou::domain::records::RecordKind;
+use record_log::RecordLog;
+
+pub mod record_log;
 
 /// The token demo mode's sandbox accepts (and its client sends).
 pub const DEMO_TOKEN: &str = "canmou-demo-feed-token";
 /// The most rows a page may hold.
-pub const MAX_LIMIT: u32 = 10_000;
+pub use canmou::feed::wire::MAX_LIMIT;
 /// Demo batches kept generated; older ones are generated again if asked for.
 const CACHED_DAYS: usize = 32;
 
@@ -97,6 +96,12 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// When an emulated upstream delivers a business day: 01:10 business time on `day_after`,
+/// the morning after (seconds since the epoch).
+pub fn stamp(day_after: NaiveDate, tz: &impl chrono::TimeZone) -> i64 {
+    day_after.and_hms_opt(1, 10, 0).and_then(|t| tz.from_local_datetime(&t).earliest()).map_or(0, |t| t.timestamp())
+}
+
 /// One delivery: rows sharing an `updatedAt`.
 #[derive(Debug)]
 struct Batch {
@@ -104,11 +109,13 @@ struct Batch {
     rows: Arc<Vec<FeedRow>>,
 }
 
-/// The demo province as an upstream: one batch per business day.
+/// Generates the rows one business day brings, stamped with its delivery (see [`stamp`]).
+pub type DayRows = Box<dyn Fn(NaiveDate) -> Vec<FeedRow> + Send>;
+
+/// A generated province as an upstream (the demo's): one batch per business day, made on
+/// demand by its generator.
 pub struct DemoFeed {
-    model: Model,
-    nodes: Vec<NewOrg>,
-    metrics: Vec<MetricInfo>,
+    generate: DayRows,
     tz: chrono_tz::Tz,
     /// The first day of history: the log starts here.
     first_day: NaiveDate,
@@ -121,21 +128,19 @@ pub struct DemoFeed {
 
 impl DemoFeed {
     pub fn new(
-        model: Model,
-        nodes: Vec<NewOrg>,
-        metrics: Vec<MetricInfo>,
+        generate: DayRows,
         tz: chrono_tz::Tz,
         first_day: NaiveDate,
         through: NaiveDate,
         follow_clock: bool,
     ) -> DemoFeed {
-        DemoFeed { model, nodes, metrics, tz, first_day, through, follow_clock, cache: BTreeMap::new() }
+        DemoFeed { generate, tz, first_day, through, follow_clock, cache: BTreeMap::new() }
     }
 
     fn through(&self) -> NaiveDate {
         let mut through = self.through;
         if self.follow_clock {
-            let yesterday = crate::domain::period::business_date(&self.tz, Utc::now()) - Days::new(1);
+            let yesterday = canmou::domain::period::business_date(&self.tz, Utc::now()) - Days::new(1);
             through = through.max(yesterday);
         }
         through
@@ -144,30 +149,14 @@ impl DemoFeed {
     /// When day `day`'s batch was delivered: 01:10 business time the morning after, as the
     /// generator stamps history.
     pub fn stamp(&self, day: NaiveDate) -> i64 {
-        generate::stamp(day + Days::new(1), &self.tz)
+        stamp(day + Days::new(1), &self.tz)
     }
 
     fn rows(&mut self, day: NaiveDate) -> Arc<Vec<FeedRow>> {
         if let Some(rows) = self.cache.get(&day) {
             return rows.clone();
         }
-        let updated_at = DateTime::from_timestamp(self.stamp(day), 0).map(rfc3339).unwrap_or_default();
-        let rows: Vec<FeedRow> = generate::upstream_day(&self.model, &self.nodes, &self.metrics, self.first_day, day)
-            .into_iter()
-            .filter_map(|(m, n, period, f)| {
-                Some(FeedRow {
-                    metric: self.metrics.get(m)?.code.clone(),
-                    org: self.nodes.get(n)?.code.clone(),
-                    grain: period.grain(),
-                    period: period.start(),
-                    value: if f.num.is_some() { None } else { f.value },
-                    num: f.num,
-                    den: f.den,
-                    updated_at: updated_at.clone(),
-                })
-            })
-            .collect();
-        let rows = Arc::new(rows);
+        let rows = Arc::new((self.generate)(day));
         self.cache.insert(day, rows.clone());
         while self.cache.len() > CACHED_DAYS {
             self.cache.pop_first();
@@ -621,7 +610,7 @@ async fn records(
 async fn serve_page(req: HttpRequest, sandbox: web::Data<Sandbox>, q: Query, wanted: Wanted) -> HttpResponse {
     use actix_web::http::StatusCode;
     lock(&sandbox.stats).requests += 1;
-    let authorized = crate::auth::extract::bearer(&req).map(|(token, _)| token);
+    let authorized = canmou::auth::extract::bearer(&req).map(|(token, _)| token);
     if authorized.as_deref() != Some(sandbox.token.as_str()) {
         lock(&sandbox.stats).unauthorized += 1;
         return match authorized {

@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{Map, Value, json};
 
 use super::state::{SandboxState, random_id};
-use crate::dingtalk::flex::as_i64;
 
 /// The parameters of an old-API call: query string and body together.
 pub(crate) struct Input {
@@ -98,4 +97,13 @@ pub(crate) fn app_token_valid(state: &SandboxState, token: &str) -> bool {
     let now = state.now();
     let world = state.world();
     world.app_token.as_ref().is_some_and(|(current, expires)| current == token && now < *expires)
+}
+
+/// A number or a numeric string, as `i64` (DingTalk accepts both in its parameters).
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }

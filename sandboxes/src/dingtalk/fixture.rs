@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::dingtalk::contacts::ROOT_DEPT_ID;
+use canmou::dingtalk::contacts::ROOT_DEPT_ID;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Directory {

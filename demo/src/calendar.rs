@@ -6,8 +6,8 @@
 use chrono::{Days, NaiveDate};
 use sea_orm::ConnectionTrait;
 
-use crate::domain::calendar::DayKind;
-use crate::store::calendar::{self, Day};
+use canmou::domain::calendar::DayKind;
+use canmou::store::calendar::{self, Day};
 
 /// A (month, day) of 2026.
 type MonthDay = (u32, u32);
@@ -60,7 +60,7 @@ pub async fn seed<C: ConnectionTrait>(db: &C) -> Result<usize, sea_orm::DbErr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::calendar::WorkCalendar;
+    use canmou::domain::calendar::WorkCalendar;
 
     #[test]
     fn the_2026_calendar_has_its_long_holidays_and_make_up_days() {

@@ -8,8 +8,8 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::domain::period::day_number;
-use crate::domain::rollup::Figure;
+use canmou::domain::period::day_number;
+use canmou::domain::rollup::Figure;
 
 /// Growth is measured from this date, so that values do not depend on the generation day.
 const ANCHOR: NaiveDate = match NaiveDate::from_ymd_opt(2025, 1, 1) {

@@ -1,10 +1,15 @@
-//! Demo mode's data: a generated province in a SQLite file under `demo.data_dir`, made on
-//! the first start and reused afterwards. Generation writes to a temporary file that is renamed
-//! into place only when complete, so an interrupted first start leaves no half-filled database.
+//! Everything that is not production: the demo (a generated province in a SQLite file under
+//! `demo.data_dir`, made on the first start and reused afterwards, served with the sandboxes
+//! mounted beside the server) and the benchmarks' helpers. Generation writes to a temporary
+//! file that is renamed into place only when complete, so an interrupted first start leaves no
+//! half-filled database.
 
+pub mod bench;
+pub mod bench_briefing;
 pub mod calendar;
 pub mod directory;
 pub mod generate;
+pub mod launch;
 pub mod model;
 pub mod province;
 pub mod records;
@@ -18,13 +23,13 @@ use entities::{org, period_status};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::config::{DatabaseSettings, DemoScale, Settings};
-use crate::db;
-use crate::domain::period::{Grain, business_date, from_day_number};
-use crate::domain::records::RecordKind;
-use crate::feed::sandbox::{DEMO_TOKEN, DemoFeed, Sandbox, rfc3339};
-use crate::store::sync;
-use crate::workers::feed::SOURCE as FEED;
+use canmou::config::{DatabaseSettings, DemoScale, Settings};
+use canmou::db;
+use canmou::domain::period::{Grain, business_date, from_day_number};
+use canmou::domain::records::RecordKind;
+use canmou::store::sync;
+use canmou::workers::feed::SOURCE as FEED;
+use canmou_sandboxes::feed::{DEMO_TOKEN, Sandbox, rfc3339};
 pub use generate::Stats;
 use model::Model;
 
@@ -73,7 +78,7 @@ pub async fn fill(conn: &DatabaseConnection, settings: &Settings) -> anyhow::Res
         bail!("the database already holds an org tree; generate into an empty database");
     }
     let nodes = province::build(settings.demo.scale);
-    crate::store::orgs::insert_all(conn, &nodes).await?;
+    canmou::store::orgs::insert_all(conn, &nodes).await?;
     let tz = settings.timezone();
     let yesterday = business_date(&tz, Utc::now()) - Days::new(1);
     let stats = generate::facts(conn, &nodes, settings.demo.seed, settings.demo.days, yesterday, &tz).await?;
@@ -89,7 +94,7 @@ pub async fn fill(conn: &DatabaseConnection, settings: &Settings) -> anyhow::Res
     let watermark = DateTime::from_timestamp(stamp, 0).map(rfc3339);
     sync::set_watermark(conn, FEED, watermark.as_deref()).await?;
     fill_records(conn, settings, &nodes, yesterday, stamp).await?;
-    crate::workers::records::set_watermarks(conn, watermark.as_deref()).await?;
+    canmou::workers::records::set_watermarks(conn, watermark.as_deref()).await?;
     Ok(stats)
 }
 
@@ -103,7 +108,7 @@ fn record_days(settings: &Settings) -> u64 {
 async fn fill_records(
     conn: &DatabaseConnection,
     settings: &Settings,
-    nodes: &[crate::store::orgs::NewOrg],
+    nodes: &[canmou::store::orgs::NewOrg],
     yesterday: chrono::NaiveDate,
     stamp: i64,
 ) -> anyhow::Result<()> {
@@ -111,10 +116,10 @@ async fn fill_records(
     let first = yesterday - Days::new(record_days(settings) - 1);
     let made = records::history(conn, &model, first, yesterday, stamp).await?;
     let started = std::time::Instant::now();
-    let (lo, hi) = (crate::domain::period::day_number(first), crate::domain::period::day_number(yesterday));
-    crate::store::record_stats::mark_pending(conn, lo, hi).await?;
-    let (facts, changes) = crate::store::record_stats::refresh(conn, yesterday, true).await?;
-    let rollup = crate::workers::rollup::apply(conn, &changes).await?;
+    let (lo, hi) = (canmou::domain::period::day_number(first), canmou::domain::period::day_number(yesterday));
+    canmou::store::record_stats::mark_pending(conn, lo, hi).await?;
+    let (facts, changes) = canmou::store::record_stats::refresh(conn, yesterday, true).await?;
+    let rollup = canmou::workers::rollup::apply(conn, &changes).await?;
     tracing::info!(
         catalog = made.catalog,
         items = made.items,
@@ -144,7 +149,7 @@ pub async fn feed_sandbox(settings: &Settings, db: &DatabaseConnection) -> anyho
         .unwrap_or(yesterday)
         .min(yesterday);
     let metrics = generate::metric_infos(db).await?;
-    let feed = DemoFeed::new(
+    let feed = generate::feed(
         Model::new(settings.demo.seed),
         province::build(settings.demo.scale),
         metrics,
@@ -160,7 +165,7 @@ pub async fn feed_sandbox(settings: &Settings, db: &DatabaseConnection) -> anyho
     let sandbox = Sandbox::with_demo(DEMO_TOKEN, feed);
     let model = records::RecordModel::new(&province::build(settings.demo.scale), settings.demo.seed, tz);
     let record_first = yesterday - Days::new(record_days(settings) - 1);
-    let generate: crate::feed::record_log::DayGenerator = Box::new(move |kind, day| {
+    let generate: canmou_sandboxes::feed::record_log::DayGenerator = Box::new(move |kind, day| {
         let stamp = generate::stamp(day + Days::new(1), &tz);
         match kind {
             RecordKind::Catalog if day == record_first => model.catalog(stamp, record_first),
@@ -169,13 +174,9 @@ pub async fn feed_sandbox(settings: &Settings, db: &DatabaseConnection) -> anyho
             _ => Vec::new(),
         }
     });
-    sandbox.set_records(crate::feed::record_log::RecordLog::Demo(Box::new(crate::feed::record_log::DemoRecords::new(
-        record_first,
-        complete_day,
-        true,
-        tz,
-        generate,
-    ))));
+    sandbox.set_records(canmou_sandboxes::feed::record_log::RecordLog::Demo(Box::new(
+        canmou_sandboxes::feed::record_log::DemoRecords::new(record_first, complete_day, true, tz, generate),
+    )));
     Ok(sandbox)
 }
 
@@ -210,14 +211,24 @@ pub fn parse_scale(s: &str) -> Result<DemoScale, String> {
 /// sandbox creates the users, their memberships and scopes; `demo-admin` is made an
 /// administrator.
 pub async fn ensure_people(
-    state: &crate::state::AppState,
-) -> anyhow::Result<Option<crate::workers::directory::RunReport>> {
-    use sea_orm::{ConnectionTrait, Statement};
+    state: &canmou::state::AppState,
+) -> anyhow::Result<Option<canmou::workers::directory::RunReport>> {
+    use canmou::workers::directory::{self, Status};
+    use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, Statement};
     let mut report = None;
-    if crate::store::users::by_userid(&state.db, directory::ADMIN_USERID).await?.is_none() {
-        let run =
-            crate::workers::directory::run(&state.db, &state.dingtalk, crate::workers::Trigger::Manual, &state.tz)
-                .await?;
+    // Until a directory sync has completed (an interrupted first start left none), sync.
+    let synced = entities::sync_run::Entity::find()
+        .filter(entities::sync_run::Column::Source.eq(directory::SOURCE))
+        .filter(entities::sync_run::Column::Status.is_in([Status::Ok.as_str(), Status::Partial.as_str()]))
+        .count(&state.db)
+        .await?
+        > 0;
+    if !synced {
+        let trigger = canmou::workers::Trigger::Manual;
+        let run = directory::run_until(&state.db, &state.dingtalk, trigger, &state.tz, &state.jobs.token()).await?;
+        if run.status == Status::Cancelled {
+            return Ok(Some(run));
+        }
         if let Some(error) = &run.error {
             bail!("the demo directory sync failed: {error}");
         }
@@ -228,7 +239,7 @@ pub async fn ensure_people(
         sea_orm::DbBackend::Postgres => "UPDATE users SET role = 'admin' WHERE dingtalk_userid = $1",
         _ => "UPDATE users SET role = 'admin' WHERE dingtalk_userid = ?",
     };
-    state.db.execute_raw(Statement::from_sql_and_values(backend, sql, [directory::ADMIN_USERID.into()])).await?;
+    state.db.execute_raw(Statement::from_sql_and_values(backend, sql, [crate::directory::ADMIN_USERID.into()])).await?;
     state.reload().await?;
     state.principals.invalidate_all();
     Ok(report)

@@ -8,16 +8,17 @@ use std::ops::Range;
 use std::time::Instant;
 
 use anyhow::Context;
+use canmou_sandboxes::feed::{DemoFeed, FeedRow, rfc3339};
 use chrono::{Days, NaiveDate, TimeZone};
 use entities::metric;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 
 use super::model::{DIRECTORY_METRICS, Leaf, Model};
-use crate::domain::metric::{Aggregation, Kind};
-use crate::domain::period::{Grain, Period, day_number};
-use crate::domain::rollup::{self, Figure};
-use crate::store::facts::{self, FactRow, origin};
-use crate::store::orgs::NewOrg;
+use canmou::domain::metric::{Aggregation, Kind};
+use canmou::domain::period::{Grain, Period, day_number};
+use canmou::domain::rollup::{self, Figure};
+use canmou::store::facts::{self, FactRow, origin};
+use canmou::store::orgs::NewOrg;
 
 /// Distinct people in several child orgs overlap a little (people in two departments).
 const DISTINCT_OVERLAP: f64 = 0.985;
@@ -406,9 +407,41 @@ fn rows_of(m: &MetricInfo, table: &Table, tree: &Tree, tl: &Timeline, updated_at
     rows
 }
 
-/// When the upstream would have delivered a period: 01:10 business time the day after.
-pub fn stamp(day_after: NaiveDate, tz: &impl TimeZone) -> i64 {
-    day_after.and_hms_opt(1, 10, 0).and_then(|t| tz.from_local_datetime(&t).earliest()).map_or(0, |t| t.timestamp())
+/// When the upstream would have delivered a period: 01:10 business time the day after (the
+/// sandbox's convention).
+pub use canmou_sandboxes::feed::stamp;
+
+/// The demo province as the feed sandbox's upstream: each business day's rows generated from
+/// the model on demand, stamped with their delivery.
+pub fn feed(
+    model: Model,
+    nodes: Vec<NewOrg>,
+    metrics: Vec<MetricInfo>,
+    tz: chrono_tz::Tz,
+    first_day: NaiveDate,
+    through: NaiveDate,
+    follow_clock: bool,
+) -> DemoFeed {
+    let generate = Box::new(move |day: NaiveDate| {
+        let updated_at =
+            chrono::DateTime::from_timestamp(stamp(day + Days::new(1), &tz), 0).map(rfc3339).unwrap_or_default();
+        upstream_day(&model, &nodes, &metrics, first_day, day)
+            .into_iter()
+            .filter_map(|(m, n, period, f)| {
+                Some(FeedRow {
+                    metric: metrics.get(m)?.code.clone(),
+                    org: nodes.get(n)?.code.clone(),
+                    grain: period.grain(),
+                    period: period.start(),
+                    value: if f.num.is_some() { None } else { f.value },
+                    num: f.num,
+                    den: f.den,
+                    updated_at: updated_at.clone(),
+                })
+            })
+            .collect()
+    });
+    DemoFeed::new(generate, tz, first_day, through, follow_clock)
 }
 
 /// Records, per grain, the latest complete period: the one whose last day is `last_day` or

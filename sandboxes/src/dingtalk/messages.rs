@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::reply::{Input, check_app_token, err, ok};
 use super::state::{InboxEntry, SandboxState};
-use crate::dingtalk::messages::{MAX_MSG_BYTES, MAX_RECIPIENTS};
+use canmou::dingtalk::messages::{MAX_MSG_BYTES, MAX_RECIPIENTS};
 
 fn open(req: &HttpRequest, body: &[u8], state: &SandboxState, path: &str) -> Result<Input, HttpResponse> {
     let input = Input::parse(req, body);

@@ -11,15 +11,15 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
 
-use crate::auth::JwtKeys;
-use crate::config::Settings;
-use crate::domain::period::{Grain, Period};
+use canmou::auth::JwtKeys;
+use canmou::config::Settings;
+use canmou::domain::period::{Grain, Period};
 
 /// Creates (or reuses) `users` bench users whose scopes are spread over the tree, and writes
 /// `token<TAB>path` lists into `out`.
 pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize, out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let snapshot = crate::store::snapshot::load(db).await?;
+    let snapshot = canmou::store::snapshot::load(db).await?;
     let mut orgs: Vec<_> = (1..=100_000).filter_map(|id| snapshot.orgs.get(id)).collect();
     orgs.sort_by_key(|o| o.id);
     anyhow::ensure!(!orgs.is_empty(), "the database holds no org tree: generate the demo province first");
@@ -40,10 +40,13 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
         out.join("breakdown_hits.tsv"),
         tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/metrics/collab.msg_total/breakdown")),
     )?;
-    write(out.join("ceiling.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/bench/ceiling")))?;
+    // The bare ceiling (`canmou bench-ceiling`) answers any path; Canmou's `/healthz` is its
+    // full middleware with no handler work.
+    write(out.join("ceiling.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/home")))?;
+    write(out.join("healthz.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/healthz")))?;
 
     // Every request a new combination: each org on each of the last days.
-    let today = crate::domain::period::business_date(&settings.timezone(), now);
+    let today = canmou::domain::period::business_date(&settings.timezone(), now);
     let days: Vec<String> =
         (1..=365u64).map(|d| Period::containing(Grain::Day, today - Days::new(d)).start().to_string()).collect();
     let mut misses = Vec::new();
@@ -63,13 +66,31 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
         }
     }
     write(out.join("breakdown_misses.tsv"), misses.into_iter())?;
+    // The bench users are real users with scopes (bench-root sees its whole subtree): the
+    // audit log says who made them and when, as for any grant.
+    canmou::store::audit::record(
+        db,
+        canmou::store::audit::Entry {
+            actor_id: None,
+            actor: "canmou bench-prepare",
+            action: "bench.prepare",
+            target: format!("{} bench users (bench-0000…, bench-root)", tokens.len() + 1),
+            before: None,
+            after: Some(
+                serde_json::json!({ "users": tokens.len() + 1, "rootOrg": orgs[0].id, "tokensValidHours": 24 }),
+            ),
+            request_id: None,
+            scope_org: None,
+        },
+    )
+    .await?;
     println!("Prepared {} bench users and request lists in {}", tokens.len() + 1, out.display());
     Ok(())
 }
 
 /// A day-long session for a benchmark user, so that its tokens pass the session check.
 async fn session(db: &DatabaseConnection, user_id: i32) -> anyhow::Result<String> {
-    use crate::store::sessions::{self, Client};
+    use canmou::store::sessions::{self, Client};
     let now = Utc::now();
     Ok(sessions::open(db, user_id, Client::Miniapp, now, now + chrono::Duration::days(1)).await?.id)
 }
@@ -84,7 +105,7 @@ async fn ensure_user(db: &DatabaseConnection, userid: &str, org: i32) -> anyhow:
         return Ok(id);
     }
     let now = Utc::now().fixed_offset();
-    let u = user::ActiveModel { has_position: Set(true), ..crate::store::users::new_user(userid, userid, "viewer") }
+    let u = user::ActiveModel { has_position: Set(true), ..canmou::store::users::new_user(userid, userid, "viewer") }
         .insert(db)
         .await?;
     scope::ActiveModel {

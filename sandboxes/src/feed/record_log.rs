@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde_json::Value;
 
-use crate::domain::records::RecordKind;
+use canmou::domain::records::RecordKind;
 
 /// Demo batches kept generated per kind.
 const CACHED_DAYS: usize = 8;
@@ -62,14 +62,14 @@ impl DemoRecords {
     fn through(&self) -> NaiveDate {
         let mut through = self.through;
         if self.follow_clock {
-            let yesterday = crate::domain::period::business_date(&self.tz, Utc::now()) - Days::new(1);
+            let yesterday = canmou::domain::period::business_date(&self.tz, Utc::now()) - Days::new(1);
             through = through.max(yesterday);
         }
         through
     }
 
     fn stamp(&self, day: NaiveDate) -> i64 {
-        crate::demo::generate::stamp(day + Days::new(1), &self.tz)
+        super::stamp(day + Days::new(1), &self.tz)
     }
 }
 

@@ -10,11 +10,11 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Weekday};
 use sea_orm::{DatabaseConnection, TransactionTrait, Value};
 use serde_json::json;
 
-use crate::domain::period::day_number;
-use crate::domain::records::{RecordKind, is_overdue};
-use crate::feed::sandbox::rfc3339;
-use crate::store::orgs::NewOrg;
-use crate::workers::records::Upsert;
+use canmou::domain::period::day_number;
+use canmou::domain::records::{RecordKind, is_overdue};
+use canmou::store::orgs::NewOrg;
+use canmou::workers::records::Upsert;
+use canmou_sandboxes::feed::rfc3339;
 
 /// What the departments' items are about, by department type (the generic list for the rest).
 const SUBJECTS: [&[&str]; 6] = [
@@ -398,14 +398,14 @@ pub async fn history(
     let mut stats = RecordStats::default();
     let tz = model.tz;
     let orgs: std::collections::HashMap<String, i32> = model.depts.iter().map(|d| (d.code.clone(), d.org_id)).collect();
-    let lookups = crate::workers::records::Lookups { orgs: &orgs, items: Default::default(), tz };
+    let lookups = canmou::workers::records::Lookups { orgs: &orgs, items: Default::default(), tz };
     for (kind, rows) in
         [(RecordKind::Catalog, model.catalog(stamp, first_day)), (RecordKind::Items, model.items(stamp, first_day))]
     {
-        let checked = crate::workers::records::check_page(kind, &rows, &lookups);
+        let checked = canmou::workers::records::check_page(kind, &rows, &lookups);
         anyhow::ensure!(checked.rejected.is_empty(), "the demo's {kind} has bad rows: {:?}", checked.rejected.first());
         let txn = db.begin().await?;
-        crate::store::records::apply(&txn, kind, &checked.upserts, &[]).await?;
+        canmou::store::records::apply(&txn, kind, &checked.upserts, &[]).await?;
         txn.commit().await?;
         match kind {
             RecordKind::Catalog => stats.catalog = checked.upserts.len(),
@@ -422,7 +422,7 @@ pub async fn history(
         day = day + Days::new(1);
         if batch.len() >= 50_000 || day > last_day {
             let txn = db.begin().await?;
-            crate::store::records::insert_new(&txn, RecordKind::Cases, &batch).await?;
+            canmou::store::records::insert_new(&txn, RecordKind::Cases, &batch).await?;
             txn.commit().await?;
             stats.cases += batch.len();
             batch.clear();

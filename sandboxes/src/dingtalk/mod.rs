@@ -33,7 +33,7 @@ use secrecy::SecretString;
 pub use fixture::Directory;
 pub use state::{CodeKind, Fault, InboxEntry, SandboxOptions, SandboxState, Stats};
 
-use crate::config::{DingtalkSettings, Settings};
+use canmou::config::{DingtalkSettings, Settings};
 
 type Answer = Pin<Box<dyn Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>>>>;
 

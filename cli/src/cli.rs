@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::DemoScale;
+use canmou::config::DemoScale;
 
 #[derive(Debug, Parser)]
 #[command(name = "canmou", version, about = "Canmou (参谋): the mobile KPI backend for government DingTalk")]
@@ -23,10 +23,10 @@ pub enum Command {
     /// Needs no configuration. The default command.
     Demo {
         /// `standard` (about 600 org nodes) or `large` (about 2,000).
-        #[arg(long, value_parser = crate::demo::parse_scale)]
+        #[arg(long, value_parser = canmou_demo::parse_scale)]
         scale: Option<DemoScale>,
     },
-    /// Start the service against the configured database and DingTalk.
+    /// Start the service against the configured database and DingTalk (production).
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate {
@@ -45,7 +45,7 @@ pub enum Command {
     /// Generate the demo province into the configured (empty) database, e.g. PostgreSQL for
     /// benchmarks, then exit.
     Generate {
-        #[arg(long, value_parser = crate::demo::parse_scale, default_value = "standard")]
+        #[arg(long, value_parser = canmou_demo::parse_scale, default_value = "standard")]
         scale: DemoScale,
         /// Days of history.
         #[arg(long)]
@@ -90,6 +90,15 @@ pub enum Command {
         /// Only sync and roll up the next business day (after `canmou generate`).
         #[arg(long)]
         next_day: bool,
+    },
+    /// The read benchmark's ceiling: a bare actix-web server (no middleware) answering every
+    /// request whose HS256 bearer token verifies with a fixed 1 KB JSON. Runs until stopped.
+    BenchCeiling {
+        #[arg(long, default_value_t = 18090)]
+        port: u16,
+        /// The HS256 key the tokens are signed with.
+        #[arg(long, env = "CANMOU_BENCH_SECRET")]
+        secret: String,
     },
     /// Benchmark the records: sync `--sync-days` days of the demo province's records from an
     /// in-process sandbox into a scratch database, bulk-load cases up to `--cases`, then time

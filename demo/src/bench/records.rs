@@ -15,15 +15,15 @@ use chrono::{Days, Utc};
 use entities::org;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::config::{DemoScale, Settings};
-use crate::db;
-use crate::demo::province;
-use crate::demo::records::RecordModel;
-use crate::domain::period::business_date;
-use crate::domain::records::{Column, Cursor, FilterValue, Query, RecordKind, Sort};
-use crate::feed::sandbox::{self, DEMO_TOKEN, Sandbox};
-use crate::store::records::{self as store, ListSpec};
-use crate::workers::{self, Trigger, records};
+use crate::province;
+use crate::records::RecordModel;
+use canmou::config::{DemoScale, Settings};
+use canmou::db;
+use canmou::domain::period::business_date;
+use canmou::domain::records::{Column, Cursor, FilterValue, Query, RecordKind, Sort};
+use canmou::store::records::{self as store, ListSpec};
+use canmou::workers::{self, Trigger, records};
+use canmou_sandboxes::feed::{self as sandbox, DEMO_TOKEN, Sandbox};
 
 /// Writes a line of the report, and prints it at once (a long run shows its figures as they
 /// come).
@@ -60,7 +60,7 @@ fn filter(
     kind: RecordKind,
     param: &str,
     v: FilterValue,
-) -> anyhow::Result<(crate::domain::records::FilterDef, FilterValue)> {
+) -> anyhow::Result<(canmou::domain::records::FilterDef, FilterValue)> {
     let def = kind.filters().iter().find(|f| f.param == param).ok_or_else(|| anyhow::anyhow!("no filter {param}"))?;
     Ok((*def, v))
 }
@@ -102,7 +102,7 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
         bail!("the benchmark needs an empty database (a scratch one: it is filled)");
     }
     let nodes = province::build(DemoScale::Standard);
-    crate::store::orgs::insert_all(&conn, &nodes).await?;
+    canmou::store::orgs::insert_all(&conn, &nodes).await?;
     let tz = settings.timezone();
     let model = RecordModel::new(&nodes, settings.demo.seed, tz);
     let last = business_date(&tz, Utc::now()) - Days::new(1);
@@ -113,7 +113,7 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
     // 1. The record sync, from the sandbox over HTTP. The sandbox's days are generated before
     // the clock starts: the benchmark measures the sync, not the generator.
     let sandbox = Sandbox::with_rows(DEMO_TOKEN, vec![], None);
-    let stamp_of = |day: chrono::NaiveDate| crate::demo::generate::stamp(day + Days::new(1), &tz);
+    let stamp_of = |day: chrono::NaiveDate| crate::generate::stamp(day + Days::new(1), &tz);
     sandbox.deliver_records(RecordKind::Catalog, model.catalog(stamp_of(first), first));
     sandbox.deliver_records(RecordKind::Items, model.items(stamp_of(first), first));
     let mut day = first;
@@ -175,7 +175,7 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
     say!(out, "cases              {stored} (bulk-loaded in {:.1} s)", loaded.elapsed().as_secs_f64());
 
     // 3. Queries. A city's subtree (明州: the first city), completed cases, newest first.
-    let tree = crate::store::snapshot::load(&conn).await?.orgs;
+    let tree = canmou::store::snapshot::load(&conn).await?.orgs;
     let city = nodes.get(1).map(|n| n.id).unwrap_or(1);
     let subtree = Arc::new(tree.subtree(city));
     let cols: Vec<&'static Column> =
@@ -191,7 +191,7 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
     let first_page = timed(&conn, 400, concurrency, move |db, _| {
         let (q, orgs, cols) = (qq.clone(), oo.clone(), cc.clone());
         async move {
-            store::count_capped(&db, &q, Some(&orgs), crate::domain::records::COUNT_CAP).await?;
+            store::count_capped(&db, &q, Some(&orgs), canmou::domain::records::COUNT_CAP).await?;
             let spec = ListSpec { query: &q, orgs: Some((*orgs).clone()), after: None, limit: 50, columns: &cols };
             store::list(&db, &spec).await?;
             Ok(())
@@ -271,7 +271,7 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
     let mut after: Option<Cursor> = None;
     let mut rows = 0usize;
     let mut sink = csv::Writer::from_writer(std::io::sink());
-    while rows < crate::domain::records::EXPORT_CAP {
+    while rows < canmou::domain::records::EXPORT_CAP {
         let spec = ListSpec { query: &all, orgs: None, after: after.take(), limit: 2_000, columns: &cols };
         let (page, more) = store::list(&conn, &spec).await?;
         rows += page.len();
@@ -295,7 +295,7 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
 
 fn list_query(
     kind: RecordKind,
-    filters: Vec<(crate::domain::records::FilterDef, FilterValue)>,
+    filters: Vec<(canmou::domain::records::FilterDef, FilterValue)>,
     q: Option<&str>,
 ) -> anyhow::Result<Query> {
     Ok(Query { kind, org: None, q: q.map(str::to_owned), filters, sort: Sort { key: "acceptedAt", descending: true } })

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 
 use super::model::{hash_str, mix};
 use super::province;
-use crate::config::DemoScale;
-use crate::dingtalk::contacts::ROOT_DEPT_ID;
-use crate::dingtalk::sandbox::fixture::{Department, Directory, User};
-use crate::domain::directory::completeness;
-use crate::store::orgs::NewOrg;
+use canmou::config::DemoScale;
+use canmou::dingtalk::contacts::ROOT_DEPT_ID;
+use canmou::domain::directory::completeness;
+use canmou::store::orgs::NewOrg;
+use canmou_sandboxes::dingtalk::fixture::{Department, Directory, User};
 
 pub const ADMIN_USERID: &str = "demo-admin";
 pub const OFFICIAL_USERID: &str = "demo-official";

@@ -2,8 +2,8 @@
 //! of departments (委办局) under each city and district. Deterministic: the same scale gives
 //! the same tree.
 
-use crate::config::DemoScale;
-use crate::store::orgs::NewOrg;
+use canmou::config::DemoScale;
+use canmou::store::orgs::NewOrg;
 
 const CITIES: [&str; 11] = ["明州", "临江", "青川", "云溪", "安澜", "白沙", "松阳", "清河", "望海", "南屏", "北辰"];
 /// Districts per city: 90 in all.

@@ -1,15 +1,19 @@
-use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use migrations::{Migrator, MigratorTrait};
 
-use canmou::cli::{Cli, Command, SyncSource};
+mod ceiling;
+mod cli;
+
 use canmou::config::Settings;
 use canmou::dingtalk::DingTalkClient;
-use canmou::dingtalk::sandbox::{SandboxOptions, SandboxState};
-use canmou::startup::{Application, Sandboxes};
+use canmou::startup::Application;
+use canmou::supervisor::Supervisor;
 use canmou::workers::{self, Trigger};
-use canmou::{bench, db, demo, telemetry};
+use canmou::{db, telemetry};
+use canmou_demo::{self as demo, bench};
+use cli::{Cli, Command, SyncSource};
 
 /// mimalloc returns freed pages to the system; with glibc's allocator the resident size of a
 /// loaded server kept growing with memory it no longer used.
@@ -17,31 +21,83 @@ use canmou::{bench, db, demo, telemetry};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn main() {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(2);
+            std::process::exit(2);
         }
     };
     telemetry::init(&settings.log);
-    match run(cli.command.unwrap_or(Command::Demo { scale: None }), settings).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let grace = Duration::from_secs(settings.server.shutdown_grace_secs.max(1));
+    let jobs = Supervisor::new();
+    let work = run(cli.command.unwrap_or(Command::Demo { scale: None }), settings, jobs.clone());
+    tokio::pin!(work);
+    // The first SIGTERM or SIGINT cancels the supervisor: the server stops accepting, requests
+    // and jobs finish (jobs at their next safe point) within the grace period; the process
+    // exits then in any case. A second signal exits at once.
+    let outcome = tokio::select! {
+        outcome = &mut work => outcome,
+        signal = shutdown_signal() => {
+            eprintln!("{signal}: stopping within {} s (again to stop at once)…", grace.as_secs());
+            tracing::info!(signal, "shutdown requested");
+            jobs.cancel();
+            tokio::spawn(async {
+                let signal = shutdown_signal().await;
+                eprintln!("{signal} again: stopping at once.");
+                std::process::exit(130);
+            });
+            match tokio::time::timeout(grace, &mut work).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    eprintln!("error: not stopped within {} s (server.shutdown_grace_secs); exiting.", grace.as_secs());
+                    std::process::exit(1);
+                }
+            }
+        }
+    };
+    // Exit here rather than by dropping the runtime, which would wait for blocking tasks (an
+    // export being written) without bound.
+    match outcome {
+        Ok(()) => std::process::exit(0),
         Err(e) => {
             tracing::error!(error = ?e, "canmou stopped");
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            std::process::exit(1);
         }
     }
 }
 
-async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
+/// The next SIGINT (Ctrl-C) or SIGTERM, by name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
+async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyhow::Result<()> {
     match command {
         Command::Demo { scale } => {
             if let Some(scale) = scale {
                 settings.demo.scale = scale;
+            }
+            for note in demo::launch::confine(&mut settings)? {
+                println!("{note}");
             }
             let path = demo::database_path(&settings);
             if !path.exists() {
@@ -55,19 +111,21 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
                 );
             }
             let directory = demo::directory::build(settings.demo.scale, settings.demo.seed);
-            // In-process, the sandbox needs no pacing; its limiter is tested on its own.
-            let options = SandboxOptions { qps: 0, ..SandboxOptions::default() };
-            let sandbox = actix_web::web::Data::new(SandboxState::new(directory, options));
-            settings.dingtalk.qps = 1_000;
-            let sandboxes = Sandboxes { dingtalk: Some(sandbox), feed: true };
-            let app = Application::build_with(settings.clone(), conn, sandboxes).await?;
+            let app = demo::launch::build(settings.clone(), conn, directory, jobs.clone()).await?;
             let (state, port) = (app.state(), app.port());
             let server = tokio::spawn(app.run_until_stopped());
-            if let Some(run) = demo::ensure_people(&state).await? {
-                println!(
+            // The first directory sync is a job like any other: a shutdown stops it, and the
+            // next start runs it again.
+            match demo::ensure_people(&state).await? {
+                Some(run) if run.status == workers::directory::Status::Cancelled => {
+                    println!("Stopped during the first directory sync; the next start runs it again.");
+                    return server.await?;
+                }
+                Some(run) => println!(
                     "Synced the demo directory from the DingTalk sandbox: {} departments, {} users.",
                     run.departments, run.users
-                );
+                ),
+                None => {}
             }
             demo::calendar::seed(&state.db).await?;
             print_demo_banner(&settings.server.host, port);
@@ -77,7 +135,8 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
             settings.check_production()?;
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let app = Application::build(settings, conn).await?;
+            let listener = Application::bind(&settings)?;
+            let app = Application::from_listener(listener, settings, conn, None, jobs).await?;
             tracing::info!(port = app.port(), "serving");
             app.run_until_stopped().await?;
         }
@@ -94,7 +153,7 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::BenchPrepare { users, out } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            canmou::bench::prepare(&conn, &settings, users, &out).await?;
+            bench::prepare(&conn, &settings, users, &out).await?;
         }
         Command::Generate { scale, days } => {
             settings.demo.scale = scale;
@@ -109,8 +168,9 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Brief { date } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let date = date.unwrap_or_else(|| canmou::bench_briefing::yesterday(&settings));
-            let state = canmou::state::AppState::new(settings, conn).await?;
+            let today = canmou::domain::period::business_date(&settings.timezone(), chrono::Utc::now());
+            let date = date.unwrap_or(today - chrono::Days::new(1));
+            let state = canmou::state::AppState::supervised(settings, conn, jobs).await?;
             let report = workers::briefing::run_for_date(&state, date, None, chrono::Utc::now()).await?;
             println!(
                 "Briefing for {date}: {} due, {} recorded, {} contents, {} send calls, {} sent, {} unknown, {} failed, {} deferred.",
@@ -140,14 +200,16 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::BenchBrief { users, qps } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let report = canmou::bench_briefing::run(conn, settings, users, qps).await?;
+            let report = demo::bench_briefing::run(conn, settings, users, qps).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Command::Sync { source: SyncSource::Directory } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
             let client = DingTalkClient::new(&settings.dingtalk)?;
-            let report = workers::directory::run(&conn, &client, Trigger::Manual, &settings.timezone()).await?;
+            let report =
+                workers::directory::run_until(&conn, &client, Trigger::Manual, &settings.timezone(), &jobs.token())
+                    .await?;
             println!(
                 "Directory sync {} ({}): {} departments, {} users, {} rows changed.",
                 report.run_id,
@@ -163,23 +225,24 @@ async fn run(command: Command, mut settings: Settings) -> anyhow::Result<()> {
         Command::Sync { source: SyncSource::Feed } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let ctx = workers::Context::standalone(conn, settings)?;
+            let ctx = workers::Context::standalone(conn, settings)?.with_cancel(jobs.token());
             let report = workers::feed::run(&ctx, Trigger::Manual).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
-            if report.status == "failed" {
-                anyhow::bail!("the feed sync failed: {}", report.error.unwrap_or_default());
+            if report.status != "ok" && report.status != "partial" {
+                anyhow::bail!("the feed sync {}: {}", report.status, report.error.unwrap_or_default());
             }
         }
         Command::Sync { source: SyncSource::Records } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let ctx = workers::Context::standalone(conn, settings)?;
+            let ctx = workers::Context::standalone(conn, settings)?.with_cancel(jobs.token());
             let report = workers::records::run(&ctx, Trigger::Manual).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
-            if report.status == "failed" {
-                anyhow::bail!("the record sync failed: {}", report.error.unwrap_or_default());
+            if report.status != "ok" && report.status != "partial" {
+                anyhow::bail!("the record sync {}: {}", report.status, report.error.unwrap_or_default());
             }
         }
+        Command::BenchCeiling { port, secret } => ceiling::run(port, &secret).await?,
         Command::BenchRecords { database_url, cases, sync_days, concurrency } => {
             settings.database.url = database_url.into();
             // The report's lines are printed as they come.
@@ -221,6 +284,9 @@ fn print_demo_banner(host: &str, port: u16) {
     println!("  API description      {base}/openapi.json");
     println!("  health / readiness   {base}/healthz  {base}/readyz");
     println!("  Prometheus metrics   {base}/metrics");
-    println!("  feed sandbox         {base}/sandbox/feed/_sandbox/stats  (POST …/_sandbox/advance {{\"days\":1}})");
+    println!(
+        "  feed sandbox         {base}{}/_sandbox/stats  (POST …/_sandbox/advance {{\"days\":1}})",
+        demo::launch::FEED_SANDBOX
+    );
     println!("Press Ctrl-C to stop.");
 }

@@ -9,15 +9,15 @@ use chrono::{DateTime, Days, Utc};
 use entities::org;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-use crate::config::{DemoScale, Settings};
-use crate::db;
-use crate::demo::generate;
-use crate::demo::model::Model;
-use crate::demo::province;
-use crate::domain::period::business_date;
-use crate::feed::sandbox::{self, DEMO_TOKEN, DemoFeed, Sandbox};
-use crate::store::sync;
-use crate::workers::{self, Trigger, feed};
+use crate::generate;
+use crate::model::Model;
+use crate::province;
+use canmou::config::{DemoScale, Settings};
+use canmou::db;
+use canmou::domain::period::business_date;
+use canmou::store::sync;
+use canmou::workers::{self, Trigger, feed};
+use canmou_sandboxes::feed::{self as sandbox, DEMO_TOKEN, Sandbox};
 
 fn tune(settings: &mut Settings, base_url: &str, page_size: u32) {
     settings.feed.base_url = base_url.to_owned();
@@ -35,7 +35,7 @@ pub async fn ingest(mut settings: Settings, rows: u64, page_size: u32) -> anyhow
         bail!("the benchmark needs an empty database (a scratch one: it is filled)");
     }
     let nodes = province::build(DemoScale::Standard);
-    crate::store::orgs::insert_all(&conn, &nodes).await?;
+    canmou::store::orgs::insert_all(&conn, &nodes).await?;
     let metrics = generate::metric_infos(&conn).await?;
     let tz = settings.timezone();
     let model = Model::new(settings.demo.seed);
@@ -44,7 +44,7 @@ pub async fn ingest(mut settings: Settings, rows: u64, page_size: u32) -> anyhow
     let days = rows.div_ceil(per_day).max(1);
     let first = last - Days::new(days - 1);
     let prepared = Instant::now();
-    let sandbox = Sandbox::with_demo(DEMO_TOKEN, DemoFeed::new(model, nodes, metrics, tz, first, last, false));
+    let sandbox = Sandbox::with_demo(DEMO_TOKEN, generate::feed(model, nodes, metrics, tz, first, last, false));
     // Generated before the clock starts: the benchmark measures the sync, not the sandbox.
     let available = sandbox.rows_after(None);
     let prepare_s = prepared.elapsed().as_secs_f64();
@@ -92,7 +92,7 @@ pub async fn next_day(mut settings: Settings, page_size: u32) -> anyhow::Result<
     let through = since.with_timezone(&tz).date_naive() - Days::new(1);
     let first = through - Days::new(u64::from(settings.demo.days.max(1) - 1));
     let model = Model::new(settings.demo.seed);
-    let sandbox = Sandbox::with_demo(DEMO_TOKEN, DemoFeed::new(model, nodes, metrics, tz, first, through, false));
+    let sandbox = Sandbox::with_demo(DEMO_TOKEN, generate::feed(model, nodes, metrics, tz, first, through, false));
     let day = sandbox.advance(1);
     let available = sandbox.rows_after(Some(since));
     let spawned = sandbox::spawn(sandbox).await?;
