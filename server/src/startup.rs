@@ -13,7 +13,7 @@ use actix_web::{App, HttpMessage, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::RequestId;
 
 use crate::config::Settings;
 use crate::error::{ApiError, ErrorBody, code_for_status};
@@ -88,22 +88,25 @@ impl Application {
         };
         let state = web::Data::new(AppState::new(settings.clone(), db).await?);
         let app_state = state.clone();
+        // No `.endpoint(..)`: the middleware would answer `/metrics` itself, over a request
+        // that went on to fail as an unknown path; `/metrics` is a route of the table instead.
         let prometheus = PrometheusMetricsBuilder::new("canmou")
-            .endpoint("/metrics")
             .mask_unmatched_patterns("UNKNOWN")
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
         let body_limit = settings.server.body_limit;
         let bench_ceiling = settings.server.bench_ceiling;
         let request_timeout = settings.server.request_timeout_secs;
+        let registry = web::Data::new(prometheus.registry.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(error_shape))
                 .wrap(prometheus.clone())
-                .wrap(TracingLogger::default())
+                .wrap(crate::telemetry::request_logger())
                 .wrap(Compress::default())
                 .app_data(app_state.clone())
+                .app_data(registry.clone())
                 .app_data(web::Data::new(middleware::BodyTimeout(request_timeout)))
                 .app_data(json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -201,6 +204,7 @@ fn route_table() -> Vec<RouteRow> {
     vec![
         route!(GET "/healthz" => health::healthz),
         route!(GET "/readyz" => health::readyz),
+        route!(GET "/metrics" => health::metrics),
         route!(GET "/openapi.json" => openapi::spec),
         route!(GET "/api/v1/metrics" => catalogue::list),
         route!(POST "/api/v1/auth/dingtalk" => auth::login),
@@ -365,7 +369,7 @@ fn named_param(message: &str) -> Option<&str> {
 
 /// Gives every error answer the same JSON shape with the request id, and every answer an
 /// `x-request-id` header.
-async fn error_shape(
+pub(crate) async fn error_shape(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -379,12 +383,8 @@ async fn error_shape(
     if (status.is_client_error() || status.is_server_error()) && (res.response().error().is_some() || !is_json) {
         let api = res.response().error().and_then(|e| e.as_error::<ApiError>());
         let (code, message, param) = match (api, res.response().error()) {
-            (Some(api), _) => {
-                if let ApiError::Internal(cause) = api {
-                    tracing::error!(request_id, error = ?cause, "request failed");
-                }
-                (api.code(), api.to_string(), api.param().map(str::to_owned))
-            }
+            // An internal error's cause is logged once, in the request's line (`telemetry`).
+            (Some(api), _) => (api.code(), api.to_string(), api.param().map(str::to_owned)),
             (None, Some(other)) => (code_for_status(status), other.to_string(), None),
             (None, None) => {
                 (code_for_status(status), status.canonical_reason().unwrap_or("error").to_lowercase(), None)
@@ -425,7 +425,7 @@ mod tests {
         let app = test::init_service(
             App::new()
                 .wrap(from_fn(error_shape))
-                .wrap(TracingLogger::default())
+                .wrap(crate::telemetry::request_logger())
                 .app_data(json_config(64))
                 .route("/echo", web::post().to(echo)),
         )

@@ -71,3 +71,14 @@ async fn the_openapi_description_lists_the_endpoints() {
         assert!(spec["paths"][path]["get"].is_object(), "{path} missing");
     }
 }
+
+#[tokio::test]
+async fn a_prometheus_scrape_is_answered_as_text() {
+    let app = spawn_app().await;
+
+    let res = app.get("/metrics").await;
+
+    assert_eq!(res.status().as_u16(), 200);
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+}
