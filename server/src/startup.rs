@@ -13,7 +13,7 @@ use actix_web::{App, HttpMessage, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use tracing_actix_web::{RequestId, TracingLogger};
+use tracing_actix_web::RequestId;
 
 use crate::config::Settings;
 use crate::error::{ApiError, ErrorBody, code_for_status};
@@ -75,21 +75,24 @@ impl Application {
         crate::middleware::install_panic_hook();
         let state = web::Data::new(AppState::supervised(settings.clone(), db, jobs).await?);
         let app_state = state.clone();
+        // No `.endpoint(..)`: the middleware would answer `/metrics` itself, over a request
+        // that went on to fail as an unknown path; `/metrics` is a route of the table instead.
         let prometheus = PrometheusMetricsBuilder::new("canmou")
-            .endpoint("/metrics")
             .mask_unmatched_patterns("UNKNOWN")
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
         let body_limit = settings.server.body_limit;
         let request_timeout = settings.server.request_timeout_secs;
+        let registry = web::Data::new(prometheus.registry.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(error_shape))
                 .wrap(prometheus.clone())
-                .wrap(TracingLogger::default())
+                .wrap(crate::telemetry::request_logger())
                 .wrap(Compress::default())
                 .app_data(app_state.clone())
+                .app_data(registry.clone())
                 .app_data(web::Data::new(middleware::BodyTimeout(request_timeout)))
                 .app_data(json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
@@ -167,91 +170,144 @@ impl Application {
 /// One row of the route table: method, path, and the route that serves it.
 type RouteRow = (Method, &'static str, actix_web::Route);
 
-macro_rules! route {
-    ($method:ident $path:literal => $handler:path) => {
-        (Method::$method, $path, web::method(Method::$method).to($handler))
+/// Defines, from one list of `METHOD [| METHOD] "/path" => module::handler` rows, the route
+/// table the server is configured from and its OpenAPI description, made of the rows' handlers'
+/// `#[utoipa::path]`: a handler without one does not compile, and
+/// `tests/api/health.rs` checks that every row's path and methods are in `/openapi.json`.
+/// The description is derived by utoipa's own `OpenApi` macro (which finds the item that
+/// `#[utoipa::path]` generates beside each handler) rather than utoipa-actix-web, whose
+/// services carry their paths in actix attribute macros: the table stays the one place that
+/// says what is served.
+macro_rules! routes {
+    (
+        { $($import:item)* }
+        $($($method:ident)|+ $path:literal => $($handler:ident)::+,)*
+    ) => {
+        fn route_table() -> Vec<RouteRow> {
+            $($import)*
+            let mut rows = Vec::new();
+            $(
+                let handler = $($handler)::+;
+                $(rows.push((Method::$method, $path, web::method(Method::$method).to(handler)));)+
+            )*
+            rows
+        }
+
+        /// The paths of `/openapi.json`: one per row of the route table.
+        pub fn route_doc() -> utoipa::openapi::OpenApi {
+            $($import)*
+            #[derive(utoipa::OpenApi)]
+            #[openapi(paths($($($handler)::+),*))]
+            struct RouteDoc;
+            let mut doc = <RouteDoc as utoipa::OpenApi>::openapi();
+            $(name_operations(&mut doc, $path, &[$(Method::$method),+], stringify!($($handler)::+));)*
+            doc
+        }
     };
 }
 
-/// Every endpoint Canmou serves (what the demo mounts beside it aside). The server is
-/// configured from it, and the authorization test walks it, so a route cannot be added without
-/// the test knowing.
-fn route_table() -> Vec<RouteRow> {
-    use routes::admin::{audit, boards as admin_boards, card_sets, console, metrics, open_apps, preview, users};
-    use routes::{auth, boards, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
-    use routes::{records, subscription, sync};
-    vec![
-        route!(GET "/healthz" => health::healthz),
-        route!(GET "/readyz" => health::readyz),
-        route!(GET "/openapi.json" => openapi::spec),
-        route!(GET "/api/v1/metrics" => catalogue::list),
-        route!(POST "/api/v1/auth/dingtalk" => auth::login),
-        route!(POST "/api/v1/auth/refresh" => auth::refresh),
-        route!(POST "/api/v1/auth/logout" => auth::logout),
-        route!(GET "/api/v1/auth/dingtalk/web" => auth::web_start),
-        route!(GET "/api/v1/auth/dingtalk/callback" => auth::web_callback),
-        route!(GET "/api/v1/me" => me::me),
-        route!(GET "/api/v1/me/briefing" => subscription::get),
-        route!(POST "/api/v1/me/briefing" => subscription::set),
-        route!(GET "/api/v1/home" => home::home),
-        route!(GET "/api/v1/boards" => boards::list),
-        route!(GET "/api/v1/boards/{code}" => boards::board),
-        route!(GET "/api/v1/metrics/{code}" => metric::detail),
-        route!(GET "/api/v1/metrics/{code}/series" => metric::series),
-        route!(GET "/api/v1/metrics/{code}/breakdown" => metric::breakdown),
-        route!(GET "/api/v1/orgs" => orgs::search),
-        route!(GET "/api/v1/orgs/{id}" => orgs::get),
-        route!(GET "/api/v1/orgs/{id}/children" => orgs::children),
-        route!(GET "/api/v1/exports/{name}" => exports::export),
-        route!(GET "/api/v1/records/{kind}" => records::list),
-        route!(GET "/api/v1/records/{kind}/{id}" => records::one),
-        route!(GET "/api/v1/me/columns/{kind}" => records::get_columns),
-        route!(PUT "/api/v1/me/columns/{kind}" => records::put_columns),
-        route!(POST "/api/v1/me/columns/{kind}" => records::put_columns),
-        route!(GET "/admin" => console::redirect),
-        route!(GET "/admin/" => console::index),
-        route!(GET "/admin/{file}" => console::file),
-        route!(GET "/api/v1/admin/calendar" => calendar::list),
-        route!(POST "/api/v1/admin/calendar" => calendar::change),
-        route!(GET "/api/v1/admin/briefings" => deliveries::list),
-        route!(POST "/api/v1/admin/briefings/run" => deliveries::run),
-        route!(POST "/api/v1/admin/briefings/resend" => deliveries::resend),
-        route!(GET "/api/v1/admin/sync/runs" => sync::runs),
-        route!(GET "/api/v1/admin/sync/runs/{id}" => sync::one),
-        route!(GET "/api/v1/admin/sync/rejected" => sync::rejected),
-        route!(POST "/api/v1/admin/sync/{source}/run" => sync::run),
-        route!(GET "/api/v1/admin/card-sets" => card_sets::list),
-        route!(POST "/api/v1/admin/card-sets" => card_sets::create),
-        route!(GET "/api/v1/admin/card-sets/{id}" => card_sets::get),
-        route!(POST "/api/v1/admin/card-sets/{id}" => card_sets::update),
-        route!(DELETE "/api/v1/admin/card-sets/{id}" => card_sets::delete),
-        route!(POST "/api/v1/admin/card-sets/{id}/reorder" => card_sets::reorder),
-        route!(POST "/api/v1/admin/card-sets/{id}/publish" => card_sets::publish),
-        route!(POST "/api/v1/admin/card-sets/{id}/restore" => card_sets::restore),
-        route!(GET "/api/v1/admin/card-sets/{id}/versions" => card_sets::versions),
-        route!(POST "/api/v1/admin/card-sets/{id}/assignments" => card_sets::assign),
-        route!(POST "/api/v1/admin/card-sets/{id}/assignments/remove" => card_sets::unassign),
-        route!(GET "/api/v1/admin/users" => users::list),
-        route!(GET "/api/v1/admin/users/{id}" => users::get),
-        route!(POST "/api/v1/admin/users/{id}" => users::update),
-        route!(POST "/api/v1/admin/users/{id}/scopes" => users::scopes),
-        route!(POST "/api/v1/admin/users/{id}/sessions/revoke" => users::revoke_sessions),
-        route!(GET "/api/v1/admin/metrics" => metrics::list),
-        route!(POST "/api/v1/admin/metrics/{code}" => metrics::update),
-        route!(GET "/api/v1/admin/preview" => preview::preview),
-        route!(GET "/api/v1/admin/audit" => audit::list),
-        route!(GET "/api/v1/admin/boards/rules" => admin_boards::list),
-        route!(POST "/api/v1/admin/boards/rules" => admin_boards::change),
-        route!(GET "/api/v1/admin/open-apps" => open_apps::list),
-        route!(POST "/api/v1/admin/open-apps" => open_apps::create),
-        route!(GET "/api/v1/admin/open-apps/{id}" => open_apps::get),
-        route!(POST "/api/v1/admin/open-apps/{id}" => open_apps::update),
-        route!(DELETE "/api/v1/admin/open-apps/{id}" => open_apps::delete),
-        route!(POST "/api/v1/admin/open-apps/{id}/rotate" => open_apps::rotate),
-        route!(POST "/api/v1/admin/open-apps/{id}/suspend" => open_apps::suspend),
-        route!(POST "/api/v1/admin/open-apps/{id}/resume" => open_apps::resume),
-        route!(GET "/api/v1/admin/open-apps/{id}/usage" => open_apps::usage),
-    ]
+// Every endpoint Canmou serves (what the demo mounts beside it aside). The server is
+// configured from it, and the authorization test walks it, so a route cannot be added without
+// the test knowing. The console's pages are described too (tag `console`), as what they are.
+routes! {
+    {
+        use routes::admin::{audit, boards as admin_boards, card_sets, console, metrics, open_apps, preview, users};
+        use routes::{auth, boards, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
+        use routes::{records, subscription, sync};
+    }
+    GET "/healthz" => health::healthz,
+    GET "/readyz" => health::readyz,
+    GET "/metrics" => health::metrics,
+    GET "/openapi.json" => openapi::spec,
+    GET "/api/v1/metrics" => catalogue::list,
+    POST "/api/v1/auth/dingtalk" => auth::login,
+    POST "/api/v1/auth/refresh" => auth::refresh,
+    POST "/api/v1/auth/logout" => auth::logout,
+    GET "/api/v1/auth/dingtalk/web" => auth::web_start,
+    GET "/api/v1/auth/dingtalk/callback" => auth::web_callback,
+    GET "/api/v1/me" => me::me,
+    GET "/api/v1/me/briefing" => subscription::get,
+    POST "/api/v1/me/briefing" => subscription::set,
+    GET "/api/v1/home" => home::home,
+    GET "/api/v1/boards" => boards::list,
+    GET "/api/v1/boards/{code}" => boards::board,
+    GET "/api/v1/metrics/{code}" => metric::detail,
+    GET "/api/v1/metrics/{code}/series" => metric::series,
+    GET "/api/v1/metrics/{code}/breakdown" => metric::breakdown,
+    GET "/api/v1/orgs" => orgs::search,
+    GET "/api/v1/orgs/{id}" => orgs::get,
+    GET "/api/v1/orgs/{id}/children" => orgs::children,
+    GET "/api/v1/exports/{name}" => exports::export,
+    GET "/api/v1/records/{kind}" => records::list,
+    GET "/api/v1/records/{kind}/{id}" => records::one,
+    GET "/api/v1/me/columns/{kind}" => records::get_columns,
+    PUT | POST "/api/v1/me/columns/{kind}" => records::put_columns,
+    GET "/admin" => console::redirect,
+    GET "/admin/" => console::index,
+    GET "/admin/{file}" => console::file,
+    GET "/api/v1/admin/calendar" => calendar::list,
+    POST "/api/v1/admin/calendar" => calendar::change,
+    GET "/api/v1/admin/briefings" => deliveries::list,
+    POST "/api/v1/admin/briefings/run" => deliveries::run,
+    POST "/api/v1/admin/briefings/resend" => deliveries::resend,
+    GET "/api/v1/admin/sync/runs" => sync::runs,
+    GET "/api/v1/admin/sync/runs/{id}" => sync::one,
+    GET "/api/v1/admin/sync/rejected" => sync::rejected,
+    POST "/api/v1/admin/sync/{source}/run" => sync::run,
+    GET "/api/v1/admin/card-sets" => card_sets::list,
+    POST "/api/v1/admin/card-sets" => card_sets::create,
+    GET "/api/v1/admin/card-sets/{id}" => card_sets::get,
+    POST "/api/v1/admin/card-sets/{id}" => card_sets::update,
+    DELETE "/api/v1/admin/card-sets/{id}" => card_sets::delete,
+    POST "/api/v1/admin/card-sets/{id}/reorder" => card_sets::reorder,
+    POST "/api/v1/admin/card-sets/{id}/publish" => card_sets::publish,
+    POST "/api/v1/admin/card-sets/{id}/restore" => card_sets::restore,
+    GET "/api/v1/admin/card-sets/{id}/versions" => card_sets::versions,
+    POST "/api/v1/admin/card-sets/{id}/assignments" => card_sets::assign,
+    POST "/api/v1/admin/card-sets/{id}/assignments/remove" => card_sets::unassign,
+    GET "/api/v1/admin/users" => users::list,
+    GET "/api/v1/admin/users/{id}" => users::get,
+    POST "/api/v1/admin/users/{id}" => users::update,
+    POST "/api/v1/admin/users/{id}/scopes" => users::scopes,
+    POST "/api/v1/admin/users/{id}/sessions/revoke" => users::revoke_sessions,
+    GET "/api/v1/admin/metrics" => metrics::list,
+    POST "/api/v1/admin/metrics/{code}" => metrics::update,
+    GET "/api/v1/admin/preview" => preview::preview,
+    GET "/api/v1/admin/audit" => audit::list,
+    GET "/api/v1/admin/boards/rules" => admin_boards::list,
+    POST "/api/v1/admin/boards/rules" => admin_boards::change,
+    GET "/api/v1/admin/open-apps" => open_apps::list,
+    POST "/api/v1/admin/open-apps" => open_apps::create,
+    GET "/api/v1/admin/open-apps/{id}" => open_apps::get,
+    POST "/api/v1/admin/open-apps/{id}" => open_apps::update,
+    DELETE "/api/v1/admin/open-apps/{id}" => open_apps::delete,
+    POST "/api/v1/admin/open-apps/{id}/rotate" => open_apps::rotate,
+    POST "/api/v1/admin/open-apps/{id}/suspend" => open_apps::suspend,
+    POST "/api/v1/admin/open-apps/{id}/resume" => open_apps::resume,
+    GET "/api/v1/admin/open-apps/{id}/usage" => open_apps::usage,
+}
+
+/// Names the operations of a row after its handler (`card_sets.list`, and `.put`/`.post` when
+/// it serves several methods): utoipa names them after the function alone, and `list` or `get`
+/// recur, where a client generator needs every name once.
+fn name_operations(doc: &mut utoipa::openapi::OpenApi, path: &str, methods: &[Method], handler: &str) {
+    let handler = handler.replace(' ', "").replace("::", ".");
+    let Some(item) = doc.paths.paths.get_mut(path) else { return };
+    for method in methods {
+        let operation = match method.as_str() {
+            "GET" => &mut item.get,
+            "PUT" => &mut item.put,
+            "POST" => &mut item.post,
+            "DELETE" => &mut item.delete,
+            _ => continue,
+        };
+        if let Some(operation) = operation {
+            operation.operation_id = Some(match methods.len() {
+                1 => handler.clone(),
+                _ => format!("{handler}.{}", method.as_str().to_lowercase()),
+            });
+        }
+    }
 }
 
 /// The method and path of every route in the table.
@@ -338,7 +394,7 @@ fn named_param(message: &str) -> Option<&str> {
 
 /// Gives every error answer the same JSON shape with the request id, and every answer an
 /// `x-request-id` header.
-async fn error_shape(
+pub(crate) async fn error_shape(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -352,12 +408,8 @@ async fn error_shape(
     if (status.is_client_error() || status.is_server_error()) && (res.response().error().is_some() || !is_json) {
         let api = res.response().error().and_then(|e| e.as_error::<ApiError>());
         let (code, message, param) = match (api, res.response().error()) {
-            (Some(api), _) => {
-                if let ApiError::Internal(cause) = api {
-                    tracing::error!(request_id, error = ?cause, "request failed");
-                }
-                (api.code(), api.to_string(), api.param().map(str::to_owned))
-            }
+            // An internal error's cause is logged once, in the request's line (`telemetry`).
+            (Some(api), _) => (api.code(), api.to_string(), api.param().map(str::to_owned)),
             (None, Some(other)) => (code_for_status(status), other.to_string(), None),
             (None, None) => {
                 (code_for_status(status), status.canonical_reason().unwrap_or("error").to_lowercase(), None)
@@ -398,7 +450,7 @@ mod tests {
         let app = test::init_service(
             App::new()
                 .wrap(from_fn(error_shape))
-                .wrap(TracingLogger::default())
+                .wrap(crate::telemetry::request_logger())
                 .app_data(json_config(64))
                 .route("/echo", web::post().to(echo)),
         )

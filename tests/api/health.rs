@@ -63,11 +63,56 @@ async fn prometheus_metrics_count_requests_by_route_and_status() {
 }
 
 #[tokio::test]
-async fn the_openapi_description_lists_the_endpoints() {
+async fn every_route_of_the_table_is_described_with_its_methods_and_path_parameters() {
     let app = spawn_app().await;
+
     let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
+
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/metrics", "/healthz", "/readyz"] {
-        assert!(spec["paths"][path]["get"].is_object(), "{path} missing");
+    let routes = canmou::startup::route_list();
+    let mut faults = Vec::new();
+    let mut operation_ids = std::collections::BTreeSet::new();
+    for (method, path) in &routes {
+        let op = &spec["paths"][*path][method.as_str().to_lowercase()];
+        if !op.is_object() {
+            faults.push(format!("{method} {path}: not described"));
+            continue;
+        }
+        if !operation_ids.insert(op["operationId"].to_string()) {
+            faults.push(format!("{method} {path}: operationId {} is not unique", op["operationId"]));
+        }
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        for name in path.split('{').skip(1).filter_map(|rest| rest.split_once('}')).map(|(name, _)| name) {
+            if !params.iter().any(|p| p["in"] == "path" && p["name"] == name) {
+                faults.push(format!("{method} {path}: path parameter `{name}` not declared"));
+            }
+        }
+        if op["tags"].as_array().is_none_or(Vec::is_empty) {
+            faults.push(format!("{method} {path}: no tag"));
+        }
+        if path.starts_with("/api/v1/admin") && !op["security"].to_string().contains("bearer") {
+            faults.push(format!("{method} {path}: no bearer security"));
+        }
     }
+    // And nothing is described that is not served.
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys().filter(|k| *k != "parameters") {
+            if !routes.iter().any(|(m, p)| p == path && m.as_str().eq_ignore_ascii_case(method)) {
+                faults.push(format!("{method} {path}: described, not served"));
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{faults:#?}");
+    assert!(spec["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn a_prometheus_scrape_is_answered_as_text() {
+    let app = spawn_app().await;
+
+    let res = app.get("/metrics").await;
+
+    assert_eq!(res.status().as_u16(), 200);
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
 }

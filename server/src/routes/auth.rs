@@ -184,7 +184,8 @@ pub async fn web_start(req: HttpRequest, state: web::Data<AppState>) -> Result<H
     Ok(HttpResponse::Found().insert_header((header::LOCATION, location)).cookie(cookie).finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CallbackQuery {
     #[serde(rename = "authCode")]
     auth_code: Option<String>,
@@ -194,6 +195,13 @@ pub struct CallbackQuery {
 }
 
 /// DingTalk's redirect after the scan: checks `state`, identifies the user, sets the session.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/dingtalk/callback",
+    params(CallbackQuery),
+    responses((status = 302, description = "To the console, with the session cookie"), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)),
+    tag = "auth"
+)]
 pub async fn web_callback(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -230,8 +238,14 @@ pub async fn web_callback(
     Ok(HttpResponse::Found().insert_header((header::LOCATION, "/admin/")).cookie(session).cookie(clear).finish())
 }
 
-/// Ends the console session.
 /// Ends the caller's session (its access and refresh tokens) and clears the console's cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    responses((status = 204, description = "Signed out; the console's cookie is cleared")),
+    security((), ("bearer" = [])),
+    tag = "auth"
+)]
 pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Signed out already (no token, or a dead one): only the cookie is left to clear.
     if let Ok(user) = authenticate(&req).await {

@@ -62,7 +62,7 @@ pub struct Catalogue {
 }
 
 /// The indicator catalogue, in catalogue order.
-#[utoipa::path(get, path = "/api/v1/metrics", responses((status = 200, body = Catalogue)), tag = "metrics")]
+#[utoipa::path(get, path = "/api/v1/metrics", responses((status = 200, body = Catalogue)), tag = "read")]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let metrics = metric::Entity::find()
         .order_by_asc(metric::Column::Id)

@@ -57,7 +57,7 @@ fn parse_name(name: &str) -> Result<(&str, Format), ApiError> {
     params(("name" = String, Path, description = "home.csv, home.xlsx, series.csv, series.xlsx, breakdown.csv or breakdown.xlsx"), ExportQuery),
     responses((status = 200, description = "The file; X-Export-Truncated says when rows were left out"), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])),
-    tag = "exports"
+    tag = "read"
 )]
 pub async fn export(
     req: HttpRequest,

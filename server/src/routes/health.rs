@@ -1,9 +1,13 @@
-//! `/healthz` (the process answers) and `/readyz` (the database answers and is migrated).
+//! `/healthz` (the process answers), `/readyz` (the database answers and is migrated) and
+//! `/metrics` (Prometheus).
 
 use actix_web::{HttpResponse, web};
+use anyhow::Context;
+use prometheus::{Encoder, Registry, TEXT_FORMAT, TextEncoder};
 use serde::Serialize;
 
 use crate::db;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -33,4 +37,18 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         migrations: Some(if migrations { "current" } else { "pending" }),
     };
     if database && migrations { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
+}
+
+/// Prometheus text: request counts and durations by route pattern, method and status (filled by
+/// the actix-web-prom middleware), and whatever else the registry holds.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain", body = String)),
+    tag = "operations"
+)]
+pub async fn metrics(registry: web::Data<Registry>) -> Result<HttpResponse, ApiError> {
+    let mut body = Vec::new();
+    TextEncoder::new().encode(&registry.gather(), &mut body).context("cannot encode the Prometheus metrics")?;
+    Ok(HttpResponse::Ok().content_type(TEXT_FORMAT).body(body))
 }

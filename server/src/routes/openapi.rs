@@ -1,46 +1,34 @@
-//! `/openapi.json`, generated from the handlers' annotations.
+//! `/openapi.json`, generated from the route table and its handlers' annotations.
 
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use crate::error::ErrorBody;
 
+/// What the document says beside its paths, which come from the route table
+/// (`startup::route_doc`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canmou (参谋) API", description = "The mobile KPI backend for government DingTalk."),
-    paths(
-        super::health::healthz,
-        super::health::readyz,
-        super::catalogue::list,
-        super::auth::login,
-        super::auth::refresh,
-        super::auth::web_start,
-        super::me::me,
-        super::subscription::get,
-        super::subscription::set,
-        super::calendar::list,
-        super::calendar::change,
-        super::deliveries::list,
-        super::deliveries::run,
-        super::deliveries::resend,
-        super::home::home,
-        super::boards::list,
-        super::boards::board,
-        super::metric::detail,
-        super::metric::series,
-        super::metric::breakdown,
-        super::orgs::get,
-        super::orgs::children,
-        super::orgs::search,
-        super::exports::export,
-        super::sync::runs,
-        super::sync::rejected,
-        super::sync::run,
-    ),
     components(schemas(ErrorBody)),
+    tags(
+        (name = "read", description = "The mini-program's reads: home screen, boards, metrics, records"),
+        (name = "me", description = "The signed-in user and their settings"),
+        (name = "auth", description = "Signing in (DingTalk) and sessions"),
+        (name = "admin", description = "The console's administration: administrators only, within their scope"),
+        (name = "operations", description = "Probes, metrics and this document"),
+        (name = "console", description = "The administration console's static pages"),
+    ),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// The whole document: every route of the table, described.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::startup::route_doc());
+    doc
+}
 
 /// Declares the `bearer` security scheme the read endpoints use.
 struct BearerAuth;
@@ -56,6 +44,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "The OpenAPI 3.1 description of this API", content_type = "application/json")), tag = "operations")]
 pub async fn spec() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(document())
 }

@@ -49,7 +49,7 @@ fn item(snap: &crate::state::Snapshot, n: &crate::domain::org_tree::OrgNode) -> 
 }
 
 /// One org, with its breadcrumb.
-#[utoipa::path(get, path = "/api/v1/orgs/{id}", params(("id" = i32, Path)), responses((status = 200, body = OrgDto), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "orgs")]
+#[utoipa::path(get, path = "/api/v1/orgs/{id}", params(("id" = i32, Path)), responses((status = 200, body = OrgDto), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "read")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -61,7 +61,7 @@ pub async fn get(
 }
 
 /// The org's children (all inside the caller's scope, since the org is).
-#[utoipa::path(get, path = "/api/v1/orgs/{id}/children", params(("id" = i32, Path)), responses((status = 200, body = OrgList), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "orgs")]
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/children", params(("id" = i32, Path)), responses((status = 200, body = OrgList), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "read")]
 pub async fn children(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -74,7 +74,7 @@ pub async fn children(
 }
 
 /// Orgs whose name contains `q`, inside the caller's scope.
-#[utoipa::path(get, path = "/api/v1/orgs", params(SearchQuery), responses((status = 200, body = OrgList), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "orgs")]
+#[utoipa::path(get, path = "/api/v1/orgs", params(SearchQuery), responses((status = 200, body = OrgList), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "read")]
 pub async fn search(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -198,6 +198,14 @@ struct ListBody {
 }
 
 /// A page of records.
+#[utoipa::path(
+    get,
+    path = "/api/v1/records/{kind}",
+    params(("kind" = String, Path, description = "`catalog`, `items` or `cases`"), ("org" = Option<String>, Query, description = "An org of your scope (default: all of it)"), ("q" = Option<String>, Query, description = "A substring of the name, code or case number"), ("sort" = Option<String>, Query, description = "A whitelisted key, `-` first for descending"), ("cursor" = Option<String>, Query, description = "The `nextCursor` of the previous page of the same query"), ("limit" = Option<u32>, Query, description = "At most 200"), ("columns" = Option<String>, Query, description = "Comma-separated columns (default: your saved set)")),
+    responses((status = 200, description = "`{kind, sort, columns, items, nextCursor, total?}`; the kind's own filters (`status`, `level`, ...) are query parameters too", body = serde_json::Value), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "read"
+)]
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -263,6 +271,14 @@ pub struct OnePath {
 }
 
 /// One record, with its item (a case's) and its catalogue entry (a case's or an item's).
+#[utoipa::path(
+    get,
+    path = "/api/v1/records/{kind}/{id}",
+    params(("kind" = String, Path, description = "`catalog`, `items` or `cases`"), ("id" = String, Path, description = "The record's code or case number")),
+    responses((status = 200, description = "`{record, item?, catalog?}`", body = serde_json::Value), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "read"
+)]
 pub async fn one(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -333,6 +349,14 @@ async fn columns_body(state: &AppState, user: &CurrentUser, kind: RecordKind) ->
 }
 
 /// The caller's column set for a kind.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/columns/{kind}",
+    params(("kind" = String, Path, description = "`catalog`, `items` or `cases`")),
+    responses((status = 200, description = "`{columns, saved, available}`", body = serde_json::Value), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "me"
+)]
 pub async fn get_columns(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -342,13 +366,22 @@ pub async fn get_columns(
     Ok(HttpResponse::Ok().json(columns_body(&state, &user, kind).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnsInput {
     columns: Vec<String>,
 }
 
 /// Saves the caller's column set for a kind (`PUT`, or `POST` from the mini-program).
+#[utoipa::path(
+    method(put, post),
+    path = "/api/v1/me/columns/{kind}",
+    params(("kind" = String, Path, description = "`catalog`, `items` or `cases`")),
+    request_body = ColumnsInput,
+    responses((status = 200, description = "`{columns, saved, available}`", body = serde_json::Value), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "me"
+)]
 pub async fn put_columns(
     state: web::Data<AppState>,
     user: CurrentUser,

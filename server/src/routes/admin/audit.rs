@@ -63,6 +63,15 @@ fn instant(state: &AppState, param: &str, raw: &str, end: bool) -> Result<DateTi
     Ok(local.with_timezone(&Utc).fixed_offset())
 }
 
+/// The audit log, newest first, filtered by actor, action and time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit",
+    params(AuditQuery),
+    responses((status = 200, description = "`{items: [AuditItem], total, page, pageSize}`, newest first", body = serde_json::Value), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn list(
     state: web::Data<AppState>,
     admin: AdminUser,

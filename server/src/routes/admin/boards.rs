@@ -60,6 +60,13 @@ fn authorize(snap: &Snapshot, admin: &AdminUser, audience: Option<i32>) -> Resul
 
 /// `GET /admin/boards/rules` — the rules inside the administrator's scope, and the boards
 /// with every indicator (what a rule can name).
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/boards/rules",
+    responses((status = 200, description = "`{rules: [RuleDto], boards}`: the visibility rules the administrator may see, and every board", body = serde_json::Value), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let rules: Vec<RuleDto> = snap
@@ -92,6 +99,14 @@ pub struct RuleChange {
 }
 
 /// `POST /admin/boards/rules` — hides or shows a board or an indicator for an audience.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/boards/rules",
+    request_body = RuleChange,
+    responses((status = 200, description = "`{hidden, rule: RuleDto?}`", body = serde_json::Value), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,

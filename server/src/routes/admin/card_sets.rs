@@ -287,6 +287,13 @@ fn id_of(path: &web::Path<i32>) -> i32 {
 }
 
 /// `GET /admin/card-sets`
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/card-sets",
+    responses((status = 200, description = "`{items: [CardSetDto], maxCards}`", body = serde_json::Value), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let mut out = Vec::new();
@@ -299,6 +306,14 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpRe
 }
 
 /// `GET /admin/card-sets/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/card-sets/{id}",
+    params(("id" = i32, Path, description = "The card set's id")),
+    responses((status = 200, body = CardSetDto), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let set = drafts::get(&state.db, id_of(&id)).await?;
@@ -307,6 +322,14 @@ pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32
 }
 
 /// `POST /admin/card-sets` — a new, unpublished set.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/card-sets",
+    request_body = CardSetBody,
+    responses((status = 201, body = CardSetDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -324,6 +347,15 @@ pub async fn create(
 }
 
 /// `POST /admin/card-sets/{id}` — replaces the draft; a stale revision is `409 conflict`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/card-sets/{id}",
+    params(("id" = i32, Path, description = "The card set's id"), ("If-Match" = Option<String>, Header, description = "The revision the edit starts from, if the body has none")),
+    request_body = CardSetBody,
+    responses((status = 200, body = CardSetDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -350,6 +382,15 @@ pub async fn update(
 }
 
 /// `POST /admin/card-sets/{id}/reorder` `{revision, cards:[id…]}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/card-sets/{id}/reorder",
+    params(("id" = i32, Path, description = "The card set's id")),
+    request_body = ReorderBody,
+    responses((status = 200, body = CardSetDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn reorder(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -376,6 +417,15 @@ fn optional_body<T: Default + serde::de::DeserializeOwned>(bytes: &web::Bytes) -
 }
 
 /// `POST /admin/card-sets/{id}/publish` `{revision?}` — users get the new version.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/card-sets/{id}/publish",
+    params(("id" = i32, Path, description = "The card set's id")),
+    request_body = Option<PublishBody>,
+    responses((status = 200, body = CardSetDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn publish(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -410,6 +460,14 @@ pub async fn publish(
 
 /// `DELETE /admin/card-sets/{id}` (`If-Match: revision` optional) — only a set that is not
 /// the default and is assigned to nobody; its cards and versions go with it.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/card-sets/{id}",
+    params(("id" = i32, Path, description = "The card set's id"), ("If-Match" = Option<String>, Header, description = "The revision the deletion expects")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -425,6 +483,14 @@ pub async fn delete(
 }
 
 /// `GET /admin/card-sets/{id}/versions`
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/card-sets/{id}/versions",
+    params(("id" = i32, Path, description = "The card set's id")),
+    responses((status = 200, description = "`{items: [version]}`, its published versions", body = serde_json::Value), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn versions(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -437,6 +503,15 @@ pub async fn versions(
 }
 
 /// `POST /admin/card-sets/{id}/restore` `{version}` — published again as a new version.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/card-sets/{id}/restore",
+    params(("id" = i32, Path, description = "The card set's id")),
+    request_body = RestoreBody,
+    responses((status = 200, body = CardSetDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn restore(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -484,6 +559,15 @@ async fn check_targets(
 
 /// `POST /admin/card-sets/{id}/assignments` `{orgs:[…], users:[…]}` — takes them from any
 /// other set.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/card-sets/{id}/assignments",
+    params(("id" = i32, Path, description = "The card set's id")),
+    request_body = AssignmentsBody,
+    responses((status = 200, body = CardSetDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn assign(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -503,6 +587,15 @@ pub async fn assign(
 }
 
 /// `POST /admin/card-sets/{id}/assignments/remove` `{orgs:[…], users:[…]}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/card-sets/{id}/assignments/remove",
+    params(("id" = i32, Path, description = "The card set's id")),
+    request_body = AssignmentsBody,
+    responses((status = 200, body = CardSetDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn unassign(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -19,14 +19,33 @@ fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
 }
 
 /// `/admin` → `/admin/`, so relative asset paths resolve.
+#[utoipa::path(
+    get,
+    path = "/admin",
+    responses((status = 302, description = "To `/admin/`")),
+    tag = "console"
+)]
 pub async fn redirect() -> HttpResponse {
     HttpResponse::Found().insert_header((header::LOCATION, "/admin/")).finish()
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/",
+    responses((status = 200, description = "The console's page", content_type = "text/html", body = String)),
+    tag = "console"
+)]
 pub async fn index() -> HttpResponse {
     asset("text/html; charset=utf-8", INDEX)
 }
 
+#[utoipa::path(
+    get,
+    path = "/admin/{file}",
+    params(("file" = String, Path, description = "A script or style sheet of the console")),
+    responses((status = 200, description = "The file", body = String), (status = 404, description = "No such file")),
+    tag = "console"
+)]
 pub async fn file(name: web::Path<String>) -> HttpResponse {
     match name.as_str() {
         "app.js" => asset("text/javascript; charset=utf-8", APP_JS),

@@ -44,6 +44,13 @@ impl From<&metric::Model> for MetricItem {
 }
 
 /// `GET /admin/metrics` — every metric, inactive ones included.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/metrics",
+    responses((status = 200, description = "`{items: [MetricItem]}`", body = serde_json::Value), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
     policy::can(&state.snapshot(), &admin, Action::View, Target::Shared)?;
     let all = metric::Entity::find().order_by_asc(metric::Column::Id).all(&state.db).await?;
@@ -68,6 +75,15 @@ pub struct MetricBody {
 }
 
 /// `POST /admin/metrics/{code}` `{name?, unit?, precision?, description?, active?}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/metrics/{code}",
+    params(("code" = String, Path, description = "Metric code, e.g. collab.active_rate")),
+    request_body = MetricBody,
+    responses((status = 200, body = MetricItem), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,

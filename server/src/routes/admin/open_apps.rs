@@ -234,6 +234,13 @@ async fn changed(state: &AppState, id: i32) -> Result<(), ApiError> {
 }
 
 /// `GET /admin/open-apps` — the applications the administrator may manage.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/open-apps",
+    responses((status = 200, description = "`{items: [AppDto]}`", body = serde_json::Value), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let items: Vec<AppDto> = store::list(&state.db)
@@ -247,6 +254,14 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpRe
 }
 
 /// `GET /admin/open-apps/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/open-apps/{id}",
+    params(("id" = i32, Path, description = "The application's id")),
+    responses((status = 200, body = AppDto), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let (_, app) = open_app(&state, &snap, &admin, Action::View, *id).await?;
@@ -254,6 +269,14 @@ pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32
 }
 
 /// `POST /admin/open-apps` — registers an application; the answer holds its secret, shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/open-apps",
+    request_body = AppBody,
+    responses((status = 201, body = WithSecret), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -276,6 +299,15 @@ pub async fn create(
 }
 
 /// `POST /admin/open-apps/{id}` — replaces its name, contact, allowlist, scope and limits.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/open-apps/{id}",
+    params(("id" = i32, Path, description = "The application's id")),
+    request_body = AppBody,
+    responses((status = 200, body = AppDto), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -314,6 +346,15 @@ fn optional_body<T: Default + serde::de::DeserializeOwned>(bytes: &web::Bytes) -
 
 /// `POST /admin/open-apps/{id}/rotate` `{overlapSeconds?}` — a new secret, shown once; the
 /// current one stays valid for the overlap (0: it stops at once).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/open-apps/{id}/rotate",
+    params(("id" = i32, Path, description = "The application's id")),
+    request_body = Option<RotateBody>,
+    responses((status = 200, body = WithSecret), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn rotate(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -369,6 +410,14 @@ async fn set_status(
 }
 
 /// `POST /admin/open-apps/{id}/suspend` — its next call fails, with any token it holds.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/open-apps/{id}/suspend",
+    params(("id" = i32, Path, description = "The application's id")),
+    responses((status = 200, body = AppDto), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn suspend(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -379,6 +428,14 @@ pub async fn suspend(
 }
 
 /// `POST /admin/open-apps/{id}/resume`
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/open-apps/{id}/resume",
+    params(("id" = i32, Path, description = "The application's id")),
+    responses((status = 200, body = AppDto), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn resume(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -389,6 +446,14 @@ pub async fn resume(
 }
 
 /// `DELETE /admin/open-apps/{id}` — its tokens stop working; its call records stay.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/open-apps/{id}",
+    params(("id" = i32, Path, description = "The application's id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -444,6 +509,14 @@ fn date(param: &str, raw: &str) -> Result<NaiveDate, ApiError> {
 
 /// `GET /admin/open-apps/{id}/usage?from=&to=&format=json|csv` — calls, rows, errors and
 /// throttled calls by business day.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/open-apps/{id}/usage",
+    params(("id" = i32, Path, description = "The application's id"), UsageQuery),
+    responses((status = 200, description = "`{items: [UsageDay]}` by business day (or CSV with `format=csv`)", content((serde_json::Value = "application/json"), (String = "text/csv"))), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn usage(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -23,6 +23,14 @@ pub struct PreviewQuery {
     pub date: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/preview",
+    params(PreviewQuery),
+    responses((status = 200, description = "The user's home screen, as they see it", body = crate::views::cards::Home), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn preview(
     req: HttpRequest,
     state: web::Data<AppState>,

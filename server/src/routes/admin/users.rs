@@ -94,6 +94,14 @@ pub fn page(page: Option<&str>, size: Option<&str>) -> Result<(u64, u64), ApiErr
 }
 
 /// `GET /admin/users?q=&page=&pageSize=`
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    params(ListQuery),
+    responses((status = 200, description = "`{items: [UserItem], total, page, pageSize}`", body = serde_json::Value), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn list(
     state: web::Data<AppState>,
     admin: AdminUser,
@@ -138,6 +146,14 @@ pub(crate) async fn managed_allowed(
 }
 
 /// `GET /admin/users/{id}`
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users/{id}",
+    params(("id" = i32, Path, description = "The user's id")),
+    responses((status = 200, body = UserItem), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let m = managed_allowed(&state, &snap, &admin, Action::View, id.into_inner()).await?;
@@ -154,6 +170,15 @@ pub struct UserBody {
 }
 
 /// `POST /admin/users/{id}` `{role?, active?}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}",
+    params(("id" = i32, Path, description = "The user's id")),
+    request_body = UserBody,
+    responses((status = 200, body = UserItem), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn update(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -210,6 +235,15 @@ pub struct ScopesBody {
 }
 
 /// `POST /admin/users/{id}/scopes` `{grant:[…], revoke:[…]}`
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/scopes",
+    params(("id" = i32, Path, description = "The user's id")),
+    request_body = ScopesBody,
+    responses((status = 200, body = UserItem), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn scopes(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -263,6 +297,14 @@ pub async fn scopes(
 
 /// `POST /admin/users/{id}/sessions/revoke`: signs the user out everywhere, at once on this
 /// instance (others within `cache.user_ttl_secs`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{id}/sessions/revoke",
+    params(("id" = i32, Path, description = "The user's id")),
+    responses((status = 200, description = "`{revoked}`: how many sessions ended", body = serde_json::Value), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])),
+    tag = "admin"
+)]
 pub async fn revoke_sessions(
     req: HttpRequest,
     state: web::Data<AppState>,
