@@ -102,6 +102,16 @@ pub async fn build(
     settings.feed.base_url = format!("http://127.0.0.1:{port}{FEED_SANDBOX}");
     settings.feed.token = DEMO_TOKEN.into();
     let dingtalk = web::Data::new(SandboxState::new(directory, options));
+    if settings.demo.sandbox_delay_ms > 0 {
+        dingtalk.add_fault(canmou_sandboxes::dingtalk::Fault {
+            path: None,
+            errcode: None,
+            status: None,
+            delay_ms: Some(settings.demo.sandbox_delay_ms),
+            body: None,
+            times: u32::MAX,
+        });
+    }
     let feed = web::Data::new(crate::feed_sandbox(&settings, &db).await?);
     let extra: canmou::startup::Extra = Arc::new(move |cfg: &mut web::ServiceConfig| {
         let (dingtalk, feed) = (dingtalk.clone(), feed.clone());

@@ -224,6 +224,7 @@ pub async fn ensure_people(
         .await?
         > 0;
     if !synced {
+        println!("Syncing the demo directory from the DingTalk sandbox…");
         let trigger = canmou::workers::Trigger::Manual;
         let run = directory::run_until(&state.db, &state.dingtalk, trigger, &state.tz, &state.jobs.token()).await?;
         if run.status == Status::Cancelled {

@@ -242,6 +242,9 @@ pub struct DemoSettings {
     pub scale: DemoScale,
     /// Days of history to generate.
     pub days: u32,
+    /// The demo's DingTalk sandbox answers every call this many milliseconds late: DingTalk's
+    /// own latency, for seeing the demo (its first directory sync, a briefing) at a real pace.
+    pub sandbox_delay_ms: u64,
 }
 
 fn expose<S: serde::Serializer>(secret: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -330,6 +333,7 @@ impl Default for Settings {
                 seed: 20261127,
                 scale: DemoScale::Standard,
                 days: 400,
+                sandbox_delay_ms: 0,
             },
             open: crate::open::OpenSettings::default(),
         }

@@ -33,6 +33,41 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    /// Requests being served now: a graceful stop waits for them, not for idle keep-alive
+    /// connections (which actix's own graceful stop would wait out).
+    in_flight: InFlight,
+}
+
+/// A count of the requests being served.
+#[derive(Clone, Default)]
+struct InFlight(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+/// Held while a request is served.
+struct Serving(InFlight);
+
+impl InFlight {
+    fn enter(&self) -> Serving {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Serving(self.clone())
+    }
+
+    fn now(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Until no request is being served, or `budget` has passed.
+    async fn drained(&self, budget: Duration) {
+        let deadline = tokio::time::Instant::now() + budget;
+        while self.now() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        (self.0).0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// How long a graceful stop may take: the grace period, less a margin for the process's own
@@ -84,8 +119,20 @@ impl Application {
         let body_limit = settings.server.body_limit;
         let request_timeout = settings.server.request_timeout_secs;
         let registry = web::Data::new(prometheus.registry.clone());
+        let in_flight = InFlight::default();
+        let counted = in_flight.clone();
         let mut server = HttpServer::new(move || {
+            let counted = counted.clone();
             App::new()
+                .wrap_fn(move |req, srv| {
+                    let serving = counted.enter();
+                    let fut = actix_web::dev::Service::call(srv, req);
+                    async move {
+                        let res = fut.await;
+                        drop(serving);
+                        res
+                    }
+                })
                 .wrap(from_fn(middleware::body_deadline))
                 .wrap(from_fn(error_shape))
                 .wrap(prometheus.clone())
@@ -112,7 +159,7 @@ impl Application {
         .shutdown_timeout(stop_budget(&settings).as_secs().max(1))
         .listen(listener)?;
         server = server.workers(settings.http_workers());
-        Ok(Application { port, server: server.run(), state })
+        Ok(Application { port, server: server.run(), state, in_flight })
     }
 
     pub fn port(&self) -> u16 {
@@ -150,20 +197,23 @@ impl Application {
             jobs.spawn(scheduler.run());
         }
         let handle = self.server.handle();
-        let mut server = self.server;
+        // The server's own task: it must keep running to act on `pause` and `stop`.
+        let mut server = tokio::spawn(self.server);
         let stop = jobs.token();
         let served = tokio::select! {
             served = &mut server => served,
             () = stop.cancelled() => {
                 tracing::info!("stopping: no new connections; requests in flight and jobs are finishing");
                 let budget = stop_budget(&state.settings);
-                let (_, jobs_stopped) = tokio::join!(handle.stop(true), jobs.shutdown(budget));
-                tracing::info!(jobs_stopped, "stopped");
+                handle.pause().await;
+                let (_, jobs_stopped) = tokio::join!(self.in_flight.drained(budget), jobs.shutdown(budget));
+                tracing::info!(jobs_stopped, requests_left = self.in_flight.now(), "stopped");
+                handle.stop(false).await;
                 server.await
             }
         };
         jobs.cancel();
-        Ok(served?)
+        Ok(served??)
     }
 }
 

@@ -569,3 +569,32 @@ async fn a_scoped_administrators_run_reaches_only_their_subtree() {
     let old = post(&w, &city, "/api/v1/admin/briefings/run", json!({"date": "2020-01-01"})).await;
     assert_error(old, 400, "invalid_parameter").await;
 }
+
+/// A shutdown in the middle of sending (issue #13): the run stops between send batches, and
+/// the next process's run sends the rest — everyone once, nobody twice.
+#[tokio::test]
+async fn a_shutdown_mid_send_stops_between_batches_and_the_next_run_sends_the_rest() {
+    // Twelve orgs of one user: twelve contents, more batches than the four send lanes.
+    let w = world(12, 1, Some(D), fast()).await;
+    w.sb.fault(json!({ "path": SEND, "delayMs": 300, "times": 1_000 })).await;
+    let state = w.app.state.clone();
+    let run = tokio::spawn(async move { briefing::run_once(&state, at(TODAY, "08:30")).await });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while w.sends() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no send began");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // What SIGTERM does: the supervisor is cancelled.
+    w.app.state.jobs.cancel();
+    let report = tokio::time::timeout(std::time::Duration::from_secs(10), run).await.unwrap().unwrap().unwrap();
+    assert!(report.stopped.is_some(), "{report:?}");
+    assert!(report.sent < 12, "stopped part-way: {report:?}");
+    let delivered_first: usize = w.inbox().values().map(Vec::len).sum();
+
+    // The next process: a fresh state on the same database and DingTalk.
+    w.sb.running.state.clear_faults();
+    let next = canmou::state::AppState::new((*w.app.state.settings).clone(), w.app.db.clone()).await.unwrap();
+    let rest = briefing::run_once(&next, at(TODAY, "08:35")).await.unwrap();
+    assert_eq!(rest.sent + delivered_first, 12, "{rest:?}");
+    assert!(w.users.iter().all(|(_, u)| w.inbox()[u].len() == 1), "everyone once: {:?}", w.inbox().keys());
+}
