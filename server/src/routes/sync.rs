@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
+use crate::routes::extract::Query;
 use crate::state::AppState;
 use crate::store::sync;
 use crate::workers::{self, Trigger, feed, records};
@@ -127,11 +128,7 @@ const SOURCES: [&str; 3] = ["feed", "directory", "records"];
     security(("bearer" = [])),
     tag = "admin"
 )]
-pub async fn runs(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    q: web::Query<RunsQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn runs(state: web::Data<AppState>, admin: AdminUser, q: Query<RunsQuery>) -> Result<HttpResponse, ApiError> {
     // Runs cover the whole province, and their rejected rows carry upstream payloads.
     policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
     let limit = number("limit", q.limit.as_deref(), 50, 500)?;
@@ -161,7 +158,7 @@ pub async fn runs(
 pub async fn rejected(
     state: web::Data<AppState>,
     admin: AdminUser,
-    q: web::Query<RejectedQuery>,
+    q: Query<RejectedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
     let run: i64 =
