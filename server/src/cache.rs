@@ -5,13 +5,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, AcceptEncoding, Encoding, Header, HeaderValue, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 use moka::future::Cache;
+use xxhash_rust::xxh3::Xxh3Default;
 
 use crate::error::ApiError;
 
@@ -54,11 +54,21 @@ impl AnswerKey {
         }
     }
 
-    /// A strong ETag: the same key always renders the same body.
+    /// A strong ETag: the same key always renders the same body. The key's fields go into xxh3
+    /// as little-endian bytes, so every process and toolchain gives the same tag (two instances
+    /// behind one balancer answer a revalidation alike).
     pub fn etag(&self) -> String {
-        let mut h = DefaultHasher::new();
-        self.hash(&mut h);
-        format!("\"{:016x}-{}\"", h.finish(), self.data_version)
+        let mut h = Xxh3Default::new();
+        // Length-prefixed: the two strings cannot trade bytes.
+        h.update(&(self.endpoint.len() as u64).to_le_bytes());
+        h.update(self.endpoint.as_bytes());
+        for n in [self.subject.0, self.subject.1, self.org, i32::from(self.grain), self.period, self.today] {
+            h.update(&n.to_le_bytes());
+        }
+        h.update(&self.data_version.to_le_bytes());
+        h.update(&(self.extra.len() as u64).to_le_bytes());
+        h.update(self.extra.as_bytes());
+        format!("\"{:016x}-{}\"", h.digest(), self.data_version)
     }
 }
 
@@ -81,14 +91,64 @@ pub enum Coding {
 }
 
 impl Coding {
-    /// The best coding that an `Accept-Encoding` header allows.
-    pub fn negotiate(accept: &str) -> Coding {
-        if accepts(accept, "br") {
-            Coding::Brotli
-        } else if accepts(accept, "gzip") {
-            Coding::Gzip
+    /// The best coding that the request's `Accept-Encoding` allows, by actix's typed header
+    /// (q-values, `*`, `identity;q=0`). Parsing it allocates (the item list, a ranked copy, a
+    /// set) and a hit is a few microseconds in all, so each thread remembers the coding of the
+    /// few header values its clients send — a hit compares bytes and allocates nothing.
+    pub fn negotiate(req: &HttpRequest) -> Coding {
+        let Some(value) = req.headers().get(header::ACCEPT_ENCODING) else {
+            return Coding::Identity;
+        };
+        let value = value.as_bytes();
+        NEGOTIATED.with(|memo| {
+            let Ok(mut memo) = memo.try_borrow_mut() else {
+                return Coding::from_header(req);
+            };
+            if let Some(&(_, coding)) = memo.seen.iter().find(|(seen, _)| **seen == *value) {
+                return coding;
+            }
+            let coding = Coding::from_header(req);
+            memo.remember(value, coding);
+            coding
+        })
+    }
+
+    fn from_header(req: &HttpRequest) -> Coding {
+        let offered = [Encoding::brotli(), Encoding::gzip(), Encoding::identity()];
+        match AcceptEncoding::parse(req).ok().and_then(|accept| accept.negotiate(offered.iter())) {
+            Some(e) if e == offered[0] => Coding::Brotli,
+            Some(e) if e == offered[1] => Coding::Gzip,
+            // Identity, or nothing acceptable: JSON as it is beats a 406 to a confused client.
+            _ => Coding::Identity,
+        }
+    }
+}
+
+/// `Accept-Encoding` values seen on this thread and the coding each chose.
+#[derive(Default)]
+struct Negotiated {
+    seen: Vec<(Box<[u8]>, Coding)>,
+    /// The slot the next new value replaces once the memo is full.
+    next: usize,
+}
+
+impl Negotiated {
+    /// Browsers, the mini-program and HTTP libraries send a handful of values; a client
+    /// inventing new ones only cycles through these slots.
+    const SLOTS: usize = 8;
+    /// Longer values are parsed every time rather than kept.
+    const MAX_LEN: usize = 128;
+
+    fn remember(&mut self, value: &[u8], coding: Coding) {
+        if value.len() > Self::MAX_LEN {
+            return;
+        }
+        let entry = (Box::from(value), coding);
+        if self.seen.len() < Self::SLOTS {
+            self.seen.push(entry);
         } else {
-            Coding::Identity
+            self.seen[self.next] = entry;
+            self.next = (self.next + 1) % Self::SLOTS;
         }
     }
 }
@@ -118,8 +178,7 @@ impl Answer {
 
     /// The answer in the best encoding the client accepts.
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
-        let accept = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let coding = Coding::negotiate(accept);
+        let coding = Coding::negotiate(req);
         let (body, encoding) = match self.encoded(coding) {
             Some(body) if coding == Coding::Brotli => (body, "br"),
             Some(body) if coding == Coding::Gzip => (body, "gzip"),
@@ -144,6 +203,8 @@ fn fitted(mut bytes: Vec<u8>) -> Bytes {
 }
 
 thread_local! {
+    static NEGOTIATED: RefCell<Negotiated> = RefCell::default();
+
     /// One gzip stream per thread, reset between answers: setting up zlib's state (some
     /// 300 KB, zeroed) cost more than compressing a home screen.
     static GZIP: RefCell<flate2::Compress> = RefCell::new(new_gzip());
@@ -190,22 +251,18 @@ fn brotli_json(json: &[u8]) -> Vec<u8> {
     }
 }
 
-fn accepts(header: &str, coding: &str) -> bool {
-    header.split(',').any(|part| {
-        let mut it = part.trim().split(';');
-        let name = it.next().unwrap_or("").trim();
-        let refused = it.any(|p| p.trim().replace(' ', "") == "q=0");
-        name.eq_ignore_ascii_case(coding) && !refused
-    })
-}
-
-/// `304 Not Modified` when the client already has this version.
+/// `304 Not Modified` when the client already has this version (`If-None-Match` compares
+/// weakly: `W/"x"` matches `"x"`). `etag` is quoted, as [`AnswerKey::etag`] makes it.
 pub fn not_modified(req: &HttpRequest, etag: &str) -> Option<HttpResponse> {
-    let inm = req.headers().get(header::IF_NONE_MATCH)?.to_str().ok()?;
-    let hit = inm.split(',').any(|t| {
-        let t = t.trim();
-        t == "*" || t == etag || t.strip_prefix("W/") == Some(etag)
-    });
+    // Only revalidations pay for parsing: most requests carry no `If-None-Match`.
+    if !req.headers().contains_key(header::IF_NONE_MATCH) {
+        return None;
+    }
+    let tag = etag.trim_matches('"');
+    let hit = match IfNoneMatch::parse(req).ok()? {
+        IfNoneMatch::Any => true,
+        IfNoneMatch::Items(tags) => tags.iter().any(|t| t.tag() == tag),
+    };
     hit.then(|| {
         HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
@@ -349,12 +406,43 @@ impl std::fmt::Debug for PeerValues {
 mod tests {
     use super::*;
 
+    use actix_web::test::TestRequest;
+
+    fn with(name: header::HeaderName, value: &str) -> HttpRequest {
+        TestRequest::default().insert_header((name, value)).to_http_request()
+    }
+
+    fn key() -> AnswerKey {
+        AnswerKey {
+            endpoint: "home",
+            subject: (3, 7),
+            org: 42,
+            grain: 1,
+            period: 20_000,
+            extra: "org=42".into(),
+            data_version: 9,
+            today: 20_001,
+        }
+    }
+
     #[test]
-    fn accept_encoding_is_read_with_its_refusals() {
-        assert!(accepts("gzip, deflate, br", "br"));
-        assert!(accepts("gzip;q=1.0, br;q=0.5", "br"));
-        assert!(!accepts("gzip, br;q=0", "br"));
-        assert!(!accepts("", "gzip"));
+    fn etags_are_the_same_in_every_process_and_toolchain() {
+        // Pinned: a changed value means clients' cached copies stop matching after an upgrade.
+        assert_eq!(key().etag(), "\"b1d620b63c190292-9\"");
+        assert_ne!(AnswerKey { extra: "org=43".into(), ..key() }.etag(), key().etag());
+        assert_ne!(AnswerKey { today: 20_002, ..key() }.etag(), key().etag());
+    }
+
+    #[test]
+    fn a_client_with_the_current_version_gets_304() {
+        let etag = key().etag();
+        let weak = format!("W/{etag}");
+        for header in [etag.as_str(), weak.as_str(), "\"other\", W/\"x\"", "*"] {
+            let hit = not_modified(&with(header::IF_NONE_MATCH, header), &etag);
+            let expected = header != "\"other\", W/\"x\"";
+            assert_eq!(hit.map(|r| r.status().as_u16()), expected.then_some(304), "{header}");
+        }
+        assert!(not_modified(&TestRequest::default().to_http_request(), &etag).is_none());
     }
 
     #[test]
@@ -395,9 +483,22 @@ mod tests {
 
     #[test]
     fn the_best_accepted_coding_is_chosen() {
-        assert_eq!(Coding::negotiate("gzip, deflate, br"), Coding::Brotli);
-        assert_eq!(Coding::negotiate("gzip, br;q=0"), Coding::Gzip);
-        assert_eq!(Coding::negotiate("deflate"), Coding::Identity);
-        assert_eq!(Coding::negotiate(""), Coding::Identity);
+        let negotiate = |value: &str| Coding::negotiate(&with(header::ACCEPT_ENCODING, value));
+        for _ in 0..2 {
+            // The second round answers from the thread's memo.
+            assert_eq!(negotiate("gzip, deflate, br, zstd"), Coding::Brotli);
+            assert_eq!(negotiate("gzip, br;q=0"), Coding::Gzip);
+            assert_eq!(negotiate("gzip;q=1.0, br;q=0.5"), Coding::Gzip);
+            assert_eq!(negotiate("br; q=0 , gzip; q=0"), Coding::Identity);
+            assert_eq!(negotiate("deflate"), Coding::Identity);
+            assert_eq!(negotiate("*"), Coding::Identity);
+            assert_eq!(negotiate(""), Coding::Identity);
+        }
+        assert_eq!(Coding::negotiate(&TestRequest::default().to_http_request()), Coding::Identity);
+        // More distinct values than slots: the memo stays bounded and answers stay right.
+        for q in 1..=20 {
+            assert_eq!(negotiate(&format!("gzip, br;q=0.{q:02}")), Coding::Gzip);
+        }
+        NEGOTIATED.with(|m| assert!(m.borrow().seen.len() <= Negotiated::SLOTS));
     }
 }

@@ -13,6 +13,9 @@ pub enum ApiError {
     InvalidParameter { param: String, reason: String },
     #[error("{0}")]
     InvalidBody(String),
+    /// A body field of the wrong type or form, named by its path (`cards[2].target`).
+    #[error("invalid JSON body at `{param}`: {reason}")]
+    InvalidBodyField { param: String, reason: String },
     #[error("{0}")]
     Unauthenticated(String),
     /// The DingTalk login code was refused: the mini-program gets a new one and retries.
@@ -62,7 +65,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::InvalidParameter { .. } => "invalid_parameter",
-            ApiError::InvalidBody(_) => "invalid_body",
+            ApiError::InvalidBody(_) | ApiError::InvalidBodyField { .. } => "invalid_body",
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::InvalidAuthCode(_) => "invalid_auth_code",
             ApiError::Forbidden(_) => "forbidden",
@@ -82,7 +85,9 @@ impl ApiError {
     /// The parameter at fault, for `invalid_parameter`.
     pub fn param(&self) -> Option<&str> {
         match self {
-            ApiError::InvalidParameter { param, .. } | ApiError::OutOfScopeField { param, .. } => Some(param),
+            ApiError::InvalidParameter { param, .. }
+            | ApiError::InvalidBodyField { param, .. }
+            | ApiError::OutOfScopeField { param, .. } => Some(param),
             _ => None,
         }
     }
@@ -97,7 +102,9 @@ impl From<sea_orm::DbErr> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::InvalidParameter { .. } | ApiError::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidParameter { .. } | ApiError::InvalidBody(_) | ApiError::InvalidBodyField { .. } => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Unauthenticated(_) | ApiError::InvalidAuthCode(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::OutOfScope(_) | ApiError::OutOfScopeField { .. } | ApiError::NoScope => {
                 StatusCode::FORBIDDEN
@@ -138,7 +145,8 @@ pub struct ErrorBody<'a> {
     pub error: &'a str,
     /// Human-readable text.
     pub message: String,
-    /// For `invalid_parameter` (and `out_of_scope` on an admin payload): the parameter at fault.
+    /// For `invalid_parameter`, `invalid_body` (a field of the wrong type) and `out_of_scope` on
+    /// an admin payload: the parameter or field at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub param: Option<&'a str>,
     /// Quote it when reporting a problem: it finds the request in the logs.

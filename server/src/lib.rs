@@ -13,6 +13,7 @@ pub mod feed;
 pub mod middleware;
 pub mod open;
 pub mod policy;
+pub mod retry;
 pub mod routes;
 pub mod startup;
 pub mod state;

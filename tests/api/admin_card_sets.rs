@@ -38,14 +38,6 @@ pub async fn admins() -> Admins {
 }
 
 impl Admins {
-    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.app.client.get(self.app.url(path)).bearer_auth(token).send().await.unwrap()
-    }
-
-    pub async fn post(&self, token: &str, path: &str, body: Value) -> reqwest::Response {
-        self.app.client.post(self.app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
-    }
-
     pub async fn ok(&self, res: reqwest::Response) -> Value {
         let status = res.status().as_u16();
         let body: Value = res.json().await.unwrap();
@@ -54,7 +46,7 @@ impl Admins {
     }
 
     pub async fn create(&self, token: &str, body: Value) -> Value {
-        self.ok(self.post(token, "/api/v1/admin/card-sets", body).await).await
+        self.ok(self.app.post_as(token, "/api/v1/admin/card-sets", body).await).await
     }
 }
 
@@ -69,16 +61,16 @@ fn metrics_of(home: &Value) -> Vec<String> {
 #[tokio::test]
 async fn the_seeded_default_set_is_published_as_version_1() {
     let a = admins().await;
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(home["cardSet"]["version"], 1);
     assert_eq!(home["cards"].as_array().unwrap().len(), 8);
 
-    let versions = a.ok(a.get(&a.province, "/api/v1/admin/card-sets/1/versions").await).await;
+    let versions = a.ok(a.app.get_as(&a.province, "/api/v1/admin/card-sets/1/versions").await).await;
     let v1 = &versions["items"][0];
     assert_eq!(v1["version"], 1);
     assert_eq!(v1["cards"].as_array().unwrap().len(), 8);
     assert_eq!(v1["cards"][0]["metric"], "collab.activation_rate");
-    let list = a.ok(a.get(&a.province, "/api/v1/admin/card-sets").await).await;
+    let list = a.ok(a.app.get_as(&a.province, "/api/v1/admin/card-sets").await).await;
     let default = &list["items"][0];
     assert_eq!((default["isDefault"].as_bool(), default["draftChanged"].as_bool()), (Some(true), Some(false)));
     assert_eq!(default["editable"], true);
@@ -100,30 +92,31 @@ async fn a_set_is_created_published_assigned_and_previewed() {
     assert_eq!((set["version"].as_i64(), set["revision"].as_i64()), (Some(0), Some(1)));
     assert_eq!(set["cards"][0]["title"], "消息");
     let assign = format!("/api/v1/admin/card-sets/{id}/assignments");
-    a.ok(a.post(&a.province, &assign, json!({"orgs": [MINGZHOU]})).await).await;
+    a.ok(a.app.post_as(&a.province, &assign, json!({"orgs": [MINGZHOU]})).await).await;
     // Assigned but never published: the official still gets the default set.
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(home["cardSet"]["id"], 1);
 
     // Act
-    let published = a.ok(a.post(&a.province, &format!("/api/v1/admin/card-sets/{id}/publish"), json!({})).await).await;
+    let published =
+        a.ok(a.app.post_as(&a.province, &format!("/api/v1/admin/card-sets/{id}/publish"), json!({})).await).await;
 
     // Assert
     assert_eq!(published["version"], 1);
     assert_eq!(published["draftChanged"], false);
     assert_eq!(published["orgs"][0]["name"], "明州市");
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(home["cardSet"]["id"].as_i64(), Some(id));
     assert_eq!(metrics_of(&home), vec!["collab.msg_total", "service.cases_completed"]);
     assert_eq!(home["cards"][0]["title"], "消息");
     assert_eq!(home["cards"][0]["spark"].as_array().unwrap().len(), 7);
     // The preview is the official's own answer, byte for byte.
-    let preview = a.ok(a.get(&a.province, &format!("/api/v1/admin/preview?user={}", a.official_id)).await).await;
+    let preview = a.ok(a.app.get_as(&a.province, &format!("/api/v1/admin/preview?user={}", a.official_id)).await).await;
     assert_eq!(preview, home);
-    let by_userid = a.ok(a.get(&a.province, "/api/v1/admin/preview?user=mz-leader&grain=month").await).await;
+    let by_userid = a.ok(a.app.get_as(&a.province, "/api/v1/admin/preview?user=mz-leader&grain=month").await).await;
     assert_eq!(by_userid["period"]["grain"], "month");
     // 临江 is not under 明州: its official keeps the default set.
-    let lj = a.ok(a.get(&a.province, &format!("/api/v1/admin/preview?user={}", a.linjiang_id)).await).await;
+    let lj = a.ok(a.app.get_as(&a.province, &format!("/api/v1/admin/preview?user={}", a.linjiang_id)).await).await;
     assert_eq!(lj["cardSet"]["id"], 1);
 }
 
@@ -132,14 +125,15 @@ async fn users_get_the_published_version_never_the_draft_and_versions_can_be_res
     let a = admins().await;
     let set = a.create(&a.province, json!({"name": "试点", "cards": cards(&["collab.msg_total"])})).await;
     let id = set["id"].as_i64().unwrap();
-    a.ok(a.post(&a.province, &format!("/api/v1/admin/card-sets/{id}/publish"), json!({})).await).await;
+    a.ok(a.app.post_as(&a.province, &format!("/api/v1/admin/card-sets/{id}/publish"), json!({})).await).await;
     let path = format!("/api/v1/admin/card-sets/{id}");
-    a.ok(a.post(&a.province, &format!("{path}/assignments"), json!({"users": [a.official_id]})).await).await;
+    a.ok(a.app.post_as(&a.province, &format!("{path}/assignments"), json!({"users": [a.official_id]})).await).await;
 
     // A draft edit is not served…
     let edited = a
         .ok(a
-            .post(
+            .app
+            .post_as(
                 &a.province,
                 &path,
                 json!({"revision": 1, "name": "试点", "cards": cards(&["mobile.pv", "collab.dau"])}),
@@ -147,30 +141,30 @@ async fn users_get_the_published_version_never_the_draft_and_versions_can_be_res
             .await)
         .await;
     assert_eq!((edited["revision"].as_i64(), edited["draftChanged"].as_bool()), (Some(2), Some(true)));
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(metrics_of(&home), vec!["collab.msg_total"]);
     // …until published.
-    let v2 = a.ok(a.post(&a.province, &format!("{path}/publish"), json!({"revision": 2})).await).await;
+    let v2 = a.ok(a.app.post_as(&a.province, &format!("{path}/publish"), json!({"revision": 2})).await).await;
     assert_eq!(v2["version"], 2);
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(
         (home["cardSet"]["version"].as_i64(), metrics_of(&home)),
         (Some(2), vec!["mobile.pv".into(), "collab.dau".into()])
     );
 
     // Restoring version 1 publishes it again, as version 3.
-    let restored = a.ok(a.post(&a.province, &format!("{path}/restore"), json!({"version": 1})).await).await;
+    let restored = a.ok(a.app.post_as(&a.province, &format!("{path}/restore"), json!({"version": 1})).await).await;
     assert_eq!(restored["version"], 3);
     assert_eq!(restored["cards"][0]["metric"], "collab.msg_total");
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(
         (home["cardSet"]["version"].as_i64(), metrics_of(&home)),
         (Some(3), vec!["collab.msg_total".to_owned()])
     );
-    let versions = a.ok(a.get(&a.province, &format!("{path}/versions")).await).await;
+    let versions = a.ok(a.app.get_as(&a.province, &format!("{path}/versions")).await).await;
     assert_eq!(versions["items"].as_array().unwrap().len(), 3);
     let body = assert_error(
-        a.post(&a.province, &format!("{path}/restore"), json!({"version": 9})).await,
+        a.app.post_as(&a.province, &format!("{path}/restore"), json!({"version": 9})).await,
         400,
         "invalid_parameter",
     )
@@ -188,13 +182,14 @@ async fn cards_are_reordered_by_id() {
     let ids: Vec<i64> = set["cards"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
     let path = format!("/api/v1/admin/card-sets/{id}/reorder");
 
-    let moved = a.ok(a.post(&a.province, &path, json!({"revision": 1, "cards": [ids[2], ids[0], ids[1]]})).await).await;
+    let moved =
+        a.ok(a.app.post_as(&a.province, &path, json!({"revision": 1, "cards": [ids[2], ids[0], ids[1]]})).await).await;
 
     let order: Vec<&str> = moved["cards"].as_array().unwrap().iter().map(|c| c["metric"].as_str().unwrap()).collect();
     assert_eq!(order, vec!["collab.dau", "collab.msg_total", "mobile.pv"]);
     assert_eq!(moved["revision"], 2);
     let body = assert_error(
-        a.post(&a.province, &path, json!({"revision": 2, "cards": [ids[0], ids[1]]})).await,
+        a.app.post_as(&a.province, &path, json!({"revision": 2, "cards": [ids[0], ids[1]]})).await,
         400,
         "invalid_parameter",
     )
@@ -224,7 +219,7 @@ async fn every_bad_card_is_refused_naming_its_field() {
         (json!({"name": "", "cards": cards(&["mobile.pv"])}), "name"),
         (json!({"name": "x", "defaultGrain": "decade", "cards": cards(&["mobile.pv"])}), "defaultGrain"),
     ] {
-        let res = a.post(&a.province, "/api/v1/admin/card-sets", body.clone()).await;
+        let res = a.app.post_as(&a.province, "/api/v1/admin/card-sets", body.clone()).await;
         let err = assert_error(res, 400, "invalid_parameter").await;
         assert_eq!(err["param"], param, "{body}: {err}");
     }
@@ -232,7 +227,8 @@ async fn every_bad_card_is_refused_naming_its_field() {
     a.create(&a.province, bad(json!([{"metric": "collab.activation_rate", "comparison": "target", "target": 0.95}])))
         .await;
     // Unknown fields and malformed JSON.
-    let res = a.post(&a.province, "/api/v1/admin/card-sets", json!({"name": "x", "cards": [], "colour": "red"})).await;
+    let res =
+        a.app.post_as(&a.province, "/api/v1/admin/card-sets", json!({"name": "x", "cards": [], "colour": "red"})).await;
     let err = assert_error(res, 400, "invalid_body").await;
     assert!(err["message"].as_str().unwrap().contains("colour"), "{err}");
     let res = a
@@ -273,14 +269,16 @@ async fn two_administrators_editing_one_set_never_overwrite_each_other() {
     };
 
     // Both loaded revision 1 and fire at once: exactly one wins.
-    let (one, two) =
-        tokio::join!(a.post(&a.province, &path, edit("甲", Some(1))), a.post(&a.province, &path, edit("乙", Some(1))));
+    let (one, two) = tokio::join!(
+        a.app.post_as(&a.province, &path, edit("甲", Some(1))),
+        a.app.post_as(&a.province, &path, edit("乙", Some(1)))
+    );
     let mut statuses = [one.status().as_u16(), two.status().as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409]);
     let loser = if one.status().as_u16() == 409 { one } else { two };
     assert_error(loser, 409, "conflict").await;
-    let now = a.ok(a.get(&a.province, &path).await).await;
+    let now = a.ok(a.app.get_as(&a.province, &path).await).await;
     assert_eq!(now["revision"], 2);
 
     // A stale revision through If-Match, and an edit that names none.
@@ -306,10 +304,11 @@ async fn two_administrators_editing_one_set_never_overwrite_each_other() {
         .await
         .unwrap();
     assert_eq!(a.ok(res).await["revision"], 3);
-    let err = assert_error(a.post(&a.province, &path, edit("丁", None)).await, 400, "invalid_parameter").await;
+    let err = assert_error(a.app.post_as(&a.province, &path, edit("丁", None)).await, 400, "invalid_parameter").await;
     assert_eq!(err["param"], "revision");
     // Publishing a revision that has moved on is refused too.
-    assert_error(a.post(&a.province, &format!("{path}/publish"), json!({"revision": 2})).await, 409, "conflict").await;
+    assert_error(a.app.post_as(&a.province, &format!("{path}/publish"), json!({"revision": 2})).await, 409, "conflict")
+        .await;
 }
 
 #[tokio::test]
@@ -320,7 +319,8 @@ async fn administrators_act_only_inside_their_scope() {
     let id = set["id"].as_i64().unwrap();
     let path = format!("/api/v1/admin/card-sets/{id}");
     a.ok(a
-        .post(
+        .app
+        .post_as(
             &a.mingzhou,
             &format!("{path}/assignments"),
             json!({"orgs": [fixture::DONGCHENG], "users": [a.official_id]}),
@@ -329,52 +329,54 @@ async fn administrators_act_only_inside_their_scope() {
         .await;
     // …but not assign outside it, nor to someone outside it.
     let err = assert_error(
-        a.post(&a.mingzhou, &format!("{path}/assignments"), json!({"orgs": [MINGZHOU, LINJIANG]})).await,
+        a.app.post_as(&a.mingzhou, &format!("{path}/assignments"), json!({"orgs": [MINGZHOU, LINJIANG]})).await,
         403,
         "out_of_scope",
     )
     .await;
     assert_eq!(err["param"], "orgs[1]");
     let err = assert_error(
-        a.post(&a.mingzhou, &format!("{path}/assignments"), json!({"users": [a.linjiang_id]})).await,
+        a.app.post_as(&a.mingzhou, &format!("{path}/assignments"), json!({"users": [a.linjiang_id]})).await,
         403,
         "out_of_scope",
     )
     .await;
     assert_eq!(err["param"], "users[0]");
     let err = assert_error(
-        a.post(&a.mingzhou, &format!("{path}/assignments"), json!({"orgs": [999]})).await,
+        a.app.post_as(&a.mingzhou, &format!("{path}/assignments"), json!({"orgs": [999]})).await,
         400,
         "invalid_parameter",
     )
     .await;
     assert_eq!(err["param"], "orgs[0]");
     // The default set and sets assigned beyond its scope are not its to change.
-    assert_error(a.post(&a.mingzhou, "/api/v1/admin/card-sets/1/publish", json!({})).await, 403, "forbidden").await;
-    a.ok(a.post(&a.province, &format!("{path}/assignments"), json!({"orgs": [LINJIANG]})).await).await;
+    assert_error(a.app.post_as(&a.mingzhou, "/api/v1/admin/card-sets/1/publish", json!({})).await, 403, "forbidden")
+        .await;
+    a.ok(a.app.post_as(&a.province, &format!("{path}/assignments"), json!({"orgs": [LINJIANG]})).await).await;
     // Now straddling the boundary, the set is neither listed to nor readable by 明州's admin.
-    let list = a.ok(a.get(&a.mingzhou, "/api/v1/admin/card-sets").await).await;
+    let list = a.ok(a.app.get_as(&a.mingzhou, "/api/v1/admin/card-sets").await).await;
     assert!(list["items"].as_array().unwrap().iter().all(|s| s["id"].as_i64() != Some(id)), "{list}");
-    assert_error(a.get(&a.mingzhou, &path).await, 403, "forbidden").await;
-    assert_error(a.post(&a.mingzhou, &format!("{path}/publish"), json!({})).await, 403, "forbidden").await;
+    assert_error(a.app.get_as(&a.mingzhou, &path).await, 403, "forbidden").await;
+    assert_error(a.app.post_as(&a.mingzhou, &format!("{path}/publish"), json!({})).await, 403, "forbidden").await;
     // Preview: only users and orgs inside the scope.
     let err = assert_error(
-        a.get(&a.mingzhou, &format!("/api/v1/admin/preview?user={}", a.linjiang_id)).await,
+        a.app.get_as(&a.mingzhou, &format!("/api/v1/admin/preview?user={}", a.linjiang_id)).await,
         403,
         "out_of_scope",
     )
     .await;
     assert_eq!(err["param"], "user");
     let err = assert_error(
-        a.get(&a.mingzhou, &format!("/api/v1/admin/preview?user={}&org={PROVINCE}", a.official_id)).await,
+        a.app.get_as(&a.mingzhou, &format!("/api/v1/admin/preview?user={}&org={PROVINCE}", a.official_id)).await,
         403,
         "out_of_scope",
     )
     .await;
     assert_eq!(err["param"], "org");
     // Removing an assignment.
-    let after =
-        a.ok(a.post(&a.province, &format!("{path}/assignments/remove"), json!({"orgs": [LINJIANG]})).await).await;
+    let after = a
+        .ok(a.app.post_as(&a.province, &format!("{path}/assignments/remove"), json!({"orgs": [LINJIANG]})).await)
+        .await;
     assert_eq!(after["assignedOrgs"], json!([fixture::DONGCHENG]));
 }
 
@@ -404,14 +406,14 @@ async fn viewers_and_strangers_are_kept_out_of_every_admin_endpoint() {
         "/api/v1/admin/metrics/collab.msg_total",
     ];
     for path in gets {
-        assert_error(a.get(&a.official, path).await, 403, "forbidden").await;
+        assert_error(a.app.get_as(&a.official, path).await, 403, "forbidden").await;
         assert_error(a.app.get(path).await, 401, "unauthenticated").await;
     }
     for path in posts {
-        assert_error(a.post(&a.official, path, json!({})).await, 403, "forbidden").await;
+        assert_error(a.app.post_as(&a.official, path, json!({})).await, 403, "forbidden").await;
     }
     // Nothing changed.
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(home["cardSet"]["version"], 1);
 }
 
@@ -427,21 +429,25 @@ async fn only_a_set_that_reaches_nobody_can_be_deleted() {
     };
     let set = a.create(&a.province, json!({"name": "临时", "cards": cards(&["collab.msg_total"])})).await;
     let id = set["id"].as_i64().unwrap();
-    a.ok(a.post(&a.province, &format!("/api/v1/admin/card-sets/{id}/publish"), json!({})).await).await;
-    a.ok(a.post(&a.province, &format!("/api/v1/admin/card-sets/{id}/assignments"), json!({"orgs": [MINGZHOU]})).await)
+    a.ok(a.app.post_as(&a.province, &format!("/api/v1/admin/card-sets/{id}/publish"), json!({})).await).await;
+    a.ok(a
+        .app
+        .post_as(&a.province, &format!("/api/v1/admin/card-sets/{id}/assignments"), json!({"orgs": [MINGZHOU]}))
+        .await)
         .await;
 
     // The default set is everyone's fallback; an assigned set still reaches 明州's officials.
     assert_error(delete(&a.province, 1, None).await.unwrap(), 409, "conflict").await;
     let err = assert_error(delete(&a.province, id, None).await.unwrap(), 409, "conflict").await;
     assert!(err["message"].as_str().unwrap().contains("assigned"), "{err}");
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(home["cardSet"]["id"].as_i64(), Some(id), "nothing was lost");
     // Viewers never delete.
     assert_error(delete(&a.official, id, None).await.unwrap(), 403, "forbidden").await;
 
     a.ok(a
-        .post(&a.province, &format!("/api/v1/admin/card-sets/{id}/assignments/remove"), json!({"orgs": [MINGZHOU]}))
+        .app
+        .post_as(&a.province, &format!("/api/v1/admin/card-sets/{id}/assignments/remove"), json!({"orgs": [MINGZHOU]}))
         .await)
         .await;
     // A stale revision is refused, as for any edit.
@@ -449,7 +455,7 @@ async fn only_a_set_that_reaches_nobody_can_be_deleted() {
 
     let res = delete(&a.province, id, Some(&format!("\"{}\"", set["revision"]))).await.unwrap();
     assert_eq!(res.status().as_u16(), 204);
-    assert_error(a.get(&a.province, &format!("/api/v1/admin/card-sets/{id}")).await, 404, "not_found").await;
+    assert_error(a.app.get_as(&a.province, &format!("/api/v1/admin/card-sets/{id}")).await, 404, "not_found").await;
     // Its cards and published versions went with it.
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let id32 = i32::try_from(id).unwrap();
@@ -460,9 +466,9 @@ async fn only_a_set_that_reaches_nobody_can_be_deleted() {
         .unwrap();
     let cards = entities::card::Entity::find().filter(entities::card::Column::CardSetId.eq(id32)).count(&a.app.db);
     assert_eq!((versions, cards.await.unwrap()), (0, 0));
-    let home = a.ok(a.get(&a.official, "/api/v1/home").await).await;
+    let home = a.ok(a.app.get_as(&a.official, "/api/v1/home").await).await;
     assert_eq!(home["cardSet"]["id"], 1, "back on the default set");
-    let audit = a.ok(a.get(&a.province, "/api/v1/admin/audit?action=card_set.delete").await).await;
+    let audit = a.ok(a.app.get_as(&a.province, "/api/v1/admin/audit?action=card_set.delete").await).await;
     assert_eq!(audit["items"][0]["target"], format!("card_set:{id}"));
     assert_eq!(audit["items"][0]["before"]["name"], "临时");
 }

@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use crate::fixture::MINGZHOU;
 use crate::helpers::assert_error;
-use crate::read::{get, seeded};
+use crate::read::seeded;
 
 fn b64(v: &serde_json::Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
@@ -50,17 +50,17 @@ async fn bad_tokens_are_refused() {
         ("garbage", "not.a.token".to_owned()),
     ];
     for (what, token) in cases {
-        let res = get(&app, &token, "/api/v1/me").await;
+        let res = app.get_as(&token, "/api/v1/me").await;
         let body = assert_error(res, 401, "unauthenticated").await;
         assert!(!body["message"].as_str().unwrap().is_empty(), "{what}");
     }
-    assert_eq!(get(&app, &good, "/api/v1/me").await.status().as_u16(), 200);
+    assert_eq!(app.get_as(&good, "/api/v1/me").await.status().as_u16(), 200);
 }
 
 #[tokio::test]
 async fn me_says_who_i_am_and_what_i_may_see() {
     let (app, token) = seeded().await;
-    let me: serde_json::Value = get(&app, &token, "/api/v1/me").await.json().await.unwrap();
+    let me: serde_json::Value = app.get_as(&token, "/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["user"]["userid"], "mz-leader");
     assert_eq!(me["user"]["role"], "viewer");
     assert_eq!(me["scopes"][0]["id"], MINGZHOU);

@@ -58,9 +58,13 @@ impl World {
             self.a.create(&self.a.province, json!({"name": "矩阵", "cards": [{"metric": "collab.msg_total"}]})).await;
         let id = set["id"].as_i64().unwrap();
         let path = format!("/api/v1/admin/card-sets/{id}");
-        self.a.ok(self.a.post(&self.a.province, &format!("{path}/publish"), json!({})).await).await;
+        self.a.ok(self.a.app.post_as(&self.a.province, &format!("{path}/publish"), json!({})).await).await;
         self.a
-            .ok(self.a.post(&self.a.province, &format!("{path}/assignments"), json!({"orgs": Self::orgs(place)})).await)
+            .ok(self
+                .a
+                .app
+                .post_as(&self.a.province, &format!("{path}/assignments"), json!({"orgs": Self::orgs(place)}))
+                .await)
             .await;
         id
     }
@@ -71,7 +75,7 @@ impl World {
             "name": "矩阵应用", "metrics": ["collab.msg_total"], "orgs": Self::orgs(place),
             "ratePerSecond": 10, "dailyQuota": 100
         });
-        let app = self.a.ok(self.a.post(&self.a.province, "/api/v1/admin/open-apps", body).await).await;
+        let app = self.a.ok(self.a.app.post_as(&self.a.province, "/api/v1/admin/open-apps", body).await).await;
         app["id"].as_i64().unwrap()
     }
 }
@@ -226,27 +230,32 @@ async fn a_scoped_admin_cannot_promote_a_user_who_reaches_beyond_their_subtree()
     let w = world().await;
     let both = w.user(Place::Straddling);
     // The escalation: make the 临江-and-明州 official an admin, who then grants 临江 back.
-    let promote = w.a.post(&w.a.mingzhou, &format!("/api/v1/admin/users/{both}"), json!({"role": "admin"})).await;
+    let promote =
+        w.a.app.post_as(&w.a.mingzhou, &format!("/api/v1/admin/users/{both}"), json!({"role": "admin"})).await;
     let err = assert_error(promote, 403, "out_of_scope").await;
     assert_eq!(err["param"], "id");
     let grant =
-        w.a.post(&w.a.mingzhou, &format!("/api/v1/admin/users/{both}/scopes"), json!({"grant": [DONGCHENG]})).await;
+        w.a.app
+            .post_as(&w.a.mingzhou, &format!("/api/v1/admin/users/{both}/scopes"), json!({"grant": [DONGCHENG]}))
+            .await;
     assert_error(grant, 403, "out_of_scope").await;
     // Nor may it grant anyone, itself included, a scope outside its own.
-    let me = w.a.ok(w.a.get(&w.a.province, "/api/v1/admin/users?q=mz-admin").await).await["items"][0]["id"].clone();
+    let me =
+        w.a.ok(w.a.app.get_as(&w.a.province, "/api/v1/admin/users?q=mz-admin").await).await["items"][0]["id"].clone();
     let widen =
-        w.a.post(&w.a.mingzhou, &format!("/api/v1/admin/users/{me}/scopes"), json!({"grant": [LINJIANG]})).await;
+        w.a.app.post_as(&w.a.mingzhou, &format!("/api/v1/admin/users/{me}/scopes"), json!({"grant": [LINJIANG]})).await;
     let err = assert_error(widen, 403, "out_of_scope").await;
     assert_eq!(err["param"], "grant[0]");
     // Nothing changed: the user is still a viewer with their own scope only.
-    let user = w.a.ok(w.a.get(&w.a.province, &format!("/api/v1/admin/users/{both}")).await).await;
+    let user = w.a.ok(w.a.app.get_as(&w.a.province, &format!("/api/v1/admin/users/{both}")).await).await;
     assert_eq!(user["role"], "viewer");
     let scopes: BTreeSet<i64> = user["scopes"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
     assert_eq!(scopes, BTreeSet::from([i64::from(LINJIANG)]));
     // Inside its subtree the scoped admin may still manage users.
     let inside = w.user(Place::Inside);
-    w.a.ok(w.a.post(&w.a.mingzhou, &format!("/api/v1/admin/users/{inside}"), json!({"role": "admin"})).await).await;
-    let listed = w.a.ok(w.a.get(&w.a.mingzhou, "/api/v1/admin/users?pageSize=200").await).await;
+    w.a.ok(w.a.app.post_as(&w.a.mingzhou, &format!("/api/v1/admin/users/{inside}"), json!({"role": "admin"})).await)
+        .await;
+    let listed = w.a.ok(w.a.app.get_as(&w.a.mingzhou, "/api/v1/admin/users?pageSize=200").await).await;
     let ids: BTreeSet<i64> = listed["items"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
     assert!(ids.contains(&i64::from(inside)) && !ids.contains(&i64::from(both)), "{listed}");
 }
@@ -256,28 +265,33 @@ async fn a_scoped_admin_reads_only_the_audit_and_drafts_of_their_subtree() {
     let w = world().await;
     let outside = w.user(Place::Outside);
     let inside = w.user(Place::Inside);
-    w.a.ok(w.a.post(&w.a.province, &format!("/api/v1/admin/users/{outside}"), json!({"active": true})).await).await;
-    w.a.ok(w.a.post(&w.a.province, &format!("/api/v1/admin/users/{inside}"), json!({"active": true})).await).await;
+    w.a.ok(w.a.app.post_as(&w.a.province, &format!("/api/v1/admin/users/{outside}"), json!({"active": true})).await)
+        .await;
+    w.a.ok(w.a.app.post_as(&w.a.province, &format!("/api/v1/admin/users/{inside}"), json!({"active": true})).await)
+        .await;
     w.a.ok(w
         .a
-        .post(&w.a.province, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-10-02", "kind": "holiday"}]}))
+        .app
+        .post_as(&w.a.province, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-10-02", "kind": "holiday"}]}))
         .await)
         .await;
     let draft = w.a.create(&w.a.province, json!({"name": "省草稿", "cards": [{"metric": "collab.msg_total"}]})).await;
 
-    let audit = w.a.ok(w.a.get(&w.a.mingzhou, "/api/v1/admin/audit").await).await;
+    let audit = w.a.ok(w.a.app.get_as(&w.a.mingzhou, "/api/v1/admin/audit").await).await;
     let targets: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["target"].as_str().unwrap()).collect();
     assert_eq!(targets, vec![format!("user:{inside}")], "{audit}");
-    let all = w.a.ok(w.a.get(&w.a.province, "/api/v1/admin/audit").await).await;
+    let all = w.a.ok(w.a.app.get_as(&w.a.province, "/api/v1/admin/audit").await).await;
     assert!(all["total"].as_u64().unwrap() >= 4, "{all}");
 
     // Another administrator's unassigned draft is neither listed, readable nor editable.
     let id = draft["id"].as_i64().unwrap();
-    let sets = w.a.ok(w.a.get(&w.a.mingzhou, "/api/v1/admin/card-sets").await).await;
+    let sets = w.a.ok(w.a.app.get_as(&w.a.mingzhou, "/api/v1/admin/card-sets").await).await;
     assert!(sets["items"].as_array().unwrap().iter().all(|s| s["id"].as_i64() != Some(id)), "{sets}");
     let path = format!("/api/v1/admin/card-sets/{id}");
     let edit =
-        w.a.post(&w.a.mingzhou, &path, json!({"revision": 1, "name": "x", "cards": [{"metric": "mobile.pv"}]})).await;
+        w.a.app
+            .post_as(&w.a.mingzhou, &path, json!({"revision": 1, "name": "x", "cards": [{"metric": "mobile.pv"}]}))
+            .await;
     assert_error(edit, 403, "forbidden").await;
     let delete =
         w.a.app.client.delete(w.a.app.url(&format!("/api/v1/admin/card-sets/{id}"))).bearer_auth(&w.a.mingzhou);
@@ -287,7 +301,8 @@ async fn a_scoped_admin_reads_only_the_audit_and_drafts_of_their_subtree() {
     let path = format!("/api/v1/admin/card-sets/{}", mine["id"]);
     w.a.ok(w
         .a
-        .post(&w.a.mingzhou, &path, json!({"revision": 1, "name": "明州草稿2", "cards": [{"metric": "mobile.pv"}]}))
+        .app
+        .post_as(&w.a.mingzhou, &path, json!({"revision": 1, "name": "明州草稿2", "cards": [{"metric": "mobile.pv"}]}))
         .await)
         .await;
 }
@@ -303,15 +318,17 @@ async fn an_administrator_signs_a_user_out_everywhere_and_deactivation_bites_at_
         async move { client.get(url).bearer_auth(t).send().await.unwrap().status().as_u16() }
     };
     assert_eq!(me(token.clone()).await, 200);
-    let revoked =
-        w.a.ok(w.a.post(&w.a.mingzhou, &format!("/api/v1/admin/users/{inside}/sessions/revoke"), json!({})).await)
-            .await;
+    let revoked = w
+        .a
+        .ok(w.a.app.post_as(&w.a.mingzhou, &format!("/api/v1/admin/users/{inside}/sessions/revoke"), json!({})).await)
+        .await;
     assert_eq!(revoked["revoked"], 1);
     assert_eq!(me(token).await, 401);
 
     let fresh = fixture::token(&w.a.app.db, &w.a.app.settings, inside).await;
     assert_eq!(me(fresh.clone()).await, 200);
-    w.a.ok(w.a.post(&w.a.mingzhou, &format!("/api/v1/admin/users/{inside}"), json!({"active": false})).await).await;
+    w.a.ok(w.a.app.post_as(&w.a.mingzhou, &format!("/api/v1/admin/users/{inside}"), json!({"active": false})).await)
+        .await;
     assert_eq!(me(fresh).await, 401, "deactivation takes effect on the next request");
     let _ = MINGZHOU;
 }
@@ -325,9 +342,9 @@ async fn a_card_title_cannot_plant_a_formula_in_a_viewers_export() {
         w.a.create(&w.a.province, json!({"name": "注入", "cards": [{"metric": "collab.msg_total", "title": title}]}))
             .await;
     let path = format!("/api/v1/admin/card-sets/{}", set["id"]);
-    w.a.ok(w.a.post(&w.a.province, &format!("{path}/publish"), json!({})).await).await;
-    w.a.ok(w.a.post(&w.a.province, &format!("{path}/assignments"), json!({"orgs": [MINGZHOU]})).await).await;
-    let csv = w.a.get(&w.a.official, "/api/v1/exports/home.csv").await;
+    w.a.ok(w.a.app.post_as(&w.a.province, &format!("{path}/publish"), json!({})).await).await;
+    w.a.ok(w.a.app.post_as(&w.a.province, &format!("{path}/assignments"), json!({"orgs": [MINGZHOU]})).await).await;
+    let csv = w.a.app.get_as(&w.a.official, "/api/v1/exports/home.csv").await;
     assert_eq!(csv.status().as_u16(), 200);
     let text = csv.text().await.unwrap();
     assert!(text.contains("'=HYPERLINK"), "{text}");

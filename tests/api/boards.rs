@@ -5,13 +5,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::{self, LINJIANG, MINGZHOU, PROVINCE};
 use crate::helpers::assert_error;
-use crate::read::{get, seeded};
-
-async fn json_of(app: &crate::helpers::TestApp, token: &str, path: &str) -> Value {
-    let res = get(app, token, path).await;
-    assert_eq!(res.status().as_u16(), 200, "{path}");
-    res.json().await.unwrap()
-}
+use crate::read::seeded;
 
 fn codes(list: &Value) -> Vec<String> {
     list["boards"].as_array().unwrap().iter().map(|b| b["code"].as_str().unwrap().to_owned()).collect()
@@ -32,9 +26,9 @@ fn metric_codes(list: &Value) -> Vec<String> {
 async fn every_active_indicator_is_on_a_board_and_a_board_is_one_answer() {
     let (app, token) = seeded().await;
 
-    let list = json_of(&app, &token, "/api/v1/boards").await;
+    let list = app.json_as(&token, "/api/v1/boards").await;
     assert_eq!(codes(&list), ["collab", "service", "mobile", "governance"]);
-    let catalogue = json_of(&app, &token, "/api/v1/metrics").await;
+    let catalogue = app.json_as(&token, "/api/v1/metrics").await;
     let active = catalogue["metrics"].as_array().unwrap().len();
     assert_eq!(metric_codes(&list).len(), active, "every active indicator, the records' too");
     let collab = &list["boards"][0];
@@ -43,7 +37,7 @@ async fn every_active_indicator_is_on_a_board_and_a_board_is_one_answer() {
         collab["sections"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(sections, ["活跃", "消息", "会议", "工作台", "待办"]);
 
-    let res = get(&app, &token, "/api/v1/boards/collab?date=2026-11-20").await;
+    let res = app.get_as(&token, "/api/v1/boards/collab?date=2026-11-20").await;
     assert_eq!(res.status().as_u16(), 200);
     let etag = res.headers()["etag"].to_str().unwrap().to_owned();
     let board: Value = res.json().await.unwrap();
@@ -70,9 +64,9 @@ async fn every_active_indicator_is_on_a_board_and_a_board_is_one_answer() {
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
 
-    assert_error(get(&app, &token, "/api/v1/boards/nope").await, 404, "not_found").await;
-    assert_error(get(&app, &token, "/api/v1/boards/collab?org=3").await, 403, "out_of_scope").await;
-    assert_error(get(&app, &token, "/api/v1/boards/collab?grain=hour").await, 400, "invalid_parameter").await;
+    assert_error(app.get_as(&token, "/api/v1/boards/nope").await, 404, "not_found").await;
+    assert_error(app.get_as(&token, "/api/v1/boards/collab?org=3").await, 403, "out_of_scope").await;
+    assert_error(app.get_as(&token, "/api/v1/boards/collab?grain=hour").await, 400, "invalid_parameter").await;
 }
 
 #[tokio::test]
@@ -108,15 +102,15 @@ async fn an_administrator_hides_a_board_or_an_indicator_from_an_audience() {
     let res = post(admin.clone(), json!({"metric": "collab.msg_group", "hidden": true})).await;
     assert_eq!(res.status().as_u16(), 200);
 
-    let mz = json_of(&app, &mz_token, "/api/v1/boards").await;
+    let mz = app.json_as(&mz_token, "/api/v1/boards").await;
     assert_eq!(codes(&mz), ["collab", "service", "governance"]);
     assert!(!metric_codes(&mz).contains(&"collab.msg_group".to_owned()));
-    assert_error(get(&app, &mz_token, "/api/v1/boards/mobile").await, 404, "not_found").await;
-    let lj = json_of(&app, &lj_token, "/api/v1/boards").await;
+    assert_error(app.get_as(&mz_token, "/api/v1/boards/mobile").await, 404, "not_found").await;
+    let lj = app.json_as(&lj_token, "/api/v1/boards").await;
     assert_eq!(codes(&lj), ["collab", "service", "mobile", "governance"]);
-    let active = json_of(&app, &lj_token, "/api/v1/metrics").await["metrics"].as_array().unwrap().len();
+    let active = app.json_as(&lj_token, "/api/v1/metrics").await["metrics"].as_array().unwrap().len();
     assert_eq!(metric_codes(&lj).len(), active - 1);
-    let collab = json_of(&app, &lj_token, "/api/v1/boards/collab?date=2026-11-20").await;
+    let collab = app.json_as(&lj_token, "/api/v1/boards/collab?date=2026-11-20").await;
     let all: Vec<&str> = collab["sections"]
         .as_array()
         .unwrap()
@@ -126,7 +120,7 @@ async fn an_administrator_hides_a_board_or_an_indicator_from_an_audience() {
         .collect();
     assert!(!all.contains(&"collab.msg_group"), "{all:?}");
 
-    let rules = json_of(&app, &admin, "/api/v1/admin/boards/rules").await;
+    let rules = app.json_as(&admin, "/api/v1/admin/boards/rules").await;
     assert_eq!(rules["rules"].as_array().unwrap().len(), 2, "{rules}");
     assert_eq!(rules["rules"][0]["audienceName"], "明州市");
     assert_eq!(rules["rules"][0]["name"], "移动政务");
@@ -134,7 +128,7 @@ async fn an_administrator_hides_a_board_or_an_indicator_from_an_audience() {
     // Shown again: 明州市 sees 移动政务 at once.
     let res = post(admin.clone(), json!({"audienceOrgId": MINGZHOU, "board": "mobile", "hidden": false})).await;
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(codes(&json_of(&app, &mz_token, "/api/v1/boards").await), ["collab", "service", "mobile", "governance"]);
+    assert_eq!(codes(&app.json_as(&mz_token, "/api/v1/boards").await), ["collab", "service", "mobile", "governance"]);
     use sea_orm::EntityTrait;
     let audit = entities::audit_log::Entity::find().all(&app.db).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();

@@ -16,7 +16,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::fixture;
-use crate::helpers::{TestApp, assert_error, spawn_app_with};
+use crate::helpers::{TestApp, assert_error, eventually, spawn_app_with};
 use crate::sandbox::{Sandbox, user as sandbox_user};
 
 const SEND: &str = "/topapi/message/corpconversation/asyncsend_v2";
@@ -213,16 +213,7 @@ async fn the_briefing_carries_the_home_screens_cards() {
     assert!(md.contains("**明州市**"), "{md}");
     // The same figures as GET /home for 明州市 on that day.
     let token = fixture::token(&app.db, &app.settings, leader).await;
-    let home: Value = app
-        .client
-        .get(app.url("/api/v1/home?date=2026-11-20"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let home = app.json_as(&token, "/api/v1/home?date=2026-11-20").await;
     let msg = home["cards"].as_array().unwrap().iter().find(|c| c["metric"] == "collab.msg_total").unwrap();
     assert!(
         md.contains(&format!(
@@ -308,17 +299,7 @@ async fn late_data_gets_a_delayed_notice_at_the_deadline_and_no_briefing_after_i
         assert_eq!(title(&inbox[u][0]), "数据延迟 11月23日");
     }
     let token = w.admin_token().await;
-    let view: Value = w
-        .app
-        .client
-        .get(w.app.url(&format!("/api/v1/admin/briefings?date={D}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = w.app.json_as(&token, &format!("/api/v1/admin/briefings?date={D}")).await;
     assert_eq!(view["delayedNotices"], 6, "{view}");
 }
 
@@ -343,31 +324,16 @@ async fn refusals_by_dingtalk_are_recorded_as_forbidden_and_not_retried() {
     let token = w.admin_token().await;
     let (u1, u2) = (w.users[1].0, w.users[2].0);
     let resend = |users: Vec<i32>, force: bool| {
-        w.app
-            .client
-            .post(w.app.url("/api/v1/admin/briefings/resend"))
-            .bearer_auth(&token)
-            .json(&json!({ "date": D, "users": users, "force": force }))
-            .send()
+        w.app.post_as(&token, "/api/v1/admin/briefings/resend", json!({ "date": D, "users": users, "force": force }))
     };
-    let refused: Value = resend(vec![u2], false).await.unwrap().json().await.unwrap();
+    let refused: Value = resend(vec![u2], false).await.json().await.unwrap();
     assert_eq!(refused["resent"], json!([]));
     assert_eq!(refused["refused"][0]["status"], "unread");
-    let forced: Value = resend(vec![u1], true).await.unwrap().json().await.unwrap();
+    let forced: Value = resend(vec![u1], true).await.json().await.unwrap();
     assert_eq!(forced["resent"], json!([u1]), "{forced}");
     briefing::reconcile(&w.app.state, at(TODAY, "10:00")).await.unwrap();
 
-    let view: Value = w
-        .app
-        .client
-        .get(w.app.url(&format!("/api/v1/admin/briefings?date={D}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view = w.app.json_as(&token, &format!("/api/v1/admin/briefings?date={D}")).await;
     assert_eq!(view["counts"]["forbidden"], 2, "{view}");
     let codes: HashMap<&str, &str> = view["failures"]
         .as_array()
@@ -398,23 +364,13 @@ async fn throttling_is_paced_then_sent() {
     assert!(w.users.iter().all(|(_, u)| w.inbox()[u].len() == 1));
 }
 
-async fn post(w: &World, token: &str, path: &str, body: Value) -> reqwest::Response {
-    w.app.client.post(w.app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
-}
-
 /// Runs `date`'s briefing by hand (a job) and waits for it: the finished run's report.
 async fn run_by_hand(w: &World, token: &str, date: &str) -> Value {
-    let res = post(w, token, "/api/v1/admin/briefings/run", json!({ "date": date })).await;
+    let res = w.app.post_as(token, "/api/v1/admin/briefings/run", json!({ "date": date })).await;
     let run = crate::helpers::follow_run(&w.app.client, &w.app.url(""), token, res).await;
     assert_eq!(run["source"], "briefing", "{run}");
     assert_eq!(run["status"], "ok", "{run}");
     run["detail"].clone()
-}
-
-async fn get(w: &World, token: &str, path: &str) -> Value {
-    let res = w.app.client.get(w.app.url(path)).bearer_auth(token).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 200, "{path}");
-    res.json().await.unwrap()
 }
 
 #[tokio::test]
@@ -423,31 +379,37 @@ async fn subscribers_choose_their_time_or_turn_the_briefing_off() {
     let t0 = fixture::token(&w.app.db, &w.app.settings, w.users[0].0).await;
     let t1 = fixture::token(&w.app.db, &w.app.settings, w.users[1].0).await;
     assert_eq!(
-        get(&w, &t0, "/api/v1/me/briefing").await,
+        w.app.json_as(&t0, "/api/v1/me/briefing").await,
         json!({"enabled": true, "time": "08:30", "includeWeekends": false})
     );
-    let bad =
-        assert_error(post(&w, &t0, "/api/v1/me/briefing", json!({"time": "08:20"})).await, 400, "invalid_parameter")
-            .await;
+    let bad = assert_error(
+        w.app.post_as(&t0, "/api/v1/me/briefing", json!({"time": "08:20"})).await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
     assert_eq!(bad["param"], "time");
-    let bad =
-        assert_error(post(&w, &t0, "/api/v1/me/briefing", json!({"time": "9:00"})).await, 400, "invalid_parameter")
-            .await;
+    let bad = assert_error(
+        w.app.post_as(&t0, "/api/v1/me/briefing", json!({"time": "9:00"})).await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
     assert_eq!(bad["param"], "time");
     assert_error(
-        post(&w, &t0, "/api/v1/me/briefing", json!({"enabled": true, "tiem": "09:00"})).await,
+        w.app.post_as(&t0, "/api/v1/me/briefing", json!({"enabled": true, "tiem": "09:00"})).await,
         400,
         "invalid_body",
     )
     .await;
 
-    let changed = post(&w, &t0, "/api/v1/me/briefing", json!({"time": "09:00", "includeWeekends": true})).await;
+    let changed = w.app.post_as(&t0, "/api/v1/me/briefing", json!({"time": "09:00", "includeWeekends": true})).await;
     assert_eq!(changed.status().as_u16(), 200);
     assert_eq!(
-        get(&w, &t0, "/api/v1/me").await["briefing"],
+        w.app.json_as(&t0, "/api/v1/me").await["briefing"],
         json!({"enabled": true, "time": "09:00", "includeWeekends": true})
     );
-    let off = post(&w, &t1, "/api/v1/me/briefing", json!({"enabled": false})).await;
+    let off = w.app.post_as(&t1, "/api/v1/me/briefing", json!({"enabled": false})).await;
     assert_eq!(off.status().as_u16(), 200);
 
     briefing::run_once(&w.app.state, at(TODAY, "08:30")).await.unwrap();
@@ -466,26 +428,29 @@ async fn holidays_and_make_up_days_follow_the_admin_calendar() {
     let admin = w.admin_token().await;
     let viewer = fixture::token(&w.app.db, &w.app.settings, w.users[0].0).await;
     assert_error(
-        post(&w, &viewer, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-11-28", "kind": "workday"}]})).await,
+        w.app
+            .post_as(&viewer, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-11-28", "kind": "workday"}]}))
+            .await,
         403,
         "forbidden",
     )
     .await;
-    let bad =
-        post(&w, &admin, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-11-28", "kind": "rest"}]})).await;
+    let bad = w
+        .app
+        .post_as(&admin, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-11-28", "kind": "rest"}]}))
+        .await;
     assert_eq!(assert_error(bad, 400, "invalid_parameter").await["param"], "kind");
 
     let nobody = briefing::run_once(&w.app.state, at("2026-11-28", "08:30")).await.unwrap();
     assert_eq!(nobody.due, 0, "a Saturday");
-    let res = post(
-        &w,
+    let res = w.app.post_as(
         &admin,
         "/api/v1/admin/calendar",
         json!({"days": [{"date": "2026-11-28", "kind": "workday", "name": "调休"}, {"date": "2026-11-30", "kind": "holiday", "name": "假日"}]}),
     )
     .await;
     assert_eq!(res.status().as_u16(), 200);
-    let listed = get(&w, &admin, "/api/v1/admin/calendar?year=2026").await;
+    let listed = w.app.json_as(&admin, "/api/v1/admin/calendar?year=2026").await;
     assert_eq!(listed["days"][0], json!({"date": "2026-11-28", "kind": "workday", "name": "调休"}));
 
     let sent = briefing::run_once(&w.app.state, at("2026-11-28", "08:30")).await.unwrap();
@@ -494,8 +459,10 @@ async fn holidays_and_make_up_days_follow_the_admin_calendar() {
     let holiday = briefing::run_once(&w.app.state, at("2026-11-30", "08:30")).await.unwrap();
     assert_eq!(holiday.due, 0, "a Monday holiday");
 
-    let removed =
-        post(&w, &admin, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-11-30", "kind": "normal"}]})).await;
+    let removed = w
+        .app
+        .post_as(&admin, "/api/v1/admin/calendar", json!({"days": [{"date": "2026-11-30", "kind": "normal"}]}))
+        .await;
     assert_eq!(removed.status().as_u16(), 200);
     let monday = briefing::run_once(&w.app.state, at("2026-11-30", "08:45")).await.unwrap();
     assert_eq!(monday.sent, 2);
@@ -511,7 +478,7 @@ async fn holidays_and_make_up_days_follow_the_admin_calendar() {
 async fn an_administrator_runs_a_date_by_hand_once_its_data_is_complete() {
     let w = world(2, 2, Some("2026-11-22"), fast()).await;
     let admin = w.admin_token().await;
-    let early = post(&w, &admin, "/api/v1/admin/briefings/run", json!({"date": D})).await;
+    let early = w.app.post_as(&admin, "/api/v1/admin/briefings/run", json!({"date": D})).await;
     assert_error(early, 409, "conflict").await;
 
     facts::mark_complete(&w.app.db, Period::containing(Grain::Day, day(D))).await.unwrap();
@@ -521,7 +488,7 @@ async fn an_administrator_runs_a_date_by_hand_once_its_data_is_complete() {
     assert_eq!((again["recorded"].as_u64(), again["sendCalls"].as_u64()), (Some(0), Some(0)), "{again}");
     let scheduled = briefing::run_once(&w.app.state, at(TODAY, "08:30")).await.unwrap();
     assert_eq!(scheduled.send_calls, 0, "already sent by hand");
-    let view = get(&w, &admin, &format!("/api/v1/admin/briefings?date={D}")).await;
+    let view = w.app.json_as(&admin, &format!("/api/v1/admin/briefings?date={D}")).await;
     assert_eq!(view["counts"]["sent"], 4, "{view}");
     assert_eq!(view["total"], 4);
 }
@@ -533,7 +500,11 @@ async fn a_send_whose_answer_is_lost_is_marked_unknown_and_never_repeated() {
     w.sb.fault(json!({ "path": SEND, "delayMs": 1_000, "times": 1 })).await;
     let report = briefing::run_once(&w.app.state, at(TODAY, "08:30")).await.unwrap();
     assert_eq!((report.unknown, report.sent, report.send_calls), (3, 0, 1), "{report:?}");
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await; // the late answer lands
+    // The late answer lands: DingTalk has delivered the messages.
+    eventually("the late answer", std::time::Duration::from_secs(10), || async {
+        w.users.iter().all(|(_, u)| w.inbox().get(u).is_some_and(|m| m.len() == 1)).then_some(())
+    })
+    .await;
     briefing::run_once(&w.app.state, at(TODAY, "08:45")).await.unwrap();
     assert_eq!(w.sends(), 1, "not repeated");
     assert!(w.ledger().await.iter().all(|d| d.status == "unknown"));
@@ -559,14 +530,16 @@ async fn a_scoped_administrators_run_reaches_only_their_subtree() {
     assert_eq!(reached, HashSet::from([w.users[0].0, w.users[1].0]));
 
     // Its delivery list counts its own users; a resend for another city's user is refused.
-    let listed = get(&w, &city, &format!("/api/v1/admin/briefings?date={D}")).await;
+    let listed = w.app.json_as(&city, &format!("/api/v1/admin/briefings?date={D}")).await;
     assert_eq!(listed["total"], 2, "{listed}");
     let other = w.users[2].0;
-    let refused =
-        post(&w, &city, "/api/v1/admin/briefings/resend", json!({"date": D, "users": [other], "force": true})).await;
+    let refused = w
+        .app
+        .post_as(&city, "/api/v1/admin/briefings/resend", json!({"date": D, "users": [other], "force": true}))
+        .await;
     assert_error(refused, 403, "out_of_scope").await;
     // Older days than a month are refused for everyone: no briefing about a day long gone.
-    let old = post(&w, &city, "/api/v1/admin/briefings/run", json!({"date": "2020-01-01"})).await;
+    let old = w.app.post_as(&city, "/api/v1/admin/briefings/run", json!({"date": "2020-01-01"})).await;
     assert_error(old, 400, "invalid_parameter").await;
 }
 

@@ -7,13 +7,7 @@ use canmou::store::facts::{self, FactRow};
 use serde_json::{Value, json};
 
 use crate::fixture::{self, MINGZHOU, PROVINCE, day, fact, metric_id};
-use crate::read::{get, seeded};
-
-async fn json(app: &crate::helpers::TestApp, token: &str, path: &str) -> Value {
-    let res = get(app, token, path).await;
-    assert_eq!(res.status().as_u16(), 200, "{path}");
-    res.json().await.unwrap()
-}
+use crate::read::seeded;
 
 fn at(metric: i32, org: i32, grain: Grain, start: &str, value: f64) -> FactRow {
     FactRow {
@@ -43,19 +37,19 @@ async fn a_saturday_compares_with_the_previous_sunday_and_a_monday_with_friday()
     .unwrap();
     app.state.reload().await.unwrap();
 
-    let saturday = json(&app, &token, "/api/v1/metrics/collab.msg_total?grain=day&date=2026-11-14").await;
+    let saturday = app.json_as(&token, "/api/v1/metrics/collab.msg_total?grain=day&date=2026-11-14").await;
     let card = &saturday["card"];
     assert_eq!(card["prev"], 5_000.0, "a rest day compares with the previous rest day: {card}");
     assert_eq!(card["prevLabel"], "11月8日");
     assert_eq!(card["deltaDisplay"], "↓20.0%");
-    let monday = json(&app, &token, "/api/v1/metrics/collab.msg_total?grain=day&date=2026-11-16").await;
+    let monday = app.json_as(&token, "/api/v1/metrics/collab.msg_total?grain=day&date=2026-11-16").await;
     assert_eq!(monday["card"]["prev"], 16_000.0, "Monday compares with Friday");
     assert_eq!(monday["card"]["deltaDisplay"], "↑10.0%");
     // An indicator outside the working week compares with the day before.
-    let visits = json(&app, &token, "/api/v1/metrics/mobile.pv?grain=day&date=2026-11-14").await;
+    let visits = app.json_as(&token, "/api/v1/metrics/mobile.pv?grain=day&date=2026-11-14").await;
     assert_eq!(visits["card"]["prev"], 1_000.0);
     assert!(visits["card"].get("prevLabel").is_none(), "{}", visits["card"]);
-    let catalogue = json(&app, &token, "/api/v1/metrics").await;
+    let catalogue = app.json_as(&token, "/api/v1/metrics").await;
     let flagged: Vec<&str> = catalogue["metrics"]
         .as_array()
         .unwrap()
@@ -79,7 +73,7 @@ async fn a_saturday_compares_with_the_previous_sunday_and_a_monday_with_friday()
     assert_eq!(res.status().as_u16(), 200);
     facts::upsert(&app.db, &[fact(msg, MINGZHOU, "2026-11-12", 22_000.0)]).await.unwrap();
     app.state.reload().await.unwrap();
-    let monday = json(&app, &token, "/api/v1/metrics/collab.msg_total?grain=day&date=2026-11-16").await;
+    let monday = app.json_as(&token, "/api/v1/metrics/collab.msg_total?grain=day&date=2026-11-16").await;
     assert_eq!(monday["card"]["prev"], 22_000.0, "{}", monday["card"]);
     assert_eq!(monday["card"]["prevLabel"], "11月12日");
     assert_eq!(monday["card"]["deltaDisplay"], "↓20.0%");
@@ -108,7 +102,7 @@ async fn periods_before_the_first_day_of_data_are_partial_and_never_a_base() {
     app.state.reload().await.unwrap();
     let _ = token;
 
-    let october = json(&app, &token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=month&date=2026-10-01").await;
+    let october = app.json_as(&token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=month&date=2026-10-01").await;
     let card = &october["card"];
     assert_eq!(card["yoy"], Value::Null, "October 2025 is not a base: {card}");
     assert_eq!(card["yoyDelta"], Value::Null);
@@ -116,14 +110,14 @@ async fn periods_before_the_first_day_of_data_are_partial_and_never_a_base() {
     assert_eq!(card["prev"], 33_000.0, "September 2026 is");
     assert_ne!(card["status"], "partial");
 
-    let november = json(&app, &token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=month&date=2025-11-01").await;
+    let november = app.json_as(&token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=month&date=2025-11-01").await;
     assert_eq!(november["card"]["prev"], Value::Null);
     assert_eq!(november["card"]["prevMissing"], "partial");
 
-    let first = json(&app, &token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=month&date=2025-10-01").await;
+    let first = app.json_as(&token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=month&date=2025-10-01").await;
     assert_eq!(first["card"]["status"], "partial");
     assert_eq!(first["period"]["partial"], true);
-    let year = json(&app, &token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=year&date=2025-01-01").await;
+    let year = app.json_as(&token_p, "/api/v1/metrics/collab.msg_total?org=1&grain=year&date=2025-01-01").await;
     assert_eq!(year["card"]["status"], "partial");
     assert_eq!(year["card"]["value"], 37_000.0);
 }
@@ -132,7 +126,7 @@ async fn periods_before_the_first_day_of_data_are_partial_and_never_a_base() {
 async fn a_trend_carries_last_year_for_its_comparison_line() {
     let (app, token) = seeded().await;
 
-    let detail = json(&app, &token, "/api/v1/metrics/service.cases_completed?grain=day&date=2026-11-20").await;
+    let detail = app.json_as(&token, "/api/v1/metrics/service.cases_completed?grain=day&date=2026-11-20").await;
 
     let points = detail["series"]["points"].as_array().unwrap();
     let last_year = detail["series"]["lastYear"].as_array().unwrap();

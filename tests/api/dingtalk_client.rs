@@ -9,6 +9,7 @@ use canmou::dingtalk::{DingTalkClient, DingTalkError};
 use canmou_sandboxes::dingtalk::SandboxOptions;
 use serde_json::{Value, json};
 
+use crate::helpers::eventually;
 use crate::sandbox::{Sandbox, small_directory};
 
 const USER_GET: &str = "/topapi/v2/user/get";
@@ -160,11 +161,20 @@ async fn the_ban_ends_after_its_pause() {
     let sb = Sandbox::start(small_directory()).await;
     let client = DingTalkClient::new(&DingtalkSettings { ip_ban_pause_ms: 100, ..sb.settings() }).unwrap();
     sb.fault(json!({ "path": USER_GET, "body": {"status": 1111, "wait": 5, "punish": "deny"} })).await;
+    let banned = Instant::now();
     assert!(matches!(client.user_get("alice").await, Err(DingTalkError::IpBanned { .. })));
 
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Calls are refused, locally, until the pause ends; then they go through again.
+    let alice = eventually("the ban to end", Duration::from_secs(5), || async {
+        match client.user_get("alice").await {
+            Err(DingTalkError::IpBanned { .. }) => None,
+            other => Some(other),
+        }
+    })
+    .await;
 
-    assert_eq!(client.user_get("alice").await.unwrap().userid, "alice");
+    assert_eq!(alice.unwrap().userid, "alice");
+    assert!(banned.elapsed() >= Duration::from_millis(100), "ended early: {:?}", banned.elapsed());
 }
 
 #[tokio::test]

@@ -16,11 +16,36 @@ async fn a_wrong_method_is_a_json_405() {
 
 #[tokio::test]
 async fn errors_are_never_compressed_into_something_else() {
-    // A client that accepts gzip still gets a JSON error it can decode.
+    // A client that accepts gzip or brotli gets a JSON error in a coding it asked for, labelled
+    // as such. The client here does not decompress: the test reads the bytes as sent.
     let app = spawn_app().await;
-    let res =
-        app.client.get(app.url("/api/v1/nothing-here")).header("accept-encoding", "identity").send().await.unwrap();
-    assert_error(res, 404, "not_found").await;
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    for accepted in ["gzip", "br", "gzip, deflate, br, zstd"] {
+        // Act
+        let res = raw.get(app.url("/api/v1/nothing-here")).header("accept-encoding", accepted).send().await.unwrap();
+
+        // Assert
+        assert_eq!(res.status().as_u16(), 404);
+        assert_eq!(res.headers()["content-type"], "application/json");
+        let coding = res.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+        let bytes = res.bytes().await.unwrap();
+        let json = match coding.as_deref() {
+            None | Some("identity") => bytes.to_vec(),
+            Some("gzip") if accepted.contains("gzip") => {
+                let mut out = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out).unwrap();
+                out
+            }
+            Some("br") if accepted.contains("br") => {
+                let mut out = Vec::new();
+                brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+                out
+            }
+            Some(other) => panic!("{accepted}: answered in {other}"),
+        };
+        let body: serde_json::Value = serde_json::from_slice(&json).unwrap_or_else(|e| panic!("{accepted}: {e}"));
+        assert_eq!(body["error"], "not_found", "{accepted}: {body}");
+    }
 }
 
 /// Dates at the calendar's ends and pages past any end used to panic the request (the

@@ -13,7 +13,7 @@ use entities::{fact, sync_run};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::fixture::{self, day};
-use crate::helpers::{TestApp, TestDb, spawn_app_on, test_settings};
+use crate::helpers::{TestApp, TestDb, eventually, spawn_app_on, test_settings};
 
 pub const TOKEN: &str = "test-feed-token";
 
@@ -133,12 +133,10 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_ro
     let ctx = env.ctx();
     let run_id = feed::start(&ctx, Trigger::Manual).await.unwrap();
     let task = tokio::spawn(async move { feed::execute(&ctx, run_id).await });
-    for _ in 0..200 {
-        if env.sandbox().stats().faults_injected > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the stalled page", Duration::from_secs(4), || async {
+        (env.sandbox().stats().faults_injected > 0).then_some(())
+    })
+    .await;
     assert_eq!(env.sandbox().stats().faults_injected, 1, "the third page was asked for");
 
     // Act: the crash, then a new run.
@@ -191,8 +189,7 @@ async fn transient_faults_are_retried_and_a_feed_down_longer_than_the_budget_lea
     let watermark = env.watermark().await;
     let official = fixture::add_user(&env.app.db, "leader", "viewer", &[fixture::PROVINCE], true).await;
     let token = fixture::token(&env.app.db, &env.app.settings, official).await;
-    let home_before: serde_json::Value =
-        env.app.client.get(env.app.url("/api/v1/home")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let home_before: serde_json::Value = env.app.get_as(&token, "/api/v1/home").await.json().await.unwrap();
 
     // A 503, a truncated answer and a dropped connection are each retried.
     for (i, fault) in [
@@ -221,7 +218,7 @@ async fn transient_faults_are_retried_and_a_feed_down_longer_than_the_budget_lea
     assert_eq!(report.status, "failed", "{report:?}");
     assert!(report.error.as_deref().unwrap_or("").contains("unavailable"), "{report:?}");
     assert_eq!(env.watermark().await, watermark, "the watermark stays where it was");
-    let res = env.app.client.get(env.app.url("/api/v1/home")).bearer_auth(&token).send().await.unwrap();
+    let res = env.app.get_as(&token, "/api/v1/home").await;
     assert_eq!(res.status().as_u16(), 200, "cards keep serving the last data");
     let home: serde_json::Value = res.json().await.unwrap();
     assert_eq!(home["asOf"], "2026-12-02");

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{eventually, spawn_app};
 
 #[tokio::test]
 async fn healthz_answers_ok() {
@@ -49,15 +49,11 @@ async fn prometheus_metrics_count_requests_by_route_and_status() {
     // A request is counted when its answer has been streamed out, just after the client has
     // it: look again briefly until the counts settle.
     let expected = r#"canmou_http_requests_total{endpoint="/api/v1/metrics",method="GET",status="200"} 2"#;
-    let mut text = String::new();
-    for _ in 0..50 {
-        text = app.get("/metrics").await.text().await.unwrap();
-        if text.contains(expected) && text.contains(r#"endpoint="UNKNOWN""#) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(text.contains(expected), "{text}");
+    let text = eventually("the counts to settle", std::time::Duration::from_secs(5), || async {
+        let text = app.get("/metrics").await.text().await.unwrap();
+        (text.contains(expected) && text.contains(r#"endpoint="UNKNOWN""#)).then_some(text)
+    })
+    .await;
     assert!(text.contains(r#"endpoint="UNKNOWN",method="GET",status="404"}"#), "{text}");
     assert!(text.contains("canmou_http_requests_duration_seconds_bucket"), "{text}");
 }

@@ -145,6 +145,25 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("request failed")
     }
 
+    /// `GET path` signed in with `token`.
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request failed")
+    }
+
+    /// `POST path` with a JSON body, signed in with `token`.
+    pub async fn post_as(&self, token: &str, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.expect("request failed")
+    }
+
+    /// The JSON of a `GET path` signed in with `token`, which must answer 200.
+    pub async fn json_as(&self, token: &str, path: &str) -> serde_json::Value {
+        let res = self.get_as(token, path).await;
+        let status = res.status().as_u16();
+        let body = res.json().await.expect("a JSON body");
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
     /// The names of the tables in the database.
     pub async fn tables(&self) -> Vec<String> {
         let backend = self.db.get_database_backend();
@@ -185,6 +204,22 @@ pub async fn migrated_db() -> (TestDb, DatabaseConnection) {
     (test_db, db)
 }
 
+/// Asks `probe` again every 20 ms until it answers `Some`, for at most `within`: waiting on a
+/// condition, never for a fixed time. Panics naming `what` when the time is up.
+pub async fn eventually<T, Fut>(what: &str, within: std::time::Duration, mut probe: impl FnMut() -> Fut) -> T
+where
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A job started by hand: asserts the `202 Accepted` with its `Location`, then polls the run
 /// there (bounded) until it ends; returns the finished run.
 pub async fn follow_run(
@@ -198,8 +233,7 @@ pub async fn follow_run(
     let started: serde_json::Value = res.json().await.expect("a JSON body");
     assert_eq!(started["location"].as_str(), Some(location.as_str()), "{started}");
     assert_eq!(location, format!("/api/v1/admin/sync/runs/{}", started["runId"]));
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
+    eventually("the run ends", std::time::Duration::from_secs(60), || async {
         let run: serde_json::Value = client
             .get(format!("{base}{location}"))
             .bearer_auth(token)
@@ -209,10 +243,7 @@ pub async fn follow_run(
             .json()
             .await
             .expect("a run");
-        if run["status"] != "running" {
-            return run;
-        }
-        assert!(std::time::Instant::now() < deadline, "the run did not end: {run}");
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+        (run["status"] != "running").then_some(run)
+    })
+    .await
 }

@@ -35,16 +35,14 @@ async fn an_official_signs_in_with_a_code_and_sees_their_scope() {
     assert_eq!(session["user"]["userid"], "alice");
     assert!(session["expiresAt"].as_str().unwrap().starts_with("20"));
     let token = session["token"].as_str().unwrap();
-    let me: Value =
-        app.client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    let me: Value = app.get_as(token, "/api/v1/me").await.json().await.unwrap();
     // alice leads 明州市: her scope is that department's subtree.
     assert_eq!(me["scopes"][0]["name"], "明州市");
 
     let refreshed = refresh(&app, session["refreshToken"].as_str().unwrap()).await;
     assert_eq!(refreshed.status().as_u16(), 200);
     let refreshed: Value = refreshed.json().await.unwrap();
-    let again =
-        app.client.get(app.url("/api/v1/me")).bearer_auth(refreshed["token"].as_str().unwrap()).send().await.unwrap();
+    let again = app.get_as(refreshed["token"].as_str().unwrap(), "/api/v1/me").await;
     assert_eq!(again.status().as_u16(), 200);
 }
 
@@ -53,7 +51,7 @@ async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
 }
 
 async fn me(app: &TestApp, token: &str) -> u16 {
-    app.client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap().status().as_u16()
+    app.get_as(token, "/api/v1/me").await.status().as_u16()
 }
 
 #[tokio::test]
@@ -66,12 +64,7 @@ async fn logout_ends_the_session_its_access_and_its_refresh_token() {
     let out = app.client.post(app.url("/api/v1/auth/logout")).bearer_auth(token).send().await.unwrap();
     assert_eq!(out.status().as_u16(), 204);
 
-    assert_error(
-        app.client.get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap(),
-        401,
-        "unauthenticated",
-    )
-    .await;
+    assert_error(app.get_as(token, "/api/v1/me").await, 401, "unauthenticated").await;
     assert_error(refresh(&app, refresh_token).await, 401, "unauthenticated").await;
     // Her other sign-in (another phone) is another session and carries on.
     assert_eq!(me(&app, other["token"].as_str().unwrap()).await, 200);

@@ -20,16 +20,8 @@ trait FormBody {
 
 impl FormBody for reqwest::RequestBuilder {
     fn form_body(self, pairs: &[(&str, &str)]) -> Self {
-        let enc = |s: &str| -> String {
-            s.bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-                    _ => format!("%{b:02X}"),
-                })
-                .collect()
-        };
-        let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
-        self.header("content-type", "application/x-www-form-urlencoded").body(body.join("&"))
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+        self.header("content-type", "application/x-www-form-urlencoded").body(body)
     }
 }
 
@@ -52,7 +44,7 @@ struct Registered {
 }
 
 async fn register(a: &Admins, body: Value) -> Registered {
-    let res = a.post(&a.province, "/api/v1/admin/open-apps", body).await;
+    let res = a.app.post_as(&a.province, "/api/v1/admin/open-apps", body).await;
     let status = res.status().as_u16();
     let v: Value = res.json().await.unwrap();
     assert_eq!(status, 201, "{v}");
@@ -80,22 +72,10 @@ async fn token(a: &Admins, r: &Registered) -> String {
     v["access_token"].as_str().unwrap().to_owned()
 }
 
-async fn open_get(a: &Admins, token: &str, path: &str) -> reqwest::Response {
-    a.app.client.get(a.app.url(path)).bearer_auth(token).send().await.unwrap()
-}
-
-async fn open_json(a: &Admins, token: &str, path: &str) -> Value {
-    let res = open_get(a, token, path).await;
-    let status = res.status().as_u16();
-    let v: Value = res.json().await.unwrap();
-    assert_eq!(status, 200, "{path}: {v}");
-    v
-}
-
 #[tokio::test]
 async fn an_administrator_registers_an_application_whose_secret_is_shown_once() {
     let a = admins().await;
-    let res = a.post(&a.province, "/api/v1/admin/open-apps", body(&[MINGZHOU])).await;
+    let res = a.app.post_as(&a.province, "/api/v1/admin/open-apps", body(&[MINGZHOU])).await;
     assert_eq!(res.status().as_u16(), 201);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let created: Value = res.json().await.unwrap();
@@ -108,17 +88,17 @@ async fn an_administrator_registers_an_application_whose_secret_is_shown_once() 
 
     // Never again: not on reading, not in the database, not in the audit log.
     let id = created["id"].as_i64().unwrap();
-    let got = a.ok(a.get(&a.province, &format!("/api/v1/admin/open-apps/{id}")).await).await;
+    let got = a.ok(a.app.get_as(&a.province, &format!("/api/v1/admin/open-apps/{id}")).await).await;
     assert!(got.get("clientSecret").is_none());
     assert_eq!(got["clientId"], created["clientId"]);
     let row = entities::open_app::Entity::find_by_id(id as i32).one(&a.app.db).await.unwrap().unwrap();
     assert!(row.secret_hash.starts_with("$argon2id$"), "{}", row.secret_hash);
     assert!(!row.secret_hash.contains(secret));
-    let audit = a.ok(a.get(&a.province, "/api/v1/admin/audit?action=open_app.*").await).await;
+    let audit = a.ok(a.app.get_as(&a.province, "/api/v1/admin/audit?action=open_app.*").await).await;
     assert_eq!(audit["items"][0]["action"], "open_app.create");
     assert!(!audit.to_string().contains(secret));
     assert!(!audit.to_string().contains("argon2"));
-    let list = a.ok(a.get(&a.province, "/api/v1/admin/open-apps").await).await;
+    let list = a.ok(a.app.get_as(&a.province, "/api/v1/admin/open-apps").await).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 
@@ -127,7 +107,7 @@ async fn an_application_never_reaches_beyond_its_administrator() {
     let a = admins().await;
     // The 明州 administrator may not register 临江, nor the whole province.
     let err = assert_error(
-        a.post(&a.mingzhou, "/api/v1/admin/open-apps", body(&[MINGZHOU, LINJIANG])).await,
+        a.app.post_as(&a.mingzhou, "/api/v1/admin/open-apps", body(&[MINGZHOU, LINJIANG])).await,
         403,
         "out_of_scope",
     )
@@ -135,24 +115,25 @@ async fn an_application_never_reaches_beyond_its_administrator() {
     assert_eq!(err["param"], "orgs[1]");
     let mut b = body(&[MINGZHOU]);
     b["ownerOrg"] = json!(PROVINCE);
-    let err = assert_error(a.post(&a.mingzhou, "/api/v1/admin/open-apps", b).await, 403, "out_of_scope").await;
+    let err = assert_error(a.app.post_as(&a.mingzhou, "/api/v1/admin/open-apps", b).await, 403, "out_of_scope").await;
     assert_eq!(err["param"], "ownerOrg");
-    let mine = a.ok(a.post(&a.mingzhou, "/api/v1/admin/open-apps", body(&[DONGCHENG])).await).await;
+    let mine = a.ok(a.app.post_as(&a.mingzhou, "/api/v1/admin/open-apps", body(&[DONGCHENG])).await).await;
 
     // The province's application is not the 明州 administrator's to see or change.
     let theirs = register(&a, body(&[PROVINCE])).await;
     let path = format!("/api/v1/admin/open-apps/{}", theirs.id);
-    assert_error(a.get(&a.mingzhou, &path).await, 403, "forbidden").await;
-    assert_error(a.post(&a.mingzhou, &format!("{path}/suspend"), json!({})).await, 403, "forbidden").await;
-    assert_error(a.post(&a.mingzhou, &format!("{path}/rotate"), json!({})).await, 403, "forbidden").await;
+    assert_error(a.app.get_as(&a.mingzhou, &path).await, 403, "forbidden").await;
+    assert_error(a.app.post_as(&a.mingzhou, &format!("{path}/suspend"), json!({})).await, 403, "forbidden").await;
+    assert_error(a.app.post_as(&a.mingzhou, &format!("{path}/rotate"), json!({})).await, 403, "forbidden").await;
     let res = a.app.client.delete(a.app.url(&path)).bearer_auth(&a.mingzhou).send().await.unwrap();
     assert_error(res, 403, "forbidden").await;
-    let list = a.ok(a.get(&a.mingzhou, "/api/v1/admin/open-apps").await).await;
+    let list = a.ok(a.app.get_as(&a.mingzhou, "/api/v1/admin/open-apps").await).await;
     let ids: Vec<&Value> = list["items"].as_array().unwrap().iter().map(|i| &i["id"]).collect();
     assert_eq!(ids, vec![&mine["id"]]);
     // An official is no administrator.
-    assert_error(a.get(&a.official, "/api/v1/admin/open-apps").await, 403, "forbidden").await;
-    assert_error(a.post(&a.official, "/api/v1/admin/open-apps", body(&[MINGZHOU])).await, 403, "forbidden").await;
+    assert_error(a.app.get_as(&a.official, "/api/v1/admin/open-apps").await, 403, "forbidden").await;
+    assert_error(a.app.post_as(&a.official, "/api/v1/admin/open-apps", body(&[MINGZHOU])).await, 403, "forbidden")
+        .await;
 }
 
 #[tokio::test]
@@ -173,13 +154,15 @@ async fn bad_registrations_are_refused_with_the_field_named() {
         for (k, v) in change.as_object().unwrap() {
             b[k] = v.clone();
         }
-        let err = assert_error(a.post(&a.province, "/api/v1/admin/open-apps", b).await, 400, "invalid_parameter").await;
+        let err =
+            assert_error(a.app.post_as(&a.province, "/api/v1/admin/open-apps", b).await, 400, "invalid_parameter")
+                .await;
         assert_eq!(err["param"], param, "{err}");
     }
     let mut b = body(&[MINGZHOU]);
     b["secret"] = json!("mine");
-    assert_error(a.post(&a.province, "/api/v1/admin/open-apps", b).await, 400, "invalid_body").await;
-    let list = a.ok(a.get(&a.province, "/api/v1/admin/open-apps").await).await;
+    assert_error(a.app.post_as(&a.province, "/api/v1/admin/open-apps", b).await, 400, "invalid_body").await;
+    let list = a.ok(a.app.get_as(&a.province, "/api/v1/admin/open-apps").await).await;
     assert!(list["items"].as_array().unwrap().is_empty());
 }
 
@@ -213,7 +196,7 @@ async fn the_token_endpoint_speaks_oauth_client_credentials() {
         .unwrap();
     assert_eq!(b.status().as_u16(), 200);
     let access = b.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(open_get(&a, &access, "/open/v1/metrics").await.status().as_u16(), 200);
+    assert_eq!(a.app.get_as(&access, "/open/v1/metrics").await.status().as_u16(), 200);
 
     // RFC 6749 errors.
     let oauth = |res: reqwest::Response, status: u16, code: &'static str| async move {
@@ -272,15 +255,15 @@ async fn application_and_mini_program_tokens_are_not_interchangeable() {
     let r = register(&a, body(&[MINGZHOU])).await;
     let app_token = token(&a, &r).await;
     // An application token on the mini-program's API, and the reverse.
-    assert_error(open_get(&a, &app_token, "/api/v1/home").await, 401, "unauthenticated").await;
-    assert_error(open_get(&a, &app_token, "/api/v1/admin/open-apps").await, 401, "unauthenticated").await;
-    assert_error(open_get(&a, &a.official, "/open/v1/metrics").await, 401, "unauthenticated").await;
-    assert_error(open_get(&a, &a.province, &format!("/open/v1/facts?metric={MSG}")).await, 401, "unauthenticated")
+    assert_error(a.app.get_as(&app_token, "/api/v1/home").await, 401, "unauthenticated").await;
+    assert_error(a.app.get_as(&app_token, "/api/v1/admin/open-apps").await, 401, "unauthenticated").await;
+    assert_error(a.app.get_as(&a.official, "/open/v1/metrics").await, 401, "unauthenticated").await;
+    assert_error(a.app.get_as(&a.province, &format!("/open/v1/facts?metric={MSG}")).await, 401, "unauthenticated")
         .await;
     assert_error(a.app.get("/open/v1/metrics").await, 401, "unauthenticated").await;
     // Each on its own side works.
-    assert_eq!(open_get(&a, &app_token, "/open/v1/metrics").await.status().as_u16(), 200);
-    assert_eq!(open_get(&a, &a.official, "/api/v1/home").await.status().as_u16(), 200);
+    assert_eq!(a.app.get_as(&app_token, "/open/v1/metrics").await.status().as_u16(), 200);
+    assert_eq!(a.app.get_as(&a.official, "/api/v1/home").await.status().as_u16(), 200);
 }
 
 #[tokio::test]
@@ -288,24 +271,24 @@ async fn suspension_stops_tokens_already_issued_on_the_next_call() {
     let a = admins().await;
     let r = register(&a, body(&[MINGZHOU])).await;
     let t = token(&a, &r).await;
-    assert_eq!(open_get(&a, &t, "/open/v1/metrics").await.status().as_u16(), 200);
+    assert_eq!(a.app.get_as(&t, "/open/v1/metrics").await.status().as_u16(), 200);
 
     let path = format!("/api/v1/admin/open-apps/{}", r.id);
-    let suspended = a.ok(a.post(&a.province, &format!("{path}/suspend"), json!({})).await).await;
+    let suspended = a.ok(a.app.post_as(&a.province, &format!("{path}/suspend"), json!({})).await).await;
     assert_eq!(suspended["status"], "suspended");
-    assert_error(open_get(&a, &t, "/open/v1/metrics").await, 401, "unauthenticated").await;
+    assert_error(a.app.get_as(&t, "/open/v1/metrics").await, 401, "unauthenticated").await;
     let res = token_at(&a.app.address, &a.app.client, &r.client_id, &r.secret).await;
     assert_eq!(res.status().as_u16(), 400);
     assert_eq!(res.json::<Value>().await.unwrap()["error"], "invalid_grant");
 
-    a.ok(a.post(&a.province, &format!("{path}/resume"), json!({})).await).await;
-    assert_eq!(open_get(&a, &t, "/open/v1/metrics").await.status().as_u16(), 200);
+    a.ok(a.app.post_as(&a.province, &format!("{path}/resume"), json!({})).await).await;
+    assert_eq!(a.app.get_as(&t, "/open/v1/metrics").await.status().as_u16(), 200);
 
     let res = a.app.client.delete(a.app.url(&path)).bearer_auth(&a.province).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 204);
-    assert_error(open_get(&a, &t, "/open/v1/metrics").await, 401, "unauthenticated").await;
-    assert_error(a.get(&a.province, &path).await, 404, "not_found").await;
-    let audit = a.ok(a.get(&a.province, "/api/v1/admin/audit?action=open_app.*").await).await;
+    assert_error(a.app.get_as(&t, "/open/v1/metrics").await, 401, "unauthenticated").await;
+    assert_error(a.app.get_as(&a.province, &path).await, 404, "not_found").await;
+    let audit = a.ok(a.app.get_as(&a.province, "/api/v1/admin/audit?action=open_app.*").await).await;
     let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["open_app.delete", "open_app.resume", "open_app.suspend", "open_app.create"]);
 }
@@ -315,7 +298,7 @@ async fn a_rotated_secret_keeps_the_old_one_for_the_stated_overlap() {
     let a = admins().await;
     let r = register(&a, body(&[MINGZHOU])).await;
     let path = format!("/api/v1/admin/open-apps/{}/rotate", r.id);
-    let rotated = a.ok(a.post(&a.province, &path, json!({"overlapSeconds": 3600})).await).await;
+    let rotated = a.ok(a.app.post_as(&a.province, &path, json!({"overlapSeconds": 3600})).await).await;
     let second = rotated["clientSecret"].as_str().unwrap().to_owned();
     assert_ne!(second, r.secret);
     assert!(rotated["previousSecretExpiresAt"].is_string());
@@ -327,16 +310,19 @@ async fn a_rotated_secret_keeps_the_old_one_for_the_stated_overlap() {
     assert_eq!(ok(second.clone()).await, 200);
 
     // No overlap: the secret being replaced stops at once; the first is long gone.
-    let third = a.ok(a.post(&a.province, &path, json!({"overlapSeconds": 0})).await).await;
+    let third = a.ok(a.app.post_as(&a.province, &path, json!({"overlapSeconds": 0})).await).await;
     let third = third["clientSecret"].as_str().unwrap().to_owned();
     assert_eq!(ok(second).await, 401);
     assert_eq!(ok(r.secret.clone()).await, 401);
     assert_eq!(ok(third).await, 200);
-    let err =
-        assert_error(a.post(&a.province, &path, json!({"overlapSeconds": 99999999})).await, 400, "invalid_parameter")
-            .await;
+    let err = assert_error(
+        a.app.post_as(&a.province, &path, json!({"overlapSeconds": 99999999})).await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
     assert_eq!(err["param"], "overlapSeconds");
-    let audit = a.ok(a.get(&a.province, "/api/v1/admin/audit?action=open_app.rotate").await).await;
+    let audit = a.ok(a.app.get_as(&a.province, "/api/v1/admin/audit?action=open_app.rotate").await).await;
     assert_eq!(audit["total"], 2);
 }
 
@@ -347,14 +333,14 @@ async fn open_reads_give_the_mini_programs_numbers() {
     let t = token(&a, &r).await;
     let leader = &a.official; // 明州's official: the same org, the same period.
 
-    let metrics = open_json(&a, &t, "/open/v1/metrics").await;
+    let metrics = a.app.json_as(&t, "/open/v1/metrics").await;
     let codes: Vec<&str> = metrics["items"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec![MSG, "collab.activation_rate"]);
     assert!(metrics["items"][0]["description"].as_str().is_some_and(|d| !d.is_empty()));
 
     let range = format!("org={MINGZHOU}&grain=day&from=2026-11-10&to={D}");
-    let open = open_json(&a, &t, &format!("/open/v1/facts?metric={MSG}&{range}")).await;
-    let mini = open_json(&a, leader, &format!("/api/v1/metrics/{MSG}/series?{range}")).await;
+    let open = a.app.json_as(&t, &format!("/open/v1/facts?metric={MSG}&{range}")).await;
+    let mini = a.app.json_as(leader, &format!("/api/v1/metrics/{MSG}/series?{range}")).await;
     let open_values: Vec<(&Value, &Value)> =
         open["items"].as_array().unwrap().iter().map(|p| (&p["start"], &p["value"])).collect();
     let mini_values: Vec<(&Value, &Value)> =
@@ -365,13 +351,14 @@ async fn open_reads_give_the_mini_programs_numbers() {
     assert_eq!(open["items"][10]["display"], "1.8万条");
 
     // Ratios carry their numerator and denominator.
-    let rate =
-        open_json(&a, &t, &format!("/open/v1/facts?metric=collab.activation_rate&org={MINGZHOU}&from={D}&to={D}"))
-            .await;
+    let rate = a
+        .app
+        .json_as(&t, &format!("/open/v1/facts?metric=collab.activation_rate&org={MINGZHOU}&from={D}&to={D}"))
+        .await;
     assert_eq!((&rate["items"][0]["num"], &rate["items"][0]["den"]), (&json!(900.0), &json!(1000.0)));
 
-    let open = open_json(&a, &t, &format!("/open/v1/metrics/{MSG}/ranking?org={MINGZHOU}&date={D}")).await;
-    let mini = open_json(&a, leader, &format!("/api/v1/metrics/{MSG}/breakdown?org={MINGZHOU}&date={D}")).await;
+    let open = a.app.json_as(&t, &format!("/open/v1/metrics/{MSG}/ranking?org={MINGZHOU}&date={D}")).await;
+    let mini = a.app.json_as(leader, &format!("/api/v1/metrics/{MSG}/breakdown?org={MINGZHOU}&date={D}")).await;
     let rows = |v: &Value| -> Vec<(Value, Value, Value)> {
         v["items"]
             .as_array()
@@ -390,7 +377,7 @@ async fn facts_are_paged_with_a_cursor_of_their_own_query() {
     let r = register(&a, body(&[MINGZHOU])).await;
     let t = token(&a, &r).await;
     let q = format!("/open/v1/facts?metric={MSG}&org={MINGZHOU}&children=true&from=2026-11-18&to={D}");
-    let whole = open_json(&a, &t, &q).await;
+    let whole = a.app.json_as(&t, &q).await;
     assert_eq!(whole["total"], 9); // three children, three days
     assert!(whole.get("nextCursor").is_none());
 
@@ -402,7 +389,7 @@ async fn facts_are_paged_with_a_cursor_of_their_own_query() {
             Some(c) => format!("{q}&limit=4&cursor={c}"),
             None => format!("{q}&limit=4"),
         };
-        let page = open_json(&a, &t, &path).await;
+        let page = a.app.json_as(&t, &path).await;
         seen.extend(page["items"].as_array().unwrap().iter().cloned());
         pages += 1;
         match page["nextCursor"].as_str() {
@@ -417,10 +404,10 @@ async fn facts_are_paged_with_a_cursor_of_their_own_query() {
     assert_eq!(dongcheng_d["value"], 12000.0);
 
     // A cursor belongs to its query.
-    let first = open_json(&a, &t, &format!("{q}&limit=4")).await;
+    let first = a.app.json_as(&t, &format!("{q}&limit=4")).await;
     let c = first["nextCursor"].as_str().unwrap();
     let other = format!("/open/v1/facts?metric={MSG}&org={MINGZHOU}&from=2026-11-18&to={D}&cursor={c}");
-    let err = assert_error(open_get(&a, &t, &other).await, 400, "invalid_parameter").await;
+    let err = assert_error(a.app.get_as(&t, &other).await, 400, "invalid_parameter").await;
     assert_eq!(err["param"], "cursor");
 }
 
@@ -454,12 +441,12 @@ async fn reads_outside_the_application_are_4xx_never_5xx() {
         (format!("/open/v1/metrics/{MSG}/ranking?limit=100000"), 400, "invalid_parameter", "limit"),
     ];
     for (path, status, code, param) in cases {
-        let err = assert_error(open_get(&a, &t, &path).await, status, code).await;
+        let err = assert_error(a.app.get_as(&t, &path).await, status, code).await;
         assert_eq!(err["param"], param, "{path}: {err}");
     }
     // Missing required metric.
-    assert_error(open_get(&a, &t, "/open/v1/facts").await, 400, "invalid_parameter").await;
-    assert_error(open_get(&a, &t, "/open/v1/nothing").await, 404, "not_found").await;
+    assert_error(a.app.get_as(&t, "/open/v1/facts").await, 400, "invalid_parameter").await;
+    assert_error(a.app.get_as(&t, "/open/v1/nothing").await, 404, "not_found").await;
 }
 
 #[tokio::test]
@@ -468,7 +455,7 @@ async fn open_answers_are_cached_with_etags() {
     let r = register(&a, body(&[MINGZHOU])).await;
     let t = token(&a, &r).await;
     let path = format!("/open/v1/facts?metric={MSG}&org={MINGZHOU}&from=2026-11-18&to={D}");
-    let first = open_get(&a, &t, &path).await;
+    let first = a.app.get_as(&t, &path).await;
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
     let again = a.app.client.get(a.app.url(&path)).bearer_auth(&t).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(again.status().as_u16(), 304);
@@ -570,13 +557,16 @@ async fn every_call_is_accounted_and_usage_is_reported_by_day() {
     b["ratePerSecond"] = json!(1);
     let r = register(&a, b).await;
     let t = token(&a, &r).await;
-    let ok = open_get(&a, &t, &format!("/open/v1/facts?metric={MSG}&org={MINGZHOU}&from=2026-11-18&to={D}")).await;
+    let ok = a.app.get_as(&t, &format!("/open/v1/facts?metric={MSG}&org={MINGZHOU}&from=2026-11-18&to={D}")).await;
     assert_eq!(ok.status().as_u16(), 200);
-    assert_error(open_get(&a, &t, "/open/v1/metrics").await, 429, "rate_limited").await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_error(open_get(&a, &t, "/open/v1/facts?metric=no.such").await, 400, "invalid_parameter").await;
+    let throttled = a.app.get_as(&t, "/open/v1/metrics").await;
+    let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert_error(throttled, 429, "rate_limited").await;
+    // A client that waits as told is served again: the wait is the answer's own promise.
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    assert_error(a.app.get_as(&t, "/open/v1/facts?metric=no.such").await, 400, "invalid_parameter").await;
 
-    let usage = a.ok(a.get(&a.province, &format!("/api/v1/admin/open-apps/{}/usage", r.id)).await).await;
+    let usage = a.ok(a.app.get_as(&a.province, &format!("/api/v1/admin/open-apps/{}/usage", r.id)).await).await;
     let days = usage["items"].as_array().unwrap();
     assert_eq!(days.len(), 1, "{usage}");
     let today = &days[0];
@@ -590,13 +580,13 @@ async fn every_call_is_accounted_and_usage_is_reported_by_day() {
     assert_eq!(facts.app_id, Some(r.id as i32));
     assert!(facts.duration_us > 0);
 
-    let csv = a.get(&a.province, &format!("/api/v1/admin/open-apps/{}/usage?format=csv", r.id)).await;
+    let csv = a.app.get_as(&a.province, &format!("/api/v1/admin/open-apps/{}/usage?format=csv", r.id)).await;
     assert_eq!(csv.status().as_u16(), 200);
     let text = csv.text().await.unwrap();
     assert!(text.starts_with('\u{feff}'));
     assert!(text.contains("调用次数") && text.lines().count() == 2, "{text}");
     let err = assert_error(
-        a.get(&a.province, &format!("/api/v1/admin/open-apps/{}/usage?format=pdf", r.id)).await,
+        a.app.get_as(&a.province, &format!("/api/v1/admin/open-apps/{}/usage?format=pdf", r.id)).await,
         400,
         "invalid_parameter",
     )

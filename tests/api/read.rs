@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::fixture::{self, D, DC_BUREAU, DONGCHENG, LINJIANG, MINGZHOU, MZ_BUREAU, XIHU};
-use crate::helpers::{TestApp, assert_error, spawn_app};
+use crate::helpers::{TestApp, assert_error, eventually, spawn_app};
 
 /// The app with the fixture province, and a token for the leader of 明州市.
 pub async fn seeded() -> (TestApp, String) {
@@ -16,16 +16,6 @@ pub async fn seeded() -> (TestApp, String) {
     (app, token)
 }
 
-pub async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
-    app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap()
-}
-
-async fn json(app: &TestApp, token: &str, path: &str) -> Value {
-    let res = get(app, token, path).await;
-    assert_eq!(res.status().as_u16(), 200, "{path}");
-    res.json().await.unwrap()
-}
-
 fn card<'a>(home: &'a Value, metric: &str) -> &'a Value {
     home["cards"].as_array().unwrap().iter().find(|c| c["metric"] == metric).unwrap()
 }
@@ -33,7 +23,7 @@ fn card<'a>(home: &'a Value, metric: &str) -> &'a Value {
 #[tokio::test]
 async fn home_defaults_to_the_first_scope_and_the_latest_complete_day() {
     let (app, token) = seeded().await;
-    let home = json(&app, &token, "/api/v1/home").await;
+    let home = app.json_as(&token, "/api/v1/home").await;
 
     assert_eq!(home["org"]["id"], MINGZHOU);
     assert_eq!(home["org"]["breadcrumb"][0]["name"], "东海省");
@@ -80,11 +70,11 @@ async fn home_defaults_to_the_first_scope_and_the_latest_complete_day() {
 #[tokio::test]
 async fn home_for_a_district_and_a_partial_period() {
     let (app, token) = seeded().await;
-    let home = json(&app, &token, &format!("/api/v1/home?org={DONGCHENG}&grain=day&date=2026-11-21")).await;
+    let home = app.json_as(&token, &format!("/api/v1/home?org={DONGCHENG}&grain=day&date=2026-11-21")).await;
     assert_eq!(home["period"]["partial"], true);
     assert_eq!(card(&home, "collab.msg_total")["status"], "nodata");
 
-    let home = json(&app, &token, &format!("/api/v1/home?org={DONGCHENG}&date={D}")).await;
+    let home = app.json_as(&token, &format!("/api/v1/home?org={DONGCHENG}&date={D}")).await;
     let msg = card(&home, "collab.msg_total");
     // 东城 12,000 (down from 12,500): a fall in messages is bad news; first of two districts.
     assert_eq!(msg["good"], false);
@@ -116,15 +106,15 @@ async fn a_card_ranks_the_org_among_siblings_with_a_value() {
     // The second home screen of each pair is ranked from the values the first one read (they
     // are remembered for the data version); each `set` moves the version, so none is stale.
     set(vec![(XIHU, 20_000.0)]).await;
-    assert_eq!(rank(&json(&app, &token, &home_of(DONGCHENG)).await), (Some(2), Some(2)));
-    assert_eq!(rank(&json(&app, &token, &home_of(XIHU)).await), (Some(1), Some(2)));
+    assert_eq!(rank(&app.json_as(&token, &home_of(DONGCHENG)).await), (Some(2), Some(2)));
+    assert_eq!(rank(&app.json_as(&token, &home_of(XIHU)).await), (Some(1), Some(2)));
     // A tie shares the place.
     set(vec![(XIHU, 12_000.0)]).await;
-    assert_eq!(rank(&json(&app, &token, &home_of(DONGCHENG)).await), (Some(1), Some(2)));
-    assert_eq!(rank(&json(&app, &token, &home_of(XIHU)).await), (Some(1), Some(2)));
+    assert_eq!(rank(&app.json_as(&token, &home_of(DONGCHENG)).await), (Some(1), Some(2)));
+    assert_eq!(rank(&app.json_as(&token, &home_of(XIHU)).await), (Some(1), Some(2)));
     // An org alone of its kind, or without a value, has no rank.
-    assert_eq!(rank(&json(&app, &token, &home_of(MZ_BUREAU)).await), (None, None));
-    assert_eq!(rank(&json(&app, &token, &format!("/api/v1/home?org={XIHU}&date=2026-11-18")).await), (None, None));
+    assert_eq!(rank(&app.json_as(&token, &home_of(MZ_BUREAU)).await), (None, None));
+    assert_eq!(rank(&app.json_as(&token, &format!("/api/v1/home?org={XIHU}&date=2026-11-18")).await), (None, None));
 }
 
 #[tokio::test]
@@ -140,21 +130,21 @@ async fn an_org_outside_the_scope_is_refused_everywhere() {
         format!("/api/v1/exports/home.csv?org={LINJIANG}"),
         format!("/api/v1/exports/breakdown.xlsx?metric=collab.msg_total&org={}", fixture::PROVINCE),
     ] {
-        assert_error(get(&app, &token, &path).await, 403, "out_of_scope").await;
+        assert_error(app.get_as(&token, &path).await, 403, "out_of_scope").await;
     }
-    assert_error(get(&app, &token, "/api/v1/home?org=999").await, 404, "not_found").await;
+    assert_error(app.get_as(&token, "/api/v1/home?org=999").await, 404, "not_found").await;
 }
 
 #[tokio::test]
 async fn searches_never_list_an_org_outside_the_scope() {
     let (app, token) = seeded().await;
-    let found = json(&app, &token, "/api/v1/orgs?q=%E5%B8%82").await; // 市
+    let found = app.json_as(&token, "/api/v1/orgs?q=%E5%B8%82").await; // 市
     let names: Vec<&str> = found["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["明州市", "明州市大数据局"]);
     assert_eq!(found["items"][0]["pathNames"], "东海省 / 明州市");
-    let children = json(&app, &token, &format!("/api/v1/orgs/{MINGZHOU}/children")).await;
+    let children = app.json_as(&token, &format!("/api/v1/orgs/{MINGZHOU}/children")).await;
     assert_eq!(children["items"].as_array().unwrap().len(), 3);
-    let org = json(&app, &token, &format!("/api/v1/orgs/{DONGCHENG}")).await;
+    let org = app.json_as(&token, &format!("/api/v1/orgs/{DONGCHENG}")).await;
     assert_eq!(org["childCount"], 1);
     assert_eq!(org["parentId"], MINGZHOU);
 }
@@ -164,7 +154,7 @@ async fn a_user_without_scope_gets_no_scope_and_strangers_get_401() {
     let (app, _) = seeded().await;
     let lonely = fixture::add_user(&app.db, "lonely", "viewer", &[], true).await;
     let token = fixture::token(&app.db, &app.settings, lonely).await;
-    assert_error(get(&app, &token, "/api/v1/home").await, 403, "no_scope").await;
+    assert_error(app.get_as(&token, "/api/v1/home").await, 403, "no_scope").await;
     let res = app.client.get(app.url("/api/v1/home")).send().await.unwrap();
     assert_error(res, 401, "unauthenticated").await;
 }
@@ -174,7 +164,7 @@ async fn a_deactivated_user_is_refused_even_with_a_valid_token() {
     let (app, _) = seeded().await;
     let gone = fixture::add_user(&app.db, "gone", "viewer", &[MINGZHOU], false).await;
     let token = fixture::token(&app.db, &app.settings, gone).await;
-    assert_error(get(&app, &token, "/api/v1/home").await, 401, "unauthenticated").await;
+    assert_error(app.get_as(&token, "/api/v1/home").await, 401, "unauthenticated").await;
 }
 
 #[tokio::test]
@@ -197,7 +187,7 @@ async fn bad_parameters_are_400_naming_the_parameter() {
         ("/api/v1/exports/series.csv", "metric"),
     ];
     for (path, param) in cases {
-        let body = assert_error(get(&app, &token, path).await, 400, "invalid_parameter").await;
+        let body = assert_error(app.get_as(&token, path).await, 400, "invalid_parameter").await;
         assert_eq!(body["param"], param, "{path}: {body}");
     }
 }
@@ -205,7 +195,7 @@ async fn bad_parameters_are_400_naming_the_parameter() {
 #[tokio::test]
 async fn a_breakdown_ranks_children_of_one_kind_and_says_which_can_be_drilled() {
     let (app, token) = seeded().await;
-    let b = json(&app, &token, "/api/v1/metrics/collab.msg_total/breakdown").await;
+    let b = app.json_as(&token, "/api/v1/metrics/collab.msg_total/breakdown").await;
     assert_eq!(b["by"], "region");
     assert_eq!(b["total"], 2);
     let items = b["items"].as_array().unwrap();
@@ -216,12 +206,12 @@ async fn a_breakdown_ranks_children_of_one_kind_and_says_which_can_be_drilled() 
     assert_eq!(items[1]["org"]["id"], XIHU);
     assert_eq!(items[1]["drillable"], false);
 
-    let asc = json(&app, &token, "/api/v1/metrics/collab.msg_total/breakdown?order=asc&limit=1").await;
+    let asc = app.json_as(&token, "/api/v1/metrics/collab.msg_total/breakdown?order=asc&limit=1").await;
     assert_eq!(asc["items"].as_array().unwrap().len(), 1);
     assert_eq!(asc["items"][0]["org"]["id"], XIHU);
     assert_eq!(asc["items"][0]["rank"], 2);
 
-    let depts = json(&app, &token, "/api/v1/metrics/collab.msg_total/breakdown?by=department").await;
+    let depts = app.json_as(&token, "/api/v1/metrics/collab.msg_total/breakdown?by=department").await;
     assert_eq!(depts["items"][0]["org"]["id"], MZ_BUREAU);
     assert_eq!(depts["items"][0]["display"], "1234条");
     let _ = DC_BUREAU;
@@ -230,14 +220,14 @@ async fn a_breakdown_ranks_children_of_one_kind_and_says_which_can_be_drilled() 
 #[tokio::test]
 async fn series_and_detail_cover_every_period_even_without_data() {
     let (app, token) = seeded().await;
-    let s = json(&app, &token, "/api/v1/metrics/collab.msg_total/series?from=2026-11-18&to=2026-11-20").await;
+    let s = app.json_as(&token, "/api/v1/metrics/collab.msg_total/series?from=2026-11-18&to=2026-11-20").await;
     let points = s["points"].as_array().unwrap();
     assert_eq!(points.len(), 3);
     assert!(points[0]["value"].is_null());
     assert_eq!(points[0]["display"], "—");
     assert_eq!(points[2]["value"], 18234.0);
 
-    let d = json(&app, &token, "/api/v1/metrics/collab.activation_rate").await;
+    let d = app.json_as(&token, "/api/v1/metrics/collab.activation_rate").await;
     assert_eq!(d["metric"]["unit"], "%");
     assert_eq!(d["card"]["display"], "90.0%");
     assert_eq!(d["series"]["points"].as_array().unwrap().len(), 30);
@@ -247,7 +237,7 @@ async fn series_and_detail_cover_every_period_even_without_data() {
 #[tokio::test]
 async fn etags_give_304_and_a_data_change_gives_a_fresh_answer() {
     let (app, token) = seeded().await;
-    let first = get(&app, &token, "/api/v1/home").await;
+    let first = app.get_as(&token, "/api/v1/home").await;
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
     let body: Value = first.json().await.unwrap();
     assert_eq!(card(&body, "collab.msg_total")["value"], 18234.0);
@@ -266,8 +256,7 @@ async fn etags_give_304_and_a_data_change_gives_a_fresh_answer() {
     let msg = fixture::metric_id(&app.db, "collab.msg_total").await;
     canmou::store::facts::upsert(&app.db, &[fixture::fact(msg, MINGZHOU, D, 20_000.0)]).await.unwrap();
     canmou::store::facts::bump_data_version(&app.db).await.unwrap();
-    let mut fresh = None;
-    for _ in 0..100 {
+    let fresh = eventually("the new data version", std::time::Duration::from_secs(5), || async {
         let res = app
             .client
             .get(app.url("/api/v1/home"))
@@ -276,13 +265,9 @@ async fn etags_give_304_and_a_data_change_gives_a_fresh_answer() {
             .send()
             .await
             .unwrap();
-        if res.status().as_u16() == 200 {
-            fresh = Some(res);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let fresh = fresh.expect("the new data version was never seen");
+        (res.status().as_u16() == 200).then_some(res)
+    })
+    .await;
     assert_ne!(fresh.headers()["etag"].to_str().unwrap(), etag);
     let body: Value = fresh.json().await.unwrap();
     assert_eq!(card(&body, "collab.msg_total")["value"], 20000.0);
@@ -291,7 +276,7 @@ async fn etags_give_304_and_a_data_change_gives_a_fresh_answer() {
 #[tokio::test]
 async fn a_304_needs_no_database() {
     let (app, token) = seeded().await;
-    let first = get(&app, &token, "/api/v1/home").await;
+    let first = app.get_as(&token, "/api/v1/home").await;
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
     app.db.close_by_ref().await.unwrap();
     let res = app
@@ -304,7 +289,7 @@ async fn a_304_needs_no_database() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 304);
     // A cache hit needs none either.
-    let res = get(&app, &token, "/api/v1/home").await;
+    let res = app.get_as(&token, "/api/v1/home").await;
     assert_eq!(res.status().as_u16(), 200);
 }
 
@@ -336,8 +321,8 @@ async fn users_who_may_see_an_org_share_one_cached_answer() {
     let (app, token) = seeded().await;
     let admin = fixture::add_user(&app.db, "province", "admin", &[fixture::PROVINCE], true).await;
     let other = fixture::token(&app.db, &app.settings, admin).await;
-    let a = get(&app, &token, &format!("/api/v1/home?org={MINGZHOU}")).await;
-    let b = get(&app, &other, &format!("/api/v1/home?org={MINGZHOU}")).await;
+    let a = app.get_as(&token, &format!("/api/v1/home?org={MINGZHOU}")).await;
+    let b = app.get_as(&other, &format!("/api/v1/home?org={MINGZHOU}")).await;
     assert_eq!(a.headers()["etag"], b.headers()["etag"]);
     assert_eq!(a.bytes().await.unwrap(), b.bytes().await.unwrap());
 }
@@ -345,7 +330,7 @@ async fn users_who_may_see_an_org_share_one_cached_answer() {
 #[tokio::test]
 async fn downloads_are_excel_friendly_and_audited() {
     let (app, token) = seeded().await;
-    let res = get(&app, &token, "/api/v1/exports/breakdown.csv?metric=collab.msg_total").await;
+    let res = app.get_as(&token, "/api/v1/exports/breakdown.csv?metric=collab.msg_total").await;
     assert_eq!(res.status().as_u16(), 200);
     let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(disposition.contains("filename*=UTF-8''"), "{disposition}");
@@ -358,10 +343,17 @@ async fn downloads_are_excel_friendly_and_audited() {
     assert!(lines[1].starts_with("1,东城区,12000,1.2万条,12500,-500,"), "{}", lines[1]);
     assert!(lines[1].ends_with(",↓4.0%"), "one wording in downloads too: {}", lines[1]);
 
-    let xlsx = get(&app, &token, "/api/v1/exports/home.xlsx").await;
+    let xlsx = app.get_as(&token, "/api/v1/exports/home.xlsx").await;
     assert_eq!(xlsx.status().as_u16(), 200);
     assert!(xlsx.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
-    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    // The workbook holds the home screen's figures: the first card's title and display.
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.bytes().await.unwrap())).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut book, "首页指标").unwrap();
+    let home = app.json_as(&token, "/api/v1/home").await;
+    let cell = |col: u32| sheet.get_value((1, col)).map(|d| d.to_string());
+    assert_eq!(cell(0).as_deref(), home["cards"][0]["title"].as_str());
+    assert_eq!(cell(3).as_deref(), home["cards"][0]["display"].as_str());
 
     use sea_orm::EntityTrait;
     let audit = entities::audit_log::Entity::find().all(&app.db).await.unwrap();

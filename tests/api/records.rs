@@ -14,7 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::fixture::{self, DC_BUREAU, LINJIANG, MINGZHOU, PROVINCE};
-use crate::helpers::{TestApp, TestDb, assert_error, spawn_app_on, test_settings};
+use crate::helpers::{TestApp, TestDb, assert_error, eventually, spawn_app_on, test_settings};
 
 const TOKEN: &str = "test-records-token";
 /// The completion day the fixture's closed cases share.
@@ -51,16 +51,6 @@ impl Env {
     async fn viewer(&self, userid: &str, scope: &[i32]) -> String {
         let id = fixture::add_user(&self.app.db, userid, "viewer", scope, true).await;
         fixture::token(&self.app.db, &self.app.settings, id).await
-    }
-
-    async fn get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.app.client.get(self.app.url(path)).bearer_auth(token).send().await.unwrap()
-    }
-
-    async fn json(&self, token: &str, path: &str) -> Value {
-        let res = self.get(token, path).await;
-        assert_eq!(res.status().as_u16(), 200, "{path}");
-        res.json().await.unwrap()
     }
 }
 
@@ -286,12 +276,10 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_re
     let ctx = env.ctx();
     let run_id = records::start(&ctx, Trigger::Manual).await.unwrap();
     let task = tokio::spawn(async move { records::execute(&ctx, run_id).await });
-    for _ in 0..300 {
-        if env.sandbox().stats().faults_injected > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the stalled page", Duration::from_secs(6), || async {
+        (env.sandbox().stats().faults_injected > 0).then_some(())
+    })
+    .await;
     assert_eq!(env.sandbox().stats().faults_injected, 1);
 
     // Act: the crash, then a new run.
@@ -331,7 +319,11 @@ async fn record_statistics_are_metrics_that_roll_up_and_drill_through_to_their_r
 
     // Act: the overdue cases by region on the day, then the link of 明州市's row.
     let breakdown = env
-        .json(&token, &format!("/api/v1/metrics/records.cases_overdue/breakdown?org={PROVINCE}&grain=day&date={DAY}"))
+        .app
+        .json_as(
+            &token,
+            &format!("/api/v1/metrics/records.cases_overdue/breakdown?org={PROVINCE}&grain=day&date={DAY}"),
+        )
         .await;
     let rows = breakdown["items"].as_array().unwrap();
     let mingzhou = rows.iter().find(|r| r["org"]["id"] == MINGZHOU).unwrap();
@@ -345,18 +337,21 @@ async fn record_statistics_are_metrics_that_roll_up_and_drill_through_to_their_r
         link,
         format!("/api/v1/records/cases?org={MINGZHOU}&completedFrom={DAY}&completedTo={DAY}&overdue=true")
     );
-    let list = env.json(&token, link).await;
+    let list = env.app.json_as(&token, link).await;
     let mut ids: Vec<&str> = list["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     ids.sort();
     assert_eq!(ids, ["k2", "k5"], "exactly the overdue cases of 明州市 that day");
 
     // The card of 明州 carries the same link; ratios roll up from their parts.
-    let card =
-        env.json(&token, &format!("/api/v1/metrics/records.overdue_rate?org={MINGZHOU}&grain=day&date={DAY}")).await;
+    let card = env
+        .app
+        .json_as(&token, &format!("/api/v1/metrics/records.overdue_rate?org={MINGZHOU}&grain=day&date={DAY}"))
+        .await;
     assert_eq!(card["card"]["value"], 0.4, "2 overdue of 5 completed: {card}");
     assert!(card["card"]["records"].as_str().unwrap().starts_with(&format!("/api/v1/records/cases?org={MINGZHOU}")));
     let month = env
-        .json(&token, &format!("/api/v1/metrics/records.cases_completed?org={PROVINCE}&grain=month&date=2026-11-01"))
+        .app
+        .json_as(&token, &format!("/api/v1/metrics/records.cases_completed?org={PROVINCE}&grain=month&date=2026-11-01"))
         .await;
     assert_eq!(month["card"]["value"], 6.0, "{month}");
 
@@ -364,11 +359,15 @@ async fn record_statistics_are_metrics_that_roll_up_and_drill_through_to_their_r
     let yesterday =
         (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive() - chrono::Days::new(1)).to_string();
     let rate = env
-        .json(&token, &format!("/api/v1/metrics/records.implementation_rate?org={MINGZHOU}&grain=day&date={yesterday}"))
+        .app
+        .json_as(
+            &token,
+            &format!("/api/v1/metrics/records.implementation_rate?org={MINGZHOU}&grain=day&date={yesterday}"),
+        )
         .await;
     let value = rate["card"]["value"].as_f64().unwrap_or_default();
     assert!((value - 2.0 / 3.0).abs() < 1e-3, "s1 and s3 of s1, s2, s3: {rate}");
-    let catalogue: Value = env.json(&token, "/api/v1/metrics").await;
+    let catalogue: Value = env.app.json_as(&token, "/api/v1/metrics").await;
     assert!(catalogue.to_string().contains("records.cases_overdue"), "in the catalogue with its 口径");
 }
 
@@ -379,28 +378,38 @@ async fn lists_are_scoped_filtered_searched_and_paged_by_keyset() {
     let mingzhou = env.viewer("mz", &[MINGZHOU]).await;
 
     // Outside the scope: 403, and nothing outside it is ever listed.
-    let res = env.get(&mingzhou, &format!("/api/v1/records/cases?org={LINJIANG}")).await;
+    let res = env.app.get_as(&mingzhou, &format!("/api/v1/records/cases?org={LINJIANG}")).await;
     assert_error(res, 403, "out_of_scope").await;
-    let all = env.json(&mingzhou, "/api/v1/records/cases?limit=200").await;
+    let all = env.app.json_as(&mingzhou, "/api/v1/records/cases?limit=200").await;
     assert_eq!(all["total"], json!({"count": 5, "more": false}), "k6 is 临江's");
 
     // Filters and a Chinese substring search.
-    let found = env.json(&mingzhou, "/api/v1/records/cases?q=%E7%A4%BE%E4%BF%9D").await; // 社保
+    let found = env.app.json_as(&mingzhou, "/api/v1/records/cases?q=%E7%A4%BE%E4%BF%9D").await; // 社保
     assert_eq!(found["items"].as_array().unwrap().len(), 0, "社保 is not a substring of 社会保障卡办理");
-    let found = env.json(&mingzhou, &format!("/api/v1/records/cases?q={}", urlencode("保障卡"))).await;
+    let found = env
+        .app
+        .json_as(
+            &mingzhou,
+            &format!(
+                "/api/v1/records/cases?q={}",
+                url::form_urlencoded::byte_serialize("保障卡".as_bytes()).collect::<String>()
+            ),
+        )
+        .await;
     let ids: Vec<&str> = found["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2, "{found}");
-    let items = env.json(&mingzhou, &format!("/api/v1/records/items?org={DC_BUREAU}&implementation=implemented")).await;
+    let items =
+        env.app.json_as(&mingzhou, &format!("/api/v1/records/items?org={DC_BUREAU}&implementation=implemented")).await;
     assert_eq!(items["items"].as_array().unwrap().len(), 1);
     assert_eq!(items["items"][0]["name"], "食品经营许可");
-    let by_no = env.json(&mingzhou, "/api/v1/records/cases?caseNo=NO-k4").await;
+    let by_no = env.app.json_as(&mingzhou, "/api/v1/records/cases?caseNo=NO-k4").await;
     assert_eq!(by_no["items"][0]["id"], "k4");
 
     // Keyset pages of 2 by working days, descending: every case once, in order.
     let mut seen = Vec::new();
     let mut path = "/api/v1/records/cases?sort=-workingDays&limit=2&columns=caseNo,workingDays".to_owned();
     for _ in 0..10 {
-        let page = env.json(&mingzhou, &path).await;
+        let page = env.app.json_as(&mingzhou, &path).await;
         for r in page["items"].as_array().unwrap() {
             seen.push((r["workingDays"].as_i64().unwrap(), r["id"].as_str().unwrap().to_owned()));
             assert_eq!(r.as_object().unwrap().len(), 3, "id and the two columns asked for: {r}");
@@ -417,15 +426,11 @@ async fn lists_are_scoped_filtered_searched_and_paged_by_keyset() {
     assert_eq!(days, [5, 4, 3, 2, 1], "{seen:?}");
 
     // A cursor of another query is refused.
-    let first = env.json(&mingzhou, "/api/v1/records/cases?limit=1").await;
+    let first = env.app.json_as(&mingzhou, "/api/v1/records/cases?limit=1").await;
     let cursor = first["nextCursor"].as_str().unwrap();
-    let res = env.get(&mingzhou, &format!("/api/v1/records/cases?limit=1&overdue=true&cursor={cursor}")).await;
+    let res = env.app.get_as(&mingzhou, &format!("/api/v1/records/cases?limit=1&overdue=true&cursor={cursor}")).await;
     let body = assert_error(res, 400, "invalid_parameter").await;
     assert_eq!(body["param"], "cursor");
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 #[tokio::test]
@@ -446,12 +451,12 @@ async fn bad_parameters_are_a_400_naming_them() {
         ("/api/v1/records/items?status=published", "status"),
         ("/api/v1/records/catalog?org=abc", "org"),
     ] {
-        let res = env.get(&token, path).await;
+        let res = env.app.get_as(&token, path).await;
         let body = assert_error(res, 400, "invalid_parameter").await;
         assert_eq!(body["param"], param, "{path}: {body}");
     }
-    assert_error(env.get(&token, "/api/v1/records/people").await, 404, "not_found").await;
-    assert_error(env.get(&token, "/api/v1/records/cases/nope").await, 404, "not_found").await;
+    assert_error(env.app.get_as(&token, "/api/v1/records/people").await, 404, "not_found").await;
+    assert_error(env.app.get_as(&token, "/api/v1/records/cases/nope").await, 404, "not_found").await;
 }
 
 #[tokio::test]
@@ -483,18 +488,18 @@ async fn a_saved_column_set_is_used_and_one_record_comes_with_its_item_and_catal
     assert_eq!(assert_error(bad, 400, "invalid_parameter").await["param"], "columns");
 
     // Assert: lists use it; the record has its item and catalogue entry.
-    let saved = env.json(&token, "/api/v1/me/columns/cases").await;
+    let saved = env.app.json_as(&token, "/api/v1/me/columns/cases").await;
     assert_eq!((saved["columns"].clone(), saved["saved"].clone()), (json!(["caseNo", "rating"]), json!(true)));
-    let list = env.json(&token, &format!("/api/v1/records/cases?org={DC_BUREAU}&sort=caseNo")).await;
+    let list = env.app.json_as(&token, &format!("/api/v1/records/cases?org={DC_BUREAU}&sort=caseNo")).await;
     let keys: Vec<&str> = list["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["caseNo", "rating"]);
     assert_eq!(list["items"][0], json!({"id": "k1", "caseNo": "NO-k1", "rating": 5}));
-    let one = env.json(&token, "/api/v1/records/cases/k2").await;
+    let one = env.app.json_as(&token, "/api/v1/records/cases/k2").await;
     assert_eq!(one["record"]["org"], "东城区大数据局");
     assert_eq!(one["record"]["overdue"], true);
     assert_eq!(one["item"]["name"], "食品经营许可");
     assert_eq!(one["catalog"]["code"], "C1");
-    assert_error(env.get(&token, "/api/v1/records/cases/k6").await, 403, "out_of_scope").await;
+    assert_error(env.app.get_as(&token, "/api/v1/records/cases/k6").await, 403, "out_of_scope").await;
 }
 
 #[tokio::test]
@@ -503,7 +508,8 @@ async fn downloads_stream_the_query_in_the_chosen_columns_and_are_audited() {
     let token = env.viewer("mz", &[MINGZHOU]).await;
 
     let res = env
-        .get(
+        .app
+        .get_as(
             &token,
             "/api/v1/exports/records-cases.csv?overdue=true&sort=caseNo&columns=caseNo,itemName,org,result,overdue",
         )
@@ -522,18 +528,27 @@ async fn downloads_stream_the_query_in_the_chosen_columns_and_are_audited() {
         ]
     );
 
-    let res = env.get(&token, "/api/v1/exports/records-items.xlsx").await;
+    let res = env.app.get_as(&token, "/api/v1/exports/records-items.xlsx").await;
     assert_eq!(res.status().as_u16(), 200);
-    let bytes = res.bytes().await.unwrap();
-    assert!(bytes.starts_with(b"PK"), "a zip (xlsx)");
+    let rows: usize = res.headers()["x-export-rows"].to_str().unwrap().parse().unwrap();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(res.bytes().await.unwrap())).unwrap();
+    let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).unwrap().unwrap();
+    // A header row, then one row for each record the answer counted.
+    assert_eq!(sheet.height(), rows + 1, "{sheet:?}");
+    assert!(!sheet.get_value((0, 0)).unwrap().to_string().is_empty());
     assert_error(
-        env.get(&token, &format!("/api/v1/exports/records-cases.csv?org={LINJIANG}")).await,
+        env.app.get_as(&token, &format!("/api/v1/exports/records-cases.csv?org={LINJIANG}")).await,
         403,
         "out_of_scope",
     )
     .await;
-    assert_error(env.get(&token, "/api/v1/exports/records-cases.csv?sort=rating").await, 400, "invalid_parameter")
-        .await;
+    assert_error(
+        env.app.get_as(&token, "/api/v1/exports/records-cases.csv?sort=rating").await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
     let audit = entities::audit_log::Entity::find()
         .filter(entities::audit_log::Column::Action.eq("export"))
         .all(&env.app.db)

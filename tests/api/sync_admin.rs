@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::feed_sync::{feed_env, meetings};
 use crate::fixture::{self, PROVINCE};
-use crate::helpers::assert_error;
+use crate::helpers::{assert_error, eventually};
 
 #[tokio::test]
 async fn admins_list_runs_and_rejected_rows_and_start_a_run() {
@@ -62,16 +62,13 @@ async fn admins_list_runs_and_rejected_rows_and_start_a_run() {
     .await;
 
     // Assert: it ends (polled, bounded).
-    let mut status = String::new();
-    for _ in 0..100 {
+    let status = eventually("the run to end", Duration::from_secs(5), || async {
         let runs: Value = get("/api/v1/admin/sync/runs?limit=1").await.unwrap().json().await.unwrap();
         assert_eq!(runs["runs"][0]["id"], run_id);
-        status = runs["runs"][0]["status"].as_str().unwrap().to_owned();
-        if status != "running" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        let status = runs["runs"][0]["status"].as_str().unwrap().to_owned();
+        (status != "running").then_some(status)
+    })
+    .await;
     assert_eq!(status, "ok");
 }
 

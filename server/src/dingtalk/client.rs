@@ -1,9 +1,10 @@
 //! The client core: one HTTP exchange per attempt, and the retry loop around it.
 
-use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
 
+use backon::Retryable;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -14,6 +15,7 @@ use super::limiter::Limiter;
 use super::token::TokenCache;
 use super::wire::{Action, Failure, Family, classify, request_id};
 use crate::config::DingtalkSettings;
+use crate::retry::{Budget, RetryPolicy};
 
 /// A DingTalk client for one app. Cheap to clone: clones share the token, the rate limiter and
 /// the connection pool.
@@ -31,9 +33,7 @@ struct Inner {
     agent_id: i64,
     corp_id: String,
     timeout: Duration,
-    max_attempts: u32,
-    retry_budget: Duration,
-    retry_base: Duration,
+    retry: RetryPolicy,
     limiter: Limiter,
     token: TokenCache,
 }
@@ -54,6 +54,8 @@ pub(crate) struct Call<'a> {
     pub family: Family,
     pub get: bool,
     pub path: &'a str,
+    /// Query parameters, escaped when the URL is built.
+    pub query: &'a [(&'a str, &'a str)],
     pub body: Option<&'a Value>,
     pub auth: Auth<'a>,
     /// The call must not be carried out twice (a send): an attempt whose answer was lost is
@@ -64,7 +66,15 @@ pub(crate) struct Call<'a> {
 impl Call<'_> {
     /// A POST to the old API with the app token, as most calls are.
     pub fn old_post<'a>(path: &'a str, body: &'a Value) -> Call<'a> {
-        Call { family: Family::Old, get: false, path, body: Some(body), auth: Auth::App, at_most_once: false }
+        Call {
+            family: Family::Old,
+            get: false,
+            path,
+            query: &[],
+            body: Some(body),
+            auth: Auth::App,
+            at_most_once: false,
+        }
     }
 
     /// As [`Call::old_post`], for a call that must not be carried out twice.
@@ -92,9 +102,13 @@ impl DingTalkClient {
                 agent_id: settings.agent_id,
                 corp_id: settings.corp_id.clone(),
                 timeout,
-                max_attempts: settings.max_attempts.max(1),
-                retry_budget: Duration::from_millis(settings.retry_budget_ms),
-                retry_base: Duration::from_millis(settings.retry_base_ms),
+                retry: RetryPolicy {
+                    base: Duration::from_millis(settings.retry_base_ms),
+                    // The budget bounds the waits; past a minute no wait is useful anyway.
+                    max_delay: Duration::from_millis(settings.retry_budget_ms).min(Duration::from_secs(60)),
+                    max_retries: settings.max_attempts.max(1) as usize - 1,
+                    budget: Duration::from_millis(settings.retry_budget_ms),
+                },
                 limiter: Limiter::new(settings.qps, Duration::from_millis(settings.ip_ban_pause_ms)),
                 token: TokenCache::default(),
             }),
@@ -124,51 +138,54 @@ impl DingTalkClient {
             .map_err(|e| DingTalkError::Protocol(format!("{}: cannot read `{field}`: {e}", call.path)))
     }
 
-    /// The retry loop of the contract's §6: token errors refresh the token and retry once;
-    /// throttling and busy answers back off within the attempt and time budgets; the rest fail.
+    /// The retry policy of the contract's §6: token errors refresh the token and retry once, at
+    /// once; throttling and busy answers back off within the attempt and time budgets; the rest
+    /// fail.
     pub(crate) async fn execute(&self, call: Call<'_>) -> Result<Value, DingTalkError> {
         let inner = &self.inner;
-        let started = Instant::now();
-        let mut refreshed = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let budget = inner.retry.start();
+        let attempt = AtomicU32::new(0);
+        let refreshed = AtomicBool::new(false);
+        let result = (|| {
+            let attempt = attempt.fetch_add(1, Ordering::Relaxed) + 1;
             let span = tracing::info_span!("dingtalk", path = call.path, attempt, request_id = tracing::field::Empty);
-            let failure = match self.attempt(call, started).instrument(span).await {
-                Ok(body) => return Ok(body),
-                Err(failure) => failure,
-            };
-            match failure.action {
-                Action::RefreshToken if !refreshed && matches!(call.auth, Auth::App) => refreshed = true,
-                // A refused user token means the login must start again.
-                Action::RefreshToken if matches!(call.auth, Auth::User(_)) => {
-                    return Err(DingTalkError::InvalidAuthCode);
-                }
-                Action::Ban => return Err(inner.limiter.ban()),
-                Action::Backoff if attempt < inner.max_attempts => {
-                    let delay = backoff(inner.retry_base, attempt);
-                    if started.elapsed() + delay >= inner.retry_budget {
-                        return Err(failure.error);
-                    }
-                    tracing::warn!(path = call.path, attempt, delay_ms = delay.as_millis() as u64, error = %failure.error, "DingTalk busy; retrying");
-                    tokio::time::sleep(delay).await;
-                }
-                _ => return Err(failure.error),
+            self.attempt(call, budget).instrument(span)
+        })
+        .retry(inner.retry.backoff())
+        .sleep(tokio::time::sleep)
+        .when(|failure| match failure.action {
+            Action::RefreshToken => matches!(call.auth, Auth::App) && !refreshed.swap(true, Ordering::Relaxed),
+            Action::Backoff => true,
+            _ => false,
+        })
+        .adjust(|failure, wait| match failure.action {
+            // The fresh token is there: nothing to wait for.
+            Action::RefreshToken => Some(Duration::ZERO),
+            _ => wait.and_then(|wait| budget.allows(wait)),
+        })
+        .notify(|failure, wait| {
+            if failure.action == Action::Backoff {
+                let attempt = attempt.load(Ordering::Relaxed);
+                tracing::warn!(path = call.path, attempt, delay_ms = wait.as_millis() as u64, error = %failure.error, "DingTalk busy; retrying");
             }
-            if attempt >= inner.max_attempts.saturating_add(1) {
-                return Err(failure.error);
-            }
-        }
+        })
+        .await;
+        result.map_err(|failure| match failure.action {
+            Action::Ban => inner.limiter.ban(),
+            // A refused user token means the login must start again.
+            Action::RefreshToken if matches!(call.auth, Auth::User(_)) => DingTalkError::InvalidAuthCode,
+            _ => failure.error,
+        })
     }
 
-    async fn attempt(&self, call: Call<'_>, started: Instant) -> Result<Value, Failure> {
+    async fn attempt(&self, call: Call<'_>, budget: Budget) -> Result<Value, Failure> {
         let inner = &self.inner;
         let token = match call.auth {
-            Auth::App => Some(self.app_token(started).await?),
+            Auth::App => Some(self.app_token(budget).await?),
             Auth::User(token) => Some(token.to_owned()),
             Auth::None => None,
         };
-        let result = self.send(call, token.as_deref(), started).await;
+        let result = self.send(call, token.as_deref(), budget).await;
         if let (Err(f), Auth::App, Some(token)) = (&result, call.auth, &token)
             && f.action == Action::RefreshToken
         {
@@ -177,22 +194,22 @@ impl DingTalkClient {
         result
     }
 
-    async fn app_token(&self, started: Instant) -> Result<String, Failure> {
+    async fn app_token(&self, budget: Budget) -> Result<String, Failure> {
         self.inner
             .token
             .get(|| async {
                 let (key, secret) = self.app_credentials();
-                let path = format!("/gettoken?appkey={}&appsecret={}", urlencode(key), urlencode(secret));
                 let call = Call {
                     family: Family::Old,
                     get: true,
-                    path: &path,
+                    path: "/gettoken",
+                    query: &[("appkey", key), ("appsecret", secret)],
                     body: None,
                     auth: Auth::None,
                     at_most_once: false,
                 };
                 let span = tracing::info_span!("dingtalk", path = "/gettoken", request_id = tracing::field::Empty);
-                let body = self.send(call, None, started).instrument(span).await.map_err(|mut f| {
+                let body = self.send(call, None, budget).instrument(span).await.map_err(|mut f| {
                     // A token refused while fetching a token can only be bad credentials.
                     if f.action == Action::RefreshToken {
                         f.action = Action::Stop;
@@ -210,20 +227,22 @@ impl DingTalkClient {
     }
 
     /// One HTTP exchange, paced by the limiter, bounded by the timeout and the budget left.
-    async fn send(&self, call: Call<'_>, token: Option<&str>, started: Instant) -> Result<Value, Failure> {
+    async fn send(&self, call: Call<'_>, token: Option<&str>, budget: Budget) -> Result<Value, Failure> {
         let inner = &self.inner;
         inner.limiter.acquire().await.map_err(Failure::stop)?;
         let base = match call.family {
             Family::Old => &inner.oapi_base,
             Family::New => &inner.api_base,
         };
-        let mut url = format!("{base}{}", call.path);
+        let mut url = reqwest::Url::parse(&format!("{base}{}", call.path))
+            .map_err(|e| Failure::stop(DingTalkError::Protocol(format!("cannot make a URL of {}: {e}", call.path))))?;
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(call.query);
+        }
         let mut request = match call.family {
             Family::Old => {
                 if let Some(token) = token {
-                    url.push(if url.contains('?') { '&' } else { '?' });
-                    url.push_str("access_token=");
-                    url.push_str(&urlencode(token));
+                    url.query_pairs_mut().append_pair("access_token", token);
                 }
                 if call.get { inner.http.get(url) } else { inner.http.post(url) }
             }
@@ -238,7 +257,7 @@ impl DingTalkClient {
         if let Some(body) = call.body {
             request = request.json(body);
         }
-        let left = inner.retry_budget.saturating_sub(started.elapsed()).max(Duration::from_millis(1));
+        let left = budget.left().max(Duration::from_millis(1));
         let lost = |e| transport_failure(e, call.at_most_once);
         let response = request.timeout(inner.timeout.min(left)).send().await.map_err(lost)?;
         let status = response.status().as_u16();
@@ -274,38 +293,4 @@ fn transport_failure(e: reqwest::Error, at_most_once: bool) -> Failure {
     }
     let what = if e.is_timeout() { "no answer in time".to_owned() } else { format!("transport error: {e}") };
     Failure::new(DingTalkError::Unavailable(what), Action::Backoff)
-}
-
-/// `base × 2^(attempt-1)`, plus up to a quarter of it at random so that callers throttled
-/// together do not come back together.
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    let delay = base.saturating_mul(1 << attempt.saturating_sub(1).min(6));
-    // RandomState is seeded randomly per instance: a cheap source of jitter.
-    let random = RandomState::new().hash_one(Instant::now());
-    let jitter_ms = (delay.as_millis() as u64 / 4).max(1);
-    delay + Duration::from_millis(random % jitter_ms)
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).map(|e| e.trim_start_matches('=').to_owned()).unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_bounded_jitter() {
-        let base = Duration::from_millis(100);
-        for attempt in 1..=4 {
-            let d = backoff(base, attempt);
-            let expected = 100 * (1 << (attempt - 1));
-            assert!(d.as_millis() >= expected && d.as_millis() <= expected + expected / 4, "{attempt}: {d:?}");
-        }
-    }
-
-    #[test]
-    fn query_values_are_escaped() {
-        assert_eq!(urlencode("a b&c=d"), "a+b%26c%3Dd");
-    }
 }

@@ -3,10 +3,12 @@
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+// tokio's clock: tests pause and advance it instead of sleeping through a ban.
+use tokio::time::Instant;
 
 use super::error::DingTalkError;
 
@@ -61,7 +63,8 @@ mod tests {
     #[tokio::test]
     async fn calls_are_spaced_at_the_configured_rate() {
         let limiter = Limiter::new(50, Duration::from_secs(1));
-        let start = Instant::now();
+        // The bucket keeps governor's own clock: real time.
+        let start = std::time::Instant::now();
         for _ in 0..6 {
             assert!(limiter.acquire().await.is_ok());
         }
@@ -69,12 +72,14 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(95), "{:?}", start.elapsed());
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_ban_refuses_calls_until_the_pause_ends() {
         let limiter = Limiter::new(100, Duration::from_millis(50));
         assert!(matches!(limiter.ban(), DingTalkError::IpBanned { .. }));
         assert!(matches!(limiter.acquire().await, Err(DingTalkError::IpBanned { .. })));
-        tokio::time::sleep(Duration::from_millis(60)).await;
+        tokio::time::advance(Duration::from_millis(49)).await;
+        assert!(matches!(limiter.acquire().await, Err(DingTalkError::IpBanned { .. })));
+        tokio::time::advance(Duration::from_millis(1)).await;
         assert!(limiter.acquire().await.is_ok());
     }
 }

@@ -54,7 +54,9 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    #[tokio::test]
+    // A paused clock: the fetch's 20 ms pass only once every caller is waiting, so all eight
+    // are queued behind it however slow the machine.
+    #[tokio::test(start_paused = true)]
     async fn concurrent_callers_share_one_fetch() {
         let cache = Arc::new(TokenCache::default());
         let fetches = Arc::new(AtomicU32::new(0));

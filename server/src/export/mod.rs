@@ -147,9 +147,18 @@ mod tests {
     }
 
     #[test]
-    fn xlsx_is_a_zip_file() {
+    fn xlsx_opens_as_a_workbook_with_the_cells_written() {
+        use calamine::{Data, Reader, Xlsx};
         let bytes = xlsx(&table()).unwrap();
-        assert!(bytes.starts_with(b"PK"));
+
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("明细").unwrap();
+
+        assert_eq!(sheet.get_value((0, 0)), Some(&Data::String("机构".into())));
+        assert_eq!(sheet.get_value((1, 0)), Some(&Data::String("明州市".into())));
+        assert_eq!(sheet.get_value((1, 1)), Some(&Data::Float(1234.5)));
+        assert_eq!(sheet.get_value((2, 0)), Some(&Data::String("临江市, \"北\"".into())));
+        assert_eq!(sheet.get_value((2, 1)).unwrap_or(&Data::Empty), &Data::Empty);
     }
 
     #[test]

@@ -4,43 +4,27 @@
 //! `5xx`, timeouts, resets and truncated answers retry the same page with exponential backoff
 //! and jitter until the page's retry budget is spent. The token is a secret: never logged.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use backon::Retryable;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::time::Instant;
 
 use serde::de::DeserializeOwned;
 
 use super::wire::{ErrorAnswer, Page, RecordsPage};
 use crate::config::FeedSettings;
+use crate::retry::RetryPolicy;
 
-/// How a page is retried.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    /// Total time one page may take, waits included.
-    pub budget: Duration,
-    pub backoff_base: Duration,
-    pub backoff_max: Duration,
-}
-
-impl RetryPolicy {
-    pub fn from_settings(s: &FeedSettings) -> RetryPolicy {
-        RetryPolicy {
-            budget: Duration::from_secs(s.retry_budget_secs),
-            backoff_base: Duration::from_millis(s.backoff_base_ms.max(1)),
-            backoff_max: Duration::from_millis(s.backoff_max_ms.max(s.backoff_base_ms).max(1)),
-        }
-    }
-
-    /// The wait before retry number `attempt` (1-based): exponential, capped, with "equal
-    /// jitter" (half fixed, half random) so that instances do not retry in step.
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.backoff_base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
-        let capped = exp.min(self.backoff_max);
-        let half = capped / 2;
-        half + half.mul_f64(rand::random::<f64>())
+/// How a page is retried: within the page's budget, with no other bound than a guard.
+fn retry_policy(s: &FeedSettings) -> RetryPolicy {
+    RetryPolicy {
+        base: Duration::from_millis(s.backoff_base_ms.max(1)),
+        max_delay: Duration::from_millis(s.backoff_max_ms.max(s.backoff_base_ms).max(1)),
+        max_retries: 10_000,
+        budget: Duration::from_secs(s.retry_budget_secs),
     }
 }
 
@@ -114,7 +98,7 @@ impl FeedClient {
             http,
             base: settings.base_url.trim_end_matches('/').to_owned(),
             token: settings.token.clone(),
-            policy: RetryPolicy::from_settings(settings),
+            policy: retry_policy(settings),
         })
     }
 
@@ -136,33 +120,43 @@ impl FeedClient {
         if self.base.is_empty() {
             return Err(FetchError::NotConfigured);
         }
-        let started = Instant::now();
-        let deadline = started + self.policy.budget;
-        let (mut attempts, mut throttled, mut failures) = (0u32, 0u32, 0u32);
-        // The loop ends by the deadline; the attempt bound is a second guard.
-        while attempts < 10_000 {
-            attempts += 1;
-            let wait = match self.attempt(path, req).await {
-                Ok(page) => return Ok(Fetched { page, attempts, throttled }),
-                Err(Attempt::Fatal(e)) => return Err(e),
-                Err(Attempt::Throttled(wait)) => {
-                    throttled += 1;
-                    tracing::info!(wait_ms = wait.as_millis() as u64, "feed throttled us (429); waiting as told");
-                    (wait, "429 too many requests".to_owned())
-                }
-                Err(Attempt::Transient(why)) => {
-                    failures += 1;
-                    let wait = self.policy.backoff(failures);
-                    tracing::warn!(attempt = attempts, wait_ms = wait.as_millis() as u64, error = %why, "feed page failed; retrying");
-                    (wait, why)
-                }
-            };
-            if Instant::now() + wait.0 > deadline {
-                return Err(FetchError::Unavailable { attempts, waited: started.elapsed(), last: wait.1 });
+        let budget = self.policy.start();
+        let (attempts, throttled) = (AtomicU32::new(0), AtomicU32::new(0));
+        let result = (|| {
+            attempts.fetch_add(1, Ordering::Relaxed);
+            self.attempt(path, req)
+        })
+        .retry(self.policy.backoff())
+        .sleep(tokio::time::sleep)
+        .when(|failure| !matches!(failure, Attempt::Fatal(_)))
+        .adjust(|failure, wait| match failure {
+            // Waits as told (not by the backoff's step), within the budget.
+            Attempt::Throttled(told) => wait.and_then(|_| budget.allows(*told)),
+            _ => wait.and_then(|wait| budget.allows(wait)),
+        })
+        .notify(|failure, wait| match failure {
+            Attempt::Throttled(_) => {
+                throttled.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(wait_ms = wait.as_millis() as u64, "feed throttled us (429); waiting as told");
             }
-            tokio::time::sleep(wait.0).await;
+            Attempt::Transient(why) => {
+                let attempt = attempts.load(Ordering::Relaxed);
+                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %why, "feed page failed; retrying");
+            }
+            Attempt::Fatal(_) => {}
+        })
+        .await;
+        let (attempts, throttled) = (attempts.into_inner(), throttled.into_inner());
+        match result {
+            Ok(page) => Ok(Fetched { page, attempts, throttled }),
+            Err(Attempt::Fatal(e)) => Err(e),
+            Err(Attempt::Throttled(_)) => Err(FetchError::Unavailable {
+                attempts,
+                waited: budget.elapsed(),
+                last: "429 too many requests".into(),
+            }),
+            Err(Attempt::Transient(last)) => Err(FetchError::Unavailable { attempts, waited: budget.elapsed(), last }),
         }
-        Err(FetchError::Unavailable { attempts, waited: started.elapsed(), last: "too many attempts".into() })
     }
 
     async fn attempt<P: DeserializeOwned>(&self, path: &str, req: &PageRequest) -> Result<P, Attempt> {
@@ -230,23 +224,4 @@ fn describe(e: &reqwest::Error) -> String {
     };
     // The URL holds no secret (the token travels in a header).
     format!("{kind}: {e}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_is_capped_and_jittered() {
-        let p = RetryPolicy {
-            budget: Duration::from_secs(60),
-            backoff_base: Duration::from_millis(100),
-            backoff_max: Duration::from_millis(1_000),
-        };
-        for attempt in 1..=30 {
-            let d = p.backoff(attempt);
-            let full = Duration::from_millis((100u64 << (attempt - 1).min(20)).min(1_000));
-            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} vs {full:?}");
-        }
-    }
 }

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::extract::{SESSION_COOKIE, authenticate};
+use crate::dingtalk::query_value;
 use crate::error::ApiError;
+use crate::routes::extract::{Json, Query};
 use crate::routes::me::UserDto;
 use crate::state::AppState;
 use crate::store::sessions::{self, Client};
@@ -99,7 +101,7 @@ async fn open_session(state: &AppState, id: i32, client: Client) -> Result<sessi
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<LoginBody>,
+    body: Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     limit(&req, &state)?;
     let code = body.auth_code.trim();
@@ -124,7 +126,7 @@ pub async fn login(
 pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<RefreshBody>,
+    body: Json<RefreshBody>,
 ) -> Result<HttpResponse, ApiError> {
     limit(&req, &state)?;
     let presented = body.refresh_token.trim();
@@ -171,8 +173,8 @@ pub async fn web_start(req: HttpRequest, state: web::Data<AppState>) -> Result<H
     let location = format!(
         "{}/oauth2/auth?redirect_uri={}&response_type=code&client_id={}&scope=openid%20corpid&state={}&prompt=consent",
         settings.login_base.trim_end_matches('/'),
-        encode(&callback_url(&state)),
-        encode(&settings.app_key),
+        query_value(&callback_url(&state)),
+        query_value(&settings.app_key),
         nonce
     );
     let cookie = Cookie::build(STATE_COOKIE, nonce)
@@ -205,7 +207,7 @@ pub struct CallbackQuery {
 pub async fn web_callback(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<CallbackQuery>,
+    q: Query<CallbackQuery>,
 ) -> Result<HttpResponse, ApiError> {
     limit(&req, &state)?;
     let expected = req.cookie(STATE_COOKIE).map(|c| c.value().to_owned());
@@ -255,26 +257,4 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
     let mut clear = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     clear.make_removal();
     Ok(HttpResponse::NoContent().cookie(clear).finish())
-}
-
-/// Percent-encoding for a query value (RFC 3986 unreserved characters kept).
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode("http://127.0.0.1:8080/cb?a=1"), "http%3A%2F%2F127.0.0.1%3A8080%2Fcb%3Fa%3D1");
-    }
 }

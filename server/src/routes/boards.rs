@@ -8,6 +8,7 @@ use crate::cache::{AnswerKey, serve, to_json};
 use crate::domain::boards::{self, Hidden};
 use crate::domain::period::{Grain, Period};
 use crate::error::ApiError;
+use crate::routes::extract::Query;
 use crate::state::{AppState, Snapshot};
 use crate::views::boards::{BoardList, BoardScreen, screen};
 use crate::views::params::{self, PointQuery};
@@ -56,7 +57,7 @@ pub async fn board(
     state: web::Data<AppState>,
     user: CurrentUser,
     code: web::Path<String>,
-    q: web::Query<PointQuery>,
+    q: Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let org = params::org(&snap, &user, q.org.as_deref())?;

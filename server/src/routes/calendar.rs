@@ -11,6 +11,7 @@ use crate::auth::AdminUser;
 use crate::domain::calendar::DayKind;
 use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
+use crate::routes::extract::{Json, Query};
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::calendar::{self, Day};
@@ -52,7 +53,7 @@ pub struct CalendarDto {
 pub async fn list(
     state: web::Data<AppState>,
     admin: AdminUser,
-    q: web::Query<CalendarQuery>,
+    q: Query<CalendarQuery>,
 ) -> Result<HttpResponse, ApiError> {
     policy::can(&state.snapshot(), &admin, Action::View, Target::Shared)?;
     let year = q.year.unwrap_or_else(|| state.today().year());
@@ -88,7 +89,7 @@ pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<CalendarChange>,
+    body: Json<CalendarChange>,
 ) -> Result<HttpResponse, ApiError> {
     policy::can(&state.snapshot(), &admin, Action::Configure, Target::Shared)?;
     let change = body.into_inner();

@@ -14,6 +14,7 @@ use crate::domain::briefing::reported_date;
 use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
 use crate::routes::admin::user_allowed;
+use crate::routes::extract::{Json, Query};
 use crate::state::AppState;
 use crate::store::audit;
 use crate::store::briefings::{self as ledger, DeliveryView, Status, kind};
@@ -71,11 +72,7 @@ pub struct DeliveriesDto {
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/briefings", params(DateQuery), responses((status = 200, body = DeliveriesDto), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
-pub async fn list(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    q: web::Query<DateQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, admin: AdminUser, q: Query<DateQuery>) -> Result<HttpResponse, ApiError> {
     let date = match q.date.as_deref() {
         Some(raw) => parse_date(&state, raw)?,
         None => reported_date(state.today(), &state.snapshot().calendar),
@@ -114,7 +111,7 @@ pub async fn run(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<RunRequest>,
+    body: Json<RunRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let date = parse_date(&state, &body.date)?;
     if date >= state.today() {
@@ -225,7 +222,7 @@ pub async fn resend(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<ResendRequest>,
+    body: Json<ResendRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let date = parse_date(&state, &body.date)?;

@@ -70,11 +70,8 @@ pub async fn export(
     {
         return crate::routes::records::export(&req, state, user, kind, ext).await;
     }
-    let q = web::Query(serde_urlencoded::from_str::<ExportQuery>(req.query_string()).map_err(|e| {
-        let message = e.to_string();
-        let param = message.split('`').nth(1).unwrap_or("query").to_owned();
-        ApiError::invalid(param, message)
-    })?);
+    // Read here, not by the extractor: a records export reads its own parameters.
+    let q = crate::routes::extract::Query::<ExportQuery>::parse(req.query_string())?;
     let (kind, format) = parse_name(&name)?;
     let snap = state.snapshot();
     let org = params::org(&snap, &user, q.org.as_deref())?;

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use crate::domain::org_tree::OrgNode;
 use crate::domain::period::Period;
 use crate::error::ApiError;
+use crate::routes::extract::Query;
 use crate::state::AppState;
 use crate::state::Snapshot;
 use crate::store::card_sets::CardSetDef;
@@ -35,7 +36,7 @@ pub async fn home(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    q: web::Query<PointQuery>,
+    q: Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     answer(&req, &state, &user, &q).await
 }

@@ -13,6 +13,7 @@ use crate::domain::catalogue::MetricDef;
 use crate::domain::org_tree::OrgNode;
 use crate::domain::period::{Grain, Period, day_number};
 use crate::error::ApiError;
+use crate::routes::extract::Query;
 use crate::state::{AppState, Snapshot};
 use crate::store::card_sets::CardDef;
 use crate::views::breakdown::{self, Breakdown};
@@ -115,7 +116,7 @@ pub async fn detail(
     state: web::Data<AppState>,
     user: CurrentUser,
     code: web::Path<String>,
-    q: web::Query<PointQuery>,
+    q: Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
@@ -180,7 +181,7 @@ pub async fn series(
     state: web::Data<AppState>,
     user: CurrentUser,
     code: web::Path<String>,
-    q: web::Query<RangeQuery>,
+    q: Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
@@ -212,7 +213,7 @@ pub async fn breakdown(
     state: web::Data<AppState>,
     user: CurrentUser,
     code: web::Path<String>,
-    q: web::Query<BreakdownQuery>,
+    q: Query<BreakdownQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;

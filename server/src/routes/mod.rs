@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod deliveries;
 pub mod exports;
+pub mod extract;
 pub mod health;
 pub mod home;
 pub mod me;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
+use crate::routes::extract::Query;
 use crate::state::AppState;
 use crate::views::dto::OrgDto;
 use crate::views::params;
@@ -78,7 +79,7 @@ pub async fn children(
 pub async fn search(
     state: web::Data<AppState>,
     user: CurrentUser,
-    q: web::Query<SearchQuery>,
+    q: Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let scopes = user.require_scope()?;
     let text = q.q.as_deref().map(str::trim).unwrap_or("");

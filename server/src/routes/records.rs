@@ -18,6 +18,7 @@ use crate::domain::records::{
     self, COUNT_CAP, Column, ColumnType, Cursor, Invalid, Query, RecordKind, Sort, SortValue,
 };
 use crate::error::ApiError;
+use crate::routes::extract::Json;
 use crate::state::{AppState, Snapshot};
 use crate::store::records::{self as store, Cell, ListSpec};
 
@@ -386,7 +387,7 @@ pub async fn put_columns(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<String>,
-    body: web::Json<ColumnsInput>,
+    body: Json<ColumnsInput>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind(&path)?;
     if body.columns.len() > kind.columns().len() {

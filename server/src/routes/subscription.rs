@@ -10,6 +10,7 @@ use super::me::BriefingDto;
 use crate::auth::CurrentUser;
 use crate::domain::briefing::{SendTime, Subscription};
 use crate::error::ApiError;
+use crate::routes::extract::Json;
 use crate::state::AppState;
 use crate::store::briefings;
 
@@ -39,7 +40,7 @@ pub async fn get(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRe
 pub async fn set(
     state: web::Data<AppState>,
     user: CurrentUser,
-    body: web::Json<SubscriptionChange>,
+    body: Json<SubscriptionChange>,
 ) -> Result<HttpResponse, ApiError> {
     let change = body.into_inner();
     let time = change

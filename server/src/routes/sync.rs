@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
+use crate::routes::extract::Query;
 use crate::state::AppState;
 use crate::store::sync;
 use crate::workers::{self, Trigger, directory, feed, records};
@@ -141,11 +142,7 @@ const SOURCES: [&str; 4] = ["feed", "directory", "records", "briefing"];
     security(("bearer" = [])),
     tag = "admin"
 )]
-pub async fn runs(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    q: web::Query<RunsQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn runs(state: web::Data<AppState>, admin: AdminUser, q: Query<RunsQuery>) -> Result<HttpResponse, ApiError> {
     // Runs cover the whole province, and their rejected rows carry upstream payloads.
     policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
     let limit = number("limit", q.limit.as_deref(), 50, 500)?;
@@ -175,7 +172,7 @@ pub async fn runs(
 pub async fn rejected(
     state: web::Data<AppState>,
     admin: AdminUser,
-    q: web::Query<RejectedQuery>,
+    q: Query<RejectedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
     let run: i64 =

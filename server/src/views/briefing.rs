@@ -114,23 +114,13 @@ fn card_line(c: &CardDto) -> String {
     }
     if let Some(link) = &c.records {
         // A records-backed figure: a tap opens the list of what it counts.
-        line.push_str(&format!(" [明细](eapp://{RECORDS_PAGE}?link={})", encode(link)));
+        line.push_str(&format!(" [明细](eapp://{RECORDS_PAGE}?link={})", crate::dingtalk::query_value(link)));
     }
     line
 }
 
 /// The mini-program's record list page.
 const RECORDS_PAGE: &str = "pages/records/index";
-
-/// Percent-encodes everything but unreserved characters (a link inside a link's query).
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 fn is_unusual(c: &CardDto, threshold_pct: f64) -> bool {
     c.good == Some(false) && change(c).and_then(|(pct, _)| pct).is_some_and(|p| p.abs() >= threshold_pct)

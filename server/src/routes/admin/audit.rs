@@ -9,6 +9,7 @@ use super::users::page;
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 use crate::policy;
+use crate::routes::extract::Query;
 use crate::state::AppState;
 use crate::store::audit::{self, Filter};
 use crate::views::params;
@@ -75,7 +76,7 @@ fn instant(state: &AppState, param: &str, raw: &str, end: bool) -> Result<DateTi
 pub async fn list(
     state: web::Data<AppState>,
     admin: AdminUser,
-    q: web::Query<AuditQuery>,
+    q: Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, size) = page(q.page.as_deref(), q.page_size.as_deref())?;
     let actor_id = match q.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {

@@ -9,6 +9,7 @@ use crate::auth::AdminUser;
 use crate::domain::boards::{self, Rule, Target};
 use crate::error::ApiError;
 use crate::policy::{self, Action};
+use crate::routes::extract::Json;
 use crate::state::{AppState, Snapshot};
 use crate::store::boards as store;
 
@@ -111,7 +112,7 @@ pub async fn change(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<RuleChange>,
+    body: Json<RuleChange>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let body = body.into_inner();

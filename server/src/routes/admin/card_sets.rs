@@ -15,6 +15,7 @@ use crate::domain::card::Comparison;
 use crate::domain::period::Grain;
 use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
+use crate::routes::extract::Json;
 use crate::state::{AppState, Snapshot};
 use crate::store::card_set_drafts::{self as drafts, CardSetView, Draft, NewCard};
 use crate::store::users;
@@ -334,7 +335,7 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<CardSetBody>,
+    body: Json<CardSetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     // A new set is an unassigned draft of its creator's.
@@ -361,7 +362,7 @@ pub async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<CardSetBody>,
+    body: Json<CardSetBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap, before, about) = open_for_edit(&state, &admin, &id).await?;
     let draft = draft(&snap, &body)?;
@@ -396,7 +397,7 @@ pub async fn reorder(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<ReorderBody>,
+    body: Json<ReorderBody>,
 ) -> Result<HttpResponse, ApiError> {
     check(&*body)?;
     let (id, snap, before, about) = open_for_edit(&state, &admin, &id).await?;
@@ -517,7 +518,7 @@ pub async fn restore(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<RestoreBody>,
+    body: Json<RestoreBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, _, before, about) = open_for_edit(&state, &admin, &id).await?;
     let revision = revision(&req, body.revision)?;
@@ -573,7 +574,7 @@ pub async fn assign(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<AssignmentsBody>,
+    body: Json<AssignmentsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap, _, about) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;
@@ -601,7 +602,7 @@ pub async fn unassign(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<AssignmentsBody>,
+    body: Json<AssignmentsBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap, _, about) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;

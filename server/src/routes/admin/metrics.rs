@@ -11,6 +11,7 @@ use super::{check, publish_change, record, to_json};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
+use crate::routes::extract::Json;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -89,7 +90,7 @@ pub async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
     code: web::Path<String>,
-    body: web::Json<MetricBody>,
+    body: Json<MetricBody>,
 ) -> Result<HttpResponse, ApiError> {
     check(&*body)?;
     let snap = state.snapshot();

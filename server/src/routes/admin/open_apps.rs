@@ -22,6 +22,7 @@ use crate::export::{Cell, Table};
 use crate::open::App;
 use crate::open::apps::{ACTIVE, SUSPENDED};
 use crate::policy::{self, Action};
+use crate::routes::extract::{Json, Query};
 use crate::state::{AppState, Snapshot};
 use crate::store::open_apps::{self as store, Spec};
 
@@ -281,7 +282,7 @@ pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    body: web::Json<AppBody>,
+    body: Json<AppBody>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     authorize(&snap, &admin, Action::Manage, Target::Body(&body))?;
@@ -313,7 +314,7 @@ pub async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<AppBody>,
+    body: Json<AppBody>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let (_, before) = open_app(&state, &snap, &admin, Action::Manage, *id).await?;
@@ -522,7 +523,7 @@ pub async fn usage(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    q: web::Query<UsageQuery>,
+    q: Query<UsageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let (_, app) = open_app(&state, &snap, &admin, Action::View, *id).await?;

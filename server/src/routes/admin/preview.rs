@@ -8,6 +8,7 @@ use super::{org_allowed, user_allowed};
 use crate::auth::{AdminUser, CurrentUser};
 use crate::error::ApiError;
 use crate::policy::Action;
+use crate::routes::extract::Query;
 use crate::state::AppState;
 use crate::store::users;
 use crate::views::params::PointQuery;
@@ -35,7 +36,7 @@ pub async fn preview(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
-    q: web::Query<PreviewQuery>,
+    q: Query<PreviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let raw = q.user.trim();

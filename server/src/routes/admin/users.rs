@@ -9,6 +9,7 @@ use super::{check, org_allowed, publish_change, record, to_json, user_allowed, u
 use crate::auth::{AdminUser, Role};
 use crate::error::ApiError;
 use crate::policy::Action;
+use crate::routes::extract::{Json, Query};
 use crate::state::{AppState, Snapshot};
 use crate::store::sessions;
 use crate::store::users::{self, ADMIN_SOURCE, Managed};
@@ -102,11 +103,7 @@ pub fn page(page: Option<&str>, size: Option<&str>) -> Result<(u64, u64), ApiErr
     security(("bearer" = [])),
     tag = "admin"
 )]
-pub async fn list(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    q: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, admin: AdminUser, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let (page, size) = page(q.page.as_deref(), q.page_size.as_deref())?;
     let snap = state.snapshot();
     let needle = q.q.as_deref().map(str::trim).unwrap_or("").to_lowercase();
@@ -184,7 +181,7 @@ pub async fn update(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<UserBody>,
+    body: Json<UserBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap) = (id.into_inner(), state.snapshot());
     let m = managed_allowed(&state, &snap, &admin, Action::Manage, id).await?;
@@ -249,7 +246,7 @@ pub async fn scopes(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: web::Path<i32>,
-    body: web::Json<ScopesBody>,
+    body: Json<ScopesBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap) = (id.into_inner(), state.snapshot());
     check(&*body)?;
