@@ -207,6 +207,14 @@ async function journey() {
   assert.doesNotMatch(await page.textContent('#sync-runs'), /startedAt|rowsStored|"\w+":/);
   await page.locator('#sync-runs details summary').first().click();
   await shot('07-sync-runs');
+  // A directory sync started by hand is a job: its progress shows, then the list has the run.
+  const before = await page.locator('#sync-runs tbody tr').count();
+  await page.click('#run-directory');
+  await page.waitForFunction(() => /通讯录同步 #\d+：成功/.test(document.getElementById('toast').textContent), null, { timeout: 180000 });
+  await page.waitForFunction((n) => document.querySelectorAll('#sync-runs tbody tr').length > n, before, { timeout: 180000 });
+  const newest = await page.$$eval('#sync-runs tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual([newest[1], newest[2], newest[5]], ['通讯录同步', '手动', '成功']);
+  await shot('07b-sync-run-by-hand');
 
   // 简报投递: send the reported day's briefings, then counts and the per-person list.
   await page.click('.tabs button[data-tab="briefings"]');
