@@ -9,8 +9,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::extract::{SESSION_COOKIE, authenticate};
+use crate::auth::extract::SESSION_COOKIE;
 use crate::error::ApiError;
+use crate::routes::extract::authenticate;
 use crate::routes::me::UserDto;
 use crate::state::AppState;
 use crate::store::sessions::{self, Client};

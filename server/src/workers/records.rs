@@ -25,6 +25,7 @@ use crate::domain::records::{
 use crate::feed::{FetchError, PageRequest};
 use crate::store::record_stats;
 use crate::store::records as store;
+pub use crate::store::records::Upsert;
 use crate::store::sync::{self, Claim, status};
 use crate::supervisor::{Cancelled, unless_cancelled};
 
@@ -292,17 +293,6 @@ pub struct Lookups<'a> {
     /// Item names by code (cases only).
     pub items: HashMap<String, String>,
     pub tz: chrono_tz::Tz,
-}
-
-/// A record to store: its id, its `updatedAt`, and its row in the table's column order
-/// (`store::records::insert_columns`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Upsert {
-    pub id: String,
-    pub updated_at: i64,
-    pub values: Vec<sea_orm::Value>,
-    /// The completion day of a case (for the statistics to redo).
-    pub completed_day: Option<i32>,
 }
 
 /// A page, checked.
