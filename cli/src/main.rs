@@ -10,7 +10,7 @@ use canmou::config::Settings;
 use canmou::dingtalk::DingTalkClient;
 use canmou::startup::Application;
 use canmou::supervisor::Supervisor;
-use canmou::workers::{self, Trigger};
+use canmou::workers::{self, RunTrigger};
 use canmou::{db, telemetry};
 use canmou_demo::{self as demo, bench};
 use cli::{Cli, Command, SyncSource};
@@ -117,7 +117,7 @@ async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyh
             // The first directory sync is a job like any other: a shutdown stops it, and the
             // next start runs it again.
             match demo::ensure_people(&state).await? {
-                Some(run) if run.status == workers::directory::Status::Cancelled => {
+                Some(run) if run.status == canmou::store::sync::RunStatus::Cancelled => {
                     println!("Stopped during the first directory sync; the next start runs it again.");
                     return server.await?;
                 }
@@ -208,7 +208,7 @@ async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyh
             db::migrate(&conn).await?;
             let client = DingTalkClient::new(&settings.dingtalk)?;
             let report =
-                workers::directory::run_until(&conn, &client, Trigger::Manual, &settings.timezone(), &jobs.token())
+                workers::directory::run_until(&conn, &client, RunTrigger::Manual, &settings.timezone(), &jobs.token())
                     .await?;
             println!(
                 "Directory sync {} ({}): {} departments, {} users, {} rows changed.",
@@ -226,9 +226,9 @@ async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyh
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
             let ctx = workers::Context::standalone(conn, settings)?.with_cancel(jobs.token());
-            let report = workers::feed::run(&ctx, Trigger::Manual).await?;
+            let report = workers::feed::run(&ctx, RunTrigger::Manual).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
-            if report.status != "ok" && report.status != "partial" {
+            if !report.status.succeeded() {
                 anyhow::bail!("the feed sync {}: {}", report.status, report.error.unwrap_or_default());
             }
         }
@@ -236,9 +236,9 @@ async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyh
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
             let ctx = workers::Context::standalone(conn, settings)?.with_cancel(jobs.token());
-            let report = workers::records::run(&ctx, Trigger::Manual).await?;
+            let report = workers::records::run(&ctx, RunTrigger::Manual).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
-            if report.status != "ok" && report.status != "partial" {
+            if !report.status.succeeded() {
                 anyhow::bail!("the record sync {}: {}", report.status, report.error.unwrap_or_default());
             }
         }

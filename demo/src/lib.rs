@@ -213,21 +213,22 @@ pub fn parse_scale(s: &str) -> Result<DemoScale, String> {
 pub async fn ensure_people(
     state: &canmou::state::AppState,
 ) -> anyhow::Result<Option<canmou::workers::directory::RunReport>> {
-    use canmou::workers::directory::{self, Status};
+    use canmou::workers::directory;
+    use entities::sync_run::RunStatus;
     use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, Statement};
     let mut report = None;
     // Until a directory sync has completed (an interrupted first start left none), sync.
     let synced = entities::sync_run::Entity::find()
         .filter(entities::sync_run::Column::Source.eq(directory::SOURCE))
-        .filter(entities::sync_run::Column::Status.is_in([Status::Ok.as_str(), Status::Partial.as_str()]))
+        .filter(entities::sync_run::Column::Status.is_in([RunStatus::Ok, RunStatus::Partial]))
         .count(&state.db)
         .await?
         > 0;
     if !synced {
         println!("Syncing the demo directory from the DingTalk sandbox…");
-        let trigger = canmou::workers::Trigger::Manual;
+        let trigger = canmou::workers::RunTrigger::Manual;
         let run = directory::run_until(&state.db, &state.dingtalk, trigger, &state.tz, &state.jobs.token()).await?;
-        if run.status == Status::Cancelled {
+        if run.status == RunStatus::Cancelled {
             return Ok(Some(run));
         }
         if let Some(error) = &run.error {

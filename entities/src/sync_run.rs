@@ -1,5 +1,5 @@
 use sea_orm::entity::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One run of a sync worker.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
@@ -9,16 +9,78 @@ pub struct Model {
     pub id: i64,
     /// `directory` or `feed`.
     pub source: String,
-    /// `manual` or `schedule`.
-    pub trigger: String,
+    pub trigger: RunTrigger,
     pub started_at: DateTimeWithTimeZone,
     pub finished_at: Option<DateTimeWithTimeZone>,
-    /// `running`, `ok`, `partial` or `failed`.
-    pub status: String,
+    pub status: RunStatus,
     pub rows_stored: i64,
     pub rows_rejected: i64,
     pub error: Option<String>,
     pub detail: Option<Json>,
+}
+
+/// Where a run stands, stored as its lowercase name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Claimed and not finished (the default of a report not yet finished).
+    #[default]
+    Running,
+    /// Finished; everything it read was stored.
+    Ok,
+    /// Finished, with rows refused (`rejected_rows`) or parts it could not read.
+    Partial,
+    Failed,
+    /// Stopped at a safe point by a shutdown; the next run resumes from what was committed.
+    Cancelled,
+}
+
+impl RunStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Ok => "ok",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the run did its work (perhaps refusing some rows).
+    pub const fn succeeded(self) -> bool {
+        matches!(self, RunStatus::Ok | RunStatus::Partial)
+    }
+}
+
+impl std::fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What started a run, stored as its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum RunTrigger {
+    Schedule,
+    Manual,
+}
+
+impl RunTrigger {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RunTrigger::Schedule => "schedule",
+            RunTrigger::Manual => "manual",
+        }
+    }
+}
+
+impl std::fmt::Display for RunTrigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,7 +27,7 @@ pub struct Settings {
     pub briefing: BriefingSettings,
     pub demo: DemoSettings,
     /// The open data API (G+).
-    pub open: crate::open::OpenSettings,
+    pub open: OpenSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -335,7 +335,7 @@ impl Default for Settings {
                 days: 400,
                 sandbox_delay_ms: 0,
             },
-            open: crate::open::OpenSettings::default(),
+            open: OpenSettings::default(),
         }
     }
 }
@@ -431,7 +431,7 @@ impl Settings {
             ("schedule.briefing", &s.briefing),
             ("schedule.briefing_reconcile", &s.briefing_reconcile),
         ] {
-            if let Err(e) = crate::workers::scheduler::parse_cron(pattern) {
+            if let Err(e) = parse_cron(pattern) {
                 return Err(ConfigError::Invalid(format!("{key}: `{pattern}` is not a cron expression: {e}")));
             }
         }
@@ -515,6 +515,59 @@ fn check_signing_key(key: &str, variable: &str, secret: &str) -> Result<(), Conf
         )));
     }
     Ok(())
+}
+
+/// `[open]` in the settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpenSettings {
+    /// The audience of application tokens; must differ from `auth.jwt_audience`, so that a
+    /// mini-program token is refused on `/open/` and an application token on `/api/`.
+    pub audience: String,
+    /// Lifetime of an application token, in seconds.
+    pub token_ttl_secs: u64,
+    /// How long the previous secret stays valid after a rotation, when the request says
+    /// nothing, and the most it may say (seconds).
+    pub rotation_overlap_secs: u64,
+    pub max_rotation_overlap_secs: u64,
+    /// The instances serving the open API: each enforces `ratePerSecond / instances`, so that
+    /// the rate holds across them (the daily quota is counted in the database and needs no
+    /// such division).
+    pub instances: u32,
+    /// A rate allows bursts of this many seconds' worth of calls (at least one call).
+    pub burst_secs: f64,
+    /// The largest quota block an instance reserves from the database at once.
+    pub quota_block_max: i64,
+    /// Call records are written in batches at least this often (milliseconds).
+    pub accounting_flush_ms: u64,
+    /// Call records older than this are deleted (days).
+    pub accounting_retention_days: u32,
+    /// The largest page of `/open/v1/facts`.
+    pub max_page: usize,
+}
+
+impl Default for OpenSettings {
+    fn default() -> OpenSettings {
+        OpenSettings {
+            audience: "canmou-open".into(),
+            token_ttl_secs: 3600,
+            rotation_overlap_secs: 24 * 3600,
+            max_rotation_overlap_secs: 7 * 24 * 3600,
+            instances: 1,
+            burst_secs: 0.1,
+            quota_block_max: 500,
+            accounting_flush_ms: 1000,
+            accounting_retention_days: 180,
+            max_page: 1000,
+        }
+    }
+}
+
+/// Parses a cron expression (5 fields, or 6 with seconds first): the schedule's settings are
+/// checked with it, and the scheduler runs what it returns.
+pub fn parse_cron(pattern: &str) -> Result<croner::Cron, String> {
+    use std::str::FromStr;
+    croner::Cron::from_str(pattern.trim()).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

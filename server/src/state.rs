@@ -13,60 +13,8 @@ use crate::auth::JwtKeys;
 use crate::auth::principal::PrincipalCache;
 use crate::cache::AnswerCache;
 use crate::config::Settings;
-use crate::domain::catalogue::Catalogue;
-use crate::domain::org_tree::OrgTree;
-use crate::domain::period::{Grain, Period};
-use crate::store::card_sets::CardSets;
 
-/// Per grain, the start of the latest period the upstream calls complete.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Complete([Option<NaiveDate>; 5]);
-
-impl Complete {
-    pub fn set(&mut self, grain: Grain, start: NaiveDate) {
-        self.0[grain.code() as usize] = Some(start);
-    }
-
-    /// The latest complete period of `grain`.
-    pub fn latest(&self, grain: Grain) -> Option<Period> {
-        self.0[grain.code() as usize].map(|d| Period::containing(grain, d))
-    }
-
-    /// Whether `period` is final.
-    pub fn is_complete(&self, period: Period) -> bool {
-        self.latest(period.grain()).is_some_and(|latest| period.start() <= latest.start())
-    }
-
-    /// The latest complete business date.
-    pub fn as_of(&self) -> Option<NaiveDate> {
-        self.0[0]
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    pub version: i64,
-    pub orgs: OrgTree,
-    pub catalogue: Catalogue,
-    pub card_sets: CardSets,
-    pub complete: Complete,
-    /// The working-day calendar's exceptions.
-    pub calendar: crate::domain::calendar::WorkCalendar,
-    /// Per metric, the first day of data: earlier periods are partial.
-    pub coverage: crate::domain::compare::Coverage,
-    /// Boards and indicators hidden from audiences.
-    pub board_rules: Vec<crate::domain::boards::Rule>,
-    /// Peers' values for ranks, read while this version is current.
-    pub peer_values: crate::cache::PeerValues,
-}
-
-impl Snapshot {
-    /// A period the upstream has not called final, or that starts before the first day of
-    /// data we hold, is partial.
-    pub fn is_partial(&self, period: Period) -> bool {
-        !self.complete.is_complete(period) || !self.coverage.covers_any(period)
-    }
-}
+pub use crate::store::snapshot::{Complete, Snapshot};
 
 /// Login attempts per client address.
 pub type LoginLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;

@@ -3,8 +3,8 @@
 use canmou::config::{DemoScale, DingtalkSettings};
 use canmou::dingtalk::DingTalkClient;
 use canmou::store::directory::Changes;
-use canmou::workers::Trigger;
-use canmou::workers::directory::{RunReport, Status, run};
+use canmou::workers::RunTrigger;
+use canmou::workers::directory::{RunReport, run};
 use canmou_sandboxes::dingtalk::{Directory, SandboxOptions};
 use chrono::Utc;
 use entities::{data_version, fact, org, scope, sync_run, user, user_org};
@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::helpers::{TestDb, migrated_db};
 use crate::sandbox::{Sandbox, department, user};
+use entities::sync_run::RunStatus;
 
 /// 东海省 (1) ─ 明州市 (2) ─ 大数据局 (3); 临江市 (4) ─ 民政局 (5). Alice leads 2, Erin leads
 /// 4 and belongs to 5; Carol's profile lacks e-mail and avatar.
@@ -53,7 +54,7 @@ impl World {
     }
 
     async fn sync(&self) -> RunReport {
-        run(&self.db, &self.client, Trigger::Manual, &chrono_tz::Asia::Shanghai).await.unwrap()
+        run(&self.db, &self.client, RunTrigger::Manual, &chrono_tz::Asia::Shanghai).await.unwrap()
     }
 
     async fn org(&self, dept_id: i64) -> org::Model {
@@ -100,7 +101,7 @@ async fn the_first_sync_builds_the_tree_the_users_their_scopes_and_completeness(
 
     let report = w.sync().await;
 
-    assert_eq!(report.status, Status::Ok);
+    assert_eq!(report.status, RunStatus::Ok);
     assert_eq!((report.changes.orgs_created, report.changes.users_created), (5, 5));
     let (root, city, bureau) = (w.org(1).await, w.org(2).await, w.org(3).await);
     assert_eq!(bureau.path, format!("/{}/{}/{}/", root.id, city.id, bureau.id));
@@ -119,8 +120,8 @@ async fn the_first_sync_builds_the_tree_the_users_their_scopes_and_completeness(
     assert!(w.data_version().await > version);
     let recorded = sync_run::Entity::find_by_id(report.run_id).one(&w.db).await.unwrap().unwrap();
     assert_eq!(
-        (recorded.source.as_str(), recorded.status.as_str(), recorded.trigger.as_str()),
-        ("directory", "ok", "manual")
+        (recorded.source.as_str(), recorded.status, recorded.trigger),
+        ("directory", RunStatus::Ok, RunTrigger::Manual)
     );
     assert_eq!(recorded.detail.unwrap()["changes"]["users_created"], 5);
 }
@@ -145,7 +146,7 @@ async fn moves_renames_deletions_and_deactivations_in_dingtalk_are_followed() {
 
     let report = w.sync().await;
 
-    assert_eq!(report.status, Status::Ok);
+    assert_eq!(report.status, RunStatus::Ok);
     let (root, linjiang, bureau) = (w.org(1).await, w.org(4).await, w.org(3).await);
     assert_eq!(
         (bureau.parent_id, bureau.path.clone()),
@@ -177,7 +178,7 @@ async fn a_second_run_without_changes_changes_nothing() {
 
     let again = w.sync().await;
 
-    assert_eq!((again.status, again.changes), (Status::Ok, Changes::default()));
+    assert_eq!((again.status, again.changes), (RunStatus::Ok, Changes::default()));
     assert_eq!(w.data_version().await, version);
     assert_eq!(w.user("bob").await.updated_at, stamp);
     assert_eq!(sync_run::Entity::find().count(&w.db).await.unwrap(), 2);
@@ -192,11 +193,11 @@ async fn a_failed_walk_changes_nothing_and_is_recorded() {
 
     let report = w.sync().await;
 
-    assert_eq!(report.status, Status::Failed);
+    assert_eq!(report.status, RunStatus::Failed);
     assert!(report.error.as_deref().unwrap_or("").contains("60011"), "{:?}", report.error);
     assert_eq!(w.org(2).await.name, "明州市");
     let recorded = sync_run::Entity::find_by_id(report.run_id).one(&w.db).await.unwrap().unwrap();
-    assert_eq!(recorded.status, "failed");
+    assert_eq!(recorded.status, RunStatus::Failed);
     assert!(recorded.finished_at.is_some());
 }
 
@@ -210,10 +211,10 @@ async fn members_that_cannot_be_listed_make_the_run_partial_and_deactivate_no_on
 
     let report = w.sync().await;
 
-    assert_eq!((report.status, report.failed_departments.clone()), (Status::Partial, vec![1]));
+    assert_eq!((report.status, report.failed_departments.clone()), (RunStatus::Partial, vec![1]));
     assert!(w.user("bob").await.active, "not seen is not gone when the walk was partial");
     let recorded = sync_run::Entity::find_by_id(report.run_id).one(&w.db).await.unwrap().unwrap();
-    assert_eq!(recorded.status, "partial");
+    assert_eq!(recorded.status, RunStatus::Partial);
 }
 
 #[tokio::test]
@@ -232,9 +233,9 @@ async fn five_thousand_users_at_twenty_calls_a_second_are_never_throttled() {
     assert_eq!((sb.running.state.options().qps, sb.settings().qps), (20, 20));
     let (_test_db, db) = migrated_db().await;
 
-    let report = run(&db, &client, Trigger::Manual, &chrono_tz::Asia::Shanghai).await.unwrap();
+    let report = run(&db, &client, RunTrigger::Manual, &chrono_tz::Asia::Shanghai).await.unwrap();
 
-    assert_eq!((report.status, report.users), (Status::Ok, 5_000));
+    assert_eq!((report.status, report.users), (RunStatus::Ok, 5_000));
     assert_eq!(user::Entity::find().count(&db).await.unwrap(), 5_000);
     let (_, throttled) = sb.stats("/gettoken").await;
     assert_eq!(throttled, 0, "the sandbox never answered 90018");
@@ -248,7 +249,7 @@ async fn the_demo_directory_matches_the_demo_org_tree() {
 
     let report = w.sync().await;
 
-    assert_eq!(report.status, Status::Ok);
+    assert_eq!(report.status, RunStatus::Ok);
     assert_eq!((report.changes.orgs_created, report.changes.orgs_updated), (0, 0), "every department is a known org");
     let mingzhou = org::Entity::find().filter(org::Column::Code.eq("900100")).one(&w.db).await.unwrap().unwrap();
     assert_eq!(w.scopes("demo-official").await, vec![(mingzhou.id, "dingtalk".into())]);
@@ -297,7 +298,7 @@ async fn the_demo_history_agrees_with_the_first_directory_sync() {
 
     let report = w.sync().await;
 
-    assert_eq!(report.status, Status::Ok);
+    assert_eq!(report.status, RunStatus::Ok);
     assert_eq!(report.changes.facts_written, 0, "the sync found every completeness figure stored");
     let synced = [
         figure("governance.directory_completeness", 1).await,

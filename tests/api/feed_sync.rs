@@ -6,7 +6,7 @@ use std::time::Duration;
 use canmou::config::Settings;
 use canmou::domain::period::{Grain, day_number};
 use canmou::store::sync;
-use canmou::workers::{self, Trigger, feed};
+use canmou::workers::{self, RunTrigger, feed};
 use canmou_sandboxes::feed::{self as sandbox, FaultSpec, FeedRow, Sandbox, Spawned};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{fact, sync_run};
@@ -14,6 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::fixture::{self, day};
 use crate::helpers::{TestApp, TestDb, eventually, spawn_app_on, test_settings};
+use entities::sync_run::RunStatus;
 
 pub const TOKEN: &str = "test-feed-token";
 
@@ -46,7 +47,7 @@ impl FeedEnv {
     }
 
     pub async fn run(&self) -> feed::Report {
-        feed::run(&self.ctx(), Trigger::Manual).await.unwrap()
+        feed::run(&self.ctx(), RunTrigger::Manual).await.unwrap()
     }
 }
 
@@ -97,7 +98,7 @@ async fn a_sync_stores_every_row_once_and_a_replayed_delivery_changes_nothing() 
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     assert_eq!(report.rows_stored, 12);
     assert_eq!(report.pages, 3);
     let first = env.upstream_facts("2026-12-01").await;
@@ -114,7 +115,7 @@ async fn a_sync_stores_every_row_once_and_a_replayed_delivery_changes_nothing() 
         ..Default::default()
     });
     let replay = env.run().await;
-    assert_eq!(replay.status, "ok", "{replay:?}");
+    assert_eq!(replay.status, RunStatus::Ok, "{replay:?}");
     assert_eq!(replay.pages, 5, "two pages were delivered twice");
     let again = env.upstream_facts("2026-12-01").await;
     assert_eq!(again, first);
@@ -131,7 +132,7 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_ro
     .await;
     env.sandbox().set_faults(FaultSpec { delay_ms: Some(30_000), after_pages: Some(2), ..Default::default() });
     let ctx = env.ctx();
-    let run_id = feed::start(&ctx, Trigger::Manual).await.unwrap();
+    let run_id = feed::start(&ctx, RunTrigger::Manual).await.unwrap();
     let task = tokio::spawn(async move { feed::execute(&ctx, run_id).await });
     eventually("the stalled page", Duration::from_secs(4), || async {
         (env.sandbox().stats().faults_injected > 0).then_some(())
@@ -149,7 +150,7 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_ro
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     assert_eq!(report.rows_stored, 4, "resumed after the committed pages");
     let facts = env.upstream_facts("2026-12-01").await;
     assert_eq!(facts.len(), 10);
@@ -158,7 +159,7 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_ro
         assert_eq!(value_of(&facts, org, r.period), Some((i + 1) as f64), "{r:?}");
     }
     let crashed = sync_run::Entity::find_by_id(run_id).one(&env.app.db).await.unwrap().unwrap();
-    assert_eq!(crashed.status, "failed");
+    assert_eq!(crashed.status, RunStatus::Failed);
     assert!(crashed.error.unwrap_or_default().contains("interrupted"));
 }
 
@@ -175,7 +176,7 @@ async fn a_429_storm_is_waited_out_from_the_same_cursor() {
 
     let report = env.run().await;
 
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     assert_eq!(report.throttled, 2);
     assert_eq!(report.pages, 2);
     assert_eq!(env.upstream_facts("2026-12-01").await.len(), 7);
@@ -185,7 +186,7 @@ async fn a_429_storm_is_waited_out_from_the_same_cursor() {
 async fn transient_faults_are_retried_and_a_feed_down_longer_than_the_budget_leaves_the_watermark() {
     // Arrange: a first day synced.
     let env = feed_env(vec![meetings(4, "2026-12-02T01:10:00Z")], |_| {}).await;
-    assert_eq!(env.run().await.status, "ok");
+    assert_eq!(env.run().await.status, RunStatus::Ok);
     let watermark = env.watermark().await;
     let official = fixture::add_user(&env.app.db, "leader", "viewer", &[fixture::PROVINCE], true).await;
     let token = fixture::token(&env.app.db, &env.app.settings, official).await;
@@ -203,7 +204,7 @@ async fn transient_faults_are_retried_and_a_feed_down_longer_than_the_budget_lea
         env.sandbox().deliver(meetings(2, &format!("2026-12-0{}T01:10:00Z", 4 + i)));
         env.sandbox().set_faults(fault.clone());
         let report = env.run().await;
-        assert_eq!(report.status, "ok", "{fault:?}: {report:?}");
+        assert_eq!(report.status, RunStatus::Ok, "{fault:?}: {report:?}");
         assert!(report.attempts >= 2, "{fault:?}: {report:?}");
     }
     let watermark = env.watermark().await.filter(|w| Some(w) != watermark.as_ref());
@@ -215,7 +216,7 @@ async fn transient_faults_are_retried_and_a_feed_down_longer_than_the_budget_lea
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "failed", "{report:?}");
+    assert_eq!(report.status, RunStatus::Failed, "{report:?}");
     assert!(report.error.as_deref().unwrap_or("").contains("unavailable"), "{report:?}");
     assert_eq!(env.watermark().await, watermark, "the watermark stays where it was");
     let res = env.app.get_as(&token, "/api/v1/home").await;
@@ -232,7 +233,7 @@ async fn bad_rows_are_kept_with_their_reasons_and_the_run_ends_partial() {
 
     let report = env.run().await;
 
-    assert_eq!(report.status, "partial", "{report:?}");
+    assert_eq!(report.status, RunStatus::Partial, "{report:?}");
     assert_eq!((report.rows_stored, report.rows_rejected), (5, 7));
     assert_eq!(env.upstream_facts("2026-12-01").await.len(), 5);
     let rejected = sync::rejected(&env.app.db, report.run_id, 100).await.unwrap();
@@ -258,7 +259,7 @@ async fn a_refused_token_fails_the_run_at_once() {
 
     let report = env.run().await;
 
-    assert_eq!(report.status, "failed");
+    assert_eq!(report.status, RunStatus::Failed);
     assert!(report.error.as_deref().unwrap_or("").contains("token"), "{report:?}");
     assert!(!report.error.unwrap_or_default().contains("wrong"), "the token is never echoed");
     assert_eq!(env.sandbox().stats().requests, 1, "no retry");
@@ -273,7 +274,7 @@ async fn an_expired_cursor_restarts_from_the_stored_watermark_once() {
 
     let report = env.run().await;
 
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     assert_eq!(report.restarts, 1);
     assert_eq!(env.upstream_facts("2026-12-01").await.len(), 8);
 }
@@ -312,7 +313,7 @@ async fn days_a_crashed_run_stored_but_never_rolled_up_are_rolled_up_by_the_next
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     let parent = fact::Entity::find()
         .filter(fact::Column::MetricId.eq(meetings))
         .filter(fact::Column::OrgId.eq(fixture::PROVINCE))

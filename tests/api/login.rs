@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use canmou::workers::Trigger;
+use canmou::workers::RunTrigger;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_error, spawn_app_with};
@@ -17,7 +17,7 @@ async fn app_with_sandbox(logins_per_minute: u32) -> (TestApp, Sandbox) {
         s.auth.login_per_minute = logins_per_minute;
     })
     .await;
-    canmou::workers::directory::run(&app.db, &app.state.dingtalk, Trigger::Manual, &app.state.tz).await.unwrap();
+    canmou::workers::directory::run(&app.db, &app.state.dingtalk, RunTrigger::Manual, &app.state.tz).await.unwrap();
     app.state.reload().await.unwrap();
     (app, sb)
 }

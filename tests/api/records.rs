@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use canmou::domain::records::RecordKind;
 use canmou::store::sync;
-use canmou::workers::{self, Trigger, records};
+use canmou::workers::{self, RunTrigger, records};
 use canmou_sandboxes::feed::{self as sandbox, FaultSpec, Sandbox, Spawned};
 use entities::{record_case, record_catalog, record_item, sync_run};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::{self, DC_BUREAU, LINJIANG, MINGZHOU, PROVINCE};
 use crate::helpers::{TestApp, TestDb, assert_error, eventually, spawn_app_on, test_settings};
+use entities::sync_run::RunStatus;
 
 const TOKEN: &str = "test-records-token";
 /// The completion day the fixture's closed cases share.
@@ -36,7 +37,7 @@ impl Env {
     }
 
     async fn run(&self) -> records::Report {
-        records::run(&self.ctx(), Trigger::Manual).await.unwrap()
+        records::run(&self.ctx(), RunTrigger::Manual).await.unwrap()
     }
 
     async fn cases(&self) -> Vec<record_case::Model> {
@@ -127,7 +128,7 @@ async fn synced_env() -> Env {
     let env = env(|_| {}).await;
     deliver_fixture(env.sandbox());
     let report = env.run().await;
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     env
 }
 
@@ -141,7 +142,7 @@ async fn a_record_sync_stores_every_kind_and_a_replay_changes_nothing() {
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     assert_eq!(report.rows_stored, 14);
     assert_eq!(record_catalog::Entity::find().count(&env.app.db).await.unwrap(), 4);
     assert_eq!(record_item::Entity::find().count(&env.app.db).await.unwrap(), 4);
@@ -154,7 +155,7 @@ async fn a_record_sync_stores_every_kind_and_a_replay_changes_nothing() {
         assert_eq!(env.watermark(kind).await.as_deref(), Some(STAMP), "{kind}");
     }
     let again = env.run().await;
-    assert_eq!((again.status.as_str(), again.rows_stored), ("ok", 0), "{again:?}");
+    assert_eq!((again.status, again.rows_stored), (RunStatus::Ok, 0), "{again:?}");
     assert_eq!(env.cases().await, cases, "nothing changed");
 }
 
@@ -175,7 +176,7 @@ async fn the_later_updated_at_wins_and_tombstones_delete() {
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     assert_eq!(report.rows_deleted, 1);
     let cases = env.cases().await;
     assert_eq!(cases.len(), 5);
@@ -203,7 +204,7 @@ async fn bad_records_are_rejected_with_reasons_and_personal_fields_dropped_and_c
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "partial", "{report:?}");
+    assert_eq!(report.status, RunStatus::Partial, "{report:?}");
     assert_eq!(report.rows_rejected, 6);
     assert_eq!(report.personal_dropped, 1);
     let rejected = sync::rejected(&env.app.db, report.run_id, 100).await.unwrap();
@@ -240,7 +241,7 @@ async fn transient_faults_are_retried_a_refused_token_fails_and_an_expired_curso
         records::set_watermarks(&env.app.db, None).await.unwrap();
         env.sandbox().set_faults(fault.clone());
         let report = env.run().await;
-        assert_eq!(report.status, "ok", "{fault:?}: {report:?}");
+        assert_eq!(report.status, RunStatus::Ok, "{fault:?}: {report:?}");
         assert!(report.attempts > report.pages, "{fault:?}: {report:?}");
         assert_eq!(env.cases().await.len(), 6);
     }
@@ -248,7 +249,7 @@ async fn transient_faults_are_retried_a_refused_token_fails_and_an_expired_curso
     // An expired cursor, as a crashed run would leave, is dropped once.
     sync::set_cursor(&env.app.db, &records::state_source(RecordKind::Catalog), Some("bm90LW91cnM")).await.unwrap();
     let report = env.run().await;
-    assert_eq!((report.status.as_str(), report.restarts), ("ok", 1), "{report:?}");
+    assert_eq!((report.status, report.restarts), (RunStatus::Ok, 1), "{report:?}");
 
     // A refused token fails at once, the watermark stays.
     let before = env.watermark(RecordKind::Cases).await;
@@ -256,8 +257,8 @@ async fn transient_faults_are_retried_a_refused_token_fails_and_an_expired_curso
     settings.feed.token = "wrong".into();
     let ctx = workers::Context { feed: canmou::feed::FeedClient::new(&settings.feed).unwrap(), ..env.ctx() };
     let requests = env.sandbox().stats().requests;
-    let report = records::run(&ctx, Trigger::Manual).await.unwrap();
-    assert_eq!(report.status, "failed");
+    let report = records::run(&ctx, RunTrigger::Manual).await.unwrap();
+    assert_eq!(report.status, RunStatus::Failed);
     assert!(report.error.as_deref().unwrap_or("").contains("token"), "{report:?}");
     assert_eq!(env.sandbox().stats().requests, requests + 1, "no retry");
     assert_eq!(env.watermark(RecordKind::Cases).await, before);
@@ -274,7 +275,7 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_re
     deliver_fixture(env.sandbox());
     env.sandbox().set_faults(FaultSpec { delay_ms: Some(30_000), after_pages: Some(5), ..Default::default() });
     let ctx = env.ctx();
-    let run_id = records::start(&ctx, Trigger::Manual).await.unwrap();
+    let run_id = records::start(&ctx, RunTrigger::Manual).await.unwrap();
     let task = tokio::spawn(async move { records::execute(&ctx, run_id).await });
     eventually("the stalled page", Duration::from_secs(6), || async {
         (env.sandbox().stats().faults_injected > 0).then_some(())
@@ -292,13 +293,13 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_re
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     assert_eq!(report.rows_stored, 4, "resumed after the committed page");
     let mut ids: Vec<String> = env.cases().await.into_iter().map(|c| c.id).collect();
     ids.sort();
     assert_eq!(ids, ["k1", "k2", "k3", "k4", "k5", "k6"]);
     let crashed = sync_run::Entity::find_by_id(run_id).one(&env.app.db).await.unwrap().unwrap();
-    assert_eq!(crashed.status, "failed");
+    assert_eq!(crashed.status, RunStatus::Failed);
     // The statistics of the committed page were not lost with the crash.
     let overdue = fixture::metric_id(&env.app.db, "records.cases_overdue").await;
     let figure = entities::fact::Entity::find()

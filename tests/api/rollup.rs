@@ -12,6 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::feed_sync::{at, feed_env};
 use crate::fixture::{self, DONGCHENG, LINJIANG, MINGZHOU, PROVINCE, XIHU, day};
+use entities::sync_run::RunStatus;
 
 const SEP30: &str = "2026-09-30";
 const OCT01: &str = "2026-10-01";
@@ -81,7 +82,7 @@ async fn each_kind_rolls_up_over_orgs_and_over_time_by_its_own_rule() {
     let report = env.run().await;
 
     // Assert
-    assert_eq!(report.status, "ok", "{report:?}");
+    assert_eq!(report.status, RunStatus::Ok, "{report:?}");
     let db = &env.app.db;
     use Grain::*;
 

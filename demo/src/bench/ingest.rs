@@ -16,8 +16,9 @@ use canmou::config::{DemoScale, Settings};
 use canmou::db;
 use canmou::domain::period::business_date;
 use canmou::store::sync;
-use canmou::workers::{self, Trigger, feed};
+use canmou::workers::{self, RunTrigger, feed};
 use canmou_sandboxes::feed::{self as sandbox, DEMO_TOKEN, Sandbox};
+use entities::sync_run::RunStatus;
 
 fn tune(settings: &mut Settings, base_url: &str, page_size: u32) {
     settings.feed.base_url = base_url.to_owned();
@@ -51,9 +52,9 @@ pub async fn ingest(mut settings: Settings, rows: u64, page_size: u32) -> anyhow
     let spawned = sandbox::spawn(sandbox).await?;
     tune(&mut settings, &spawned.base_url, page_size);
     let ctx = workers::Context::standalone(conn, settings)?;
-    let report = feed::run(&ctx, Trigger::Manual).await?;
+    let report = feed::run(&ctx, RunTrigger::Manual).await?;
     spawned.stop().await;
-    if report.status == "failed" {
+    if report.status == RunStatus::Failed {
         bail!("the sync failed: {}", report.error.unwrap_or_default());
     }
     let rollup = report.rollup.unwrap_or_default();
@@ -98,9 +99,9 @@ pub async fn next_day(mut settings: Settings, page_size: u32) -> anyhow::Result<
     let spawned = sandbox::spawn(sandbox).await?;
     tune(&mut settings, &spawned.base_url, page_size);
     let ctx = workers::Context::standalone(conn, settings)?;
-    let report = feed::run(&ctx, Trigger::Manual).await?;
+    let report = feed::run(&ctx, RunTrigger::Manual).await?;
     spawned.stop().await;
-    if report.status == "failed" {
+    if report.status == RunStatus::Failed {
         bail!("the sync failed: {}", report.error.unwrap_or_default());
     }
     let rollup = report.rollup.unwrap_or_default();

@@ -22,8 +22,9 @@ use canmou::db;
 use canmou::domain::period::business_date;
 use canmou::domain::records::{Column, Cursor, FilterValue, Query, RecordKind, Sort};
 use canmou::store::records::{self as store, ListSpec};
-use canmou::workers::{self, Trigger, records};
+use canmou::workers::{self, RunTrigger, records};
 use canmou_sandboxes::feed::{self as sandbox, DEMO_TOKEN, Sandbox};
+use entities::sync_run::RunStatus;
 
 /// Writes a line of the report, and prints it at once (a long run shows its figures as they
 /// come).
@@ -127,9 +128,9 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
     settings.feed.page_size = 10_000;
     settings.feed.timeout_secs = 120;
     let ctx = workers::Context::standalone(conn.clone(), settings)?;
-    let report = records::run(&ctx, Trigger::Manual).await?;
+    let report = records::run(&ctx, RunTrigger::Manual).await?;
     spawned.stop().await;
-    if report.status != "ok" {
+    if report.status != RunStatus::Ok {
         bail!("the record sync ended {}: {}", report.status, report.error.unwrap_or_default());
     }
     let rollup_ms = report.rollup.map_or(0, |r| r.millis);

@@ -1,16 +1,15 @@
-//! Extractors: `CurrentUser` (a valid token of an active user) and `AdminUser` (the same, with
-//! the administrator role).
+//! Who is calling, as a request shows it: `CurrentUser` (a valid token of an active user),
+//! `AdminUser` (the same, with the administrator role) and the token a request carries. The
+//! actix extractors that check the token against the sessions are the HTTP layer's
+//! (`routes::extract`): this module knows nothing of the application state.
 
-use std::future::Future;
 use std::ops::Deref;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{HttpRequest, http::header};
 
-use super::principal::{Principal, Role};
+use super::principal::Principal;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The authenticated, active caller, and the session their token belongs to.
 #[derive(Debug, Clone)]
@@ -63,81 +62,4 @@ pub fn bearer(req: &HttpRequest) -> Option<(String, Carrier)> {
         return scheme.eq_ignore_ascii_case("bearer").then(|| (token.trim().to_owned(), Carrier::Bearer));
     }
     req.cookie(SESSION_COOKIE).map(|c| (c.value().to_owned(), Carrier::Cookie))
-}
-
-/// A browser sends the console's cookie with any request to this site, even one a hostile page
-/// started: a change carried by the cookie must come as JSON (which a plain form or a
-/// `text/plain` fetch cannot send without a CORS preflight) from a page of this very origin.
-fn check_csrf(req: &HttpRequest, public_url: &str) -> Result<(), ApiError> {
-    if req.method().is_safe() {
-        return Ok(());
-    }
-    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if origin.is_empty() || origin.trim_end_matches('/') != public_url.trim_end_matches('/') {
-        return Err(ApiError::Forbidden(format!(
-            "a change made with the console's cookie must come from {public_url} (Origin `{origin}`)"
-        )));
-    }
-    let json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
-    if !json {
-        return Err(ApiError::Forbidden(
-            "a change made with the console's cookie must be sent as application/json".into(),
-        ));
-    }
-    Ok(())
-}
-
-pub async fn authenticate(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-    let (token, carrier) = bearer(req)
-        .ok_or_else(|| ApiError::Unauthenticated("sign in: an Authorization: Bearer token is required".into()))?;
-    let claims = state.jwt.verify(&token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
-    let id = claims.user_id().ok_or_else(|| ApiError::Unauthenticated("the token names no user".into()))?;
-    if state.sessions.user(&state.db, &claims.sid).await? != Some(id) {
-        return Err(ApiError::Unauthenticated("this session has ended: sign in again".into()));
-    }
-    if carrier == Carrier::Cookie {
-        check_csrf(req, &state.settings.server.public_url)?;
-    }
-    let principal = state
-        .principals
-        .get(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated("the token's user no longer exists".into()))?;
-    if !principal.active {
-        return Err(ApiError::Unauthenticated("this account has been deactivated".into()));
-    }
-    Ok(CurrentUser { principal, session: claims.sid })
-}
-
-impl FromRequest for CurrentUser {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { authenticate(&req).await })
-    }
-}
-
-impl FromRequest for AdminUser {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let user = authenticate(&req).await?;
-            if user.role != Role::Admin {
-                return Err(ApiError::Forbidden("administrators only".into()));
-            }
-            Ok(AdminUser(user))
-        })
-    }
 }

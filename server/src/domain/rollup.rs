@@ -2,6 +2,8 @@
 //! tree (children into their parent). `distinct` is never derived; a ratio rolls up its
 //! numerator and denominator by their own aggregation and divides at the end.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
 use chrono::NaiveDate;
 
 use super::metric::{Aggregation, Kind};
@@ -62,6 +64,53 @@ pub fn over_orgs(kind: Kind, children: &[Figure]) -> Option<Figure> {
     }
     let parts = children.iter().filter_map(|f| f.parts(kind)).reduce(|a, b| (a.0 + b.0, a.1 + b.1))?;
     Some(Figure::from_parts(kind, parts))
+}
+
+/// What a sync changed, for the roll-up to redo: for each metric, for each day (a day
+/// number), the orgs.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    days: HashMap<i32, BTreeMap<i32, BTreeSet<i32>>>,
+    /// Days to roll up for every org and every derivable metric (a recovery).
+    whole_days: BTreeSet<i32>,
+}
+
+impl Changes {
+    pub fn add(&mut self, metric_id: i32, org_id: i32, day: i32) {
+        self.days.entry(metric_id).or_default().entry(day).or_default().insert(org_id);
+    }
+
+    pub fn add_whole_days(&mut self, from: i32, to: i32) {
+        self.whole_days.extend(from..=to.min(from.saturating_add(3_660)));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.days.is_empty() && self.whole_days.is_empty()
+    }
+
+    /// The first and last day touched.
+    pub fn day_range(&self) -> Option<(i32, i32)> {
+        let days = self.days.values().flat_map(|d| d.keys()).chain(self.whole_days.iter());
+        days.fold(None, |acc, d| match acc {
+            None => Some((*d, *d)),
+            Some((lo, hi)) => Some((lo.min(*d), hi.max(*d))),
+        })
+    }
+
+    /// For one metric, the orgs changed on each day.
+    pub fn of_metric(&self, metric_id: i32) -> BTreeMap<i32, BTreeSet<i32>> {
+        self.days.get(&metric_id).cloned().unwrap_or_default()
+    }
+
+    /// Days to roll up for every org.
+    pub fn whole_days(&self) -> impl Iterator<Item = &i32> {
+        self.whole_days.iter()
+    }
+
+    /// Number of (metric, org, day) keys.
+    pub fn len(&self) -> usize {
+        self.days.values().flat_map(|d| d.values()).map(BTreeSet::len).sum()
+    }
 }
 
 #[cfg(test)]

@@ -13,8 +13,7 @@ use sea_orm::DatabaseConnection;
 use crate::domain::org_tree::OrgTree;
 use crate::domain::period::Grain;
 
-pub const ACTIVE: &str = "active";
-pub const SUSPENDED: &str = "suspended";
+pub use crate::store::open_apps::{ACTIVE, SUSPENDED};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {

@@ -9,9 +9,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::extract::{SESSION_COOKIE, authenticate};
+use crate::auth::extract::SESSION_COOKIE;
 use crate::dingtalk::query_value;
 use crate::error::ApiError;
+use crate::routes::caller::authenticate;
 use crate::routes::extract::{Json, Query};
 use crate::routes::me::UserDto;
 use crate::state::AppState;

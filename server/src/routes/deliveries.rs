@@ -127,13 +127,19 @@ pub async fn run(
     check_recent(&state, date).await?;
     let audience = audience(&state, &admin, Action::Manage).await?;
     let about = about(&state, &admin);
-    let run_id =
-        match crate::store::sync::claim(&state.db, briefing::SOURCE, "manual", chrono::Duration::seconds(60)).await? {
-            crate::store::sync::Claim::Started(id) => id,
-            crate::store::sync::Claim::Busy(run_id) => {
-                return Err(ApiError::RunInProgress { what: "briefing run", run_id });
-            }
-        };
+    let run_id = match crate::store::sync::claim(
+        &state.db,
+        briefing::SOURCE,
+        crate::store::sync::RunTrigger::Manual,
+        chrono::Duration::seconds(60),
+    )
+    .await?
+    {
+        crate::store::sync::Claim::Started(id) => id,
+        crate::store::sync::Claim::Busy(run_id) => {
+            return Err(ApiError::RunInProgress { what: "briefing run", run_id });
+        }
+    };
     let request_id = request_id(&req);
     // Who may follow the run: its date and the subtree it reaches (province-wide: none).
     let started = serde_json::json!({ "date": date, "scopeOrg": about });
@@ -150,10 +156,10 @@ pub async fn run(
         };
         let (status, error, detail) = match &outcome {
             Ok(report) if report.stopped.is_some() && state.jobs.is_stopping() => {
-                (crate::store::sync::status::CANCELLED, report.stopped.clone(), with_scope(report))
+                (crate::store::sync::RunStatus::Cancelled, report.stopped.clone(), with_scope(report))
             }
-            Ok(report) => (crate::store::sync::status::OK, report.stopped.clone(), with_scope(report)),
-            Err(e) => (crate::store::sync::status::FAILED, Some(format!("{e:#}")), None),
+            Ok(report) => (crate::store::sync::RunStatus::Ok, report.stopped.clone(), with_scope(report)),
+            Err(e) => (crate::store::sync::RunStatus::Failed, Some(format!("{e:#}")), None),
         };
         let detail = detail.unwrap_or(started);
         if let Err(e) = crate::store::sync::finish(&state.db, run_id, status, error, detail.clone()).await {

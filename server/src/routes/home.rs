@@ -3,17 +3,12 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::auth::CurrentUser;
-use crate::cache::{AnswerKey, serve, to_json};
-use chrono::NaiveDate;
-
-use crate::domain::org_tree::OrgNode;
-use crate::domain::period::Period;
+use crate::cache::serve;
 use crate::error::ApiError;
 use crate::routes::extract::Query;
 use crate::state::AppState;
-use crate::state::Snapshot;
-use crate::store::card_sets::CardSetDef;
-use crate::views::cards::{self, Home};
+use crate::views::cards::Home;
+use crate::views::home::{answer_key, render};
 use crate::views::params::{self, PointQuery};
 
 /// The caller's cards for an org, grain and period (defaults: first scope, the card set's
@@ -59,22 +54,4 @@ pub async fn answer(
     let period = params::period(&snap, q.date.as_deref(), grain, today)?;
     let key = answer_key(&snap, set, org, period, today);
     serve(req, &state.answers, key, || render(state, &snap, set, org, period, today)).await
-}
-
-/// What determines a home answer (the cache key).
-pub fn answer_key(snap: &Snapshot, set: &CardSetDef, org: &OrgNode, period: Period, today: NaiveDate) -> AnswerKey {
-    AnswerKey::new("home", (set.id, set.version), org.id, period, String::new(), snap.version, today)
-}
-
-/// The home answer's JSON, rendered without an HTTP request (the handler, and the workers
-/// that warm the cache after a sync).
-pub async fn render(
-    state: &AppState,
-    snap: &Snapshot,
-    set: &CardSetDef,
-    org: &OrgNode,
-    period: Period,
-    today: NaiveDate,
-) -> Result<Vec<u8>, ApiError> {
-    to_json(&cards::home(&state.db, snap, set, org, period, today).await?)
 }

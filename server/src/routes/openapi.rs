@@ -6,7 +6,7 @@ use utoipa::OpenApi;
 use crate::error::ErrorBody;
 
 /// What the document says beside its paths, which come from the route table
-/// (`startup::route_doc`).
+/// (`routes::table::route_doc`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Canmou (参谋) API", description = "The mobile KPI backend for government DingTalk."),
@@ -26,7 +26,7 @@ pub struct ApiDoc;
 /// The whole document: every route of the table, described.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.merge(crate::startup::route_doc());
+    doc.merge(super::table::route_doc());
     doc
 }
 

@@ -9,8 +9,8 @@ use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
 use crate::routes::extract::Query;
 use crate::state::AppState;
-use crate::store::sync;
-use crate::workers::{self, Trigger, directory, feed, records};
+use crate::store::sync::{self, RunStatus};
+use crate::workers::{self, RunTrigger, directory, feed, records};
 
 /// `?source=&limit=`
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -60,10 +60,10 @@ impl From<entities::sync_run::Model> for RunDto {
         RunDto {
             id: r.id,
             source: r.source,
-            trigger: r.trigger,
+            trigger: r.trigger.to_string(),
             started_at: r.started_at.to_rfc3339(),
             finished_at: r.finished_at.map(|t| t.to_rfc3339()),
-            status: r.status,
+            status: r.status.to_string(),
             rows_stored: r.rows_stored,
             rows_rejected: r.rows_rejected,
             error: r.error,
@@ -113,7 +113,7 @@ pub fn accepted(run_id: i64) -> HttpResponse {
     let location = crate::error::run_location(run_id);
     HttpResponse::Accepted().insert_header((actix_web::http::header::LOCATION, location.clone())).json(StartedDto {
         run_id,
-        status: "running".into(),
+        status: RunStatus::Running.to_string(),
         location,
     })
 }
@@ -225,7 +225,7 @@ pub async fn run(
         other => return Err(ApiError::NotFound(format!("no sync source `{other}`"))),
     }
     let ctx = workers::Context::in_server(state.into_inner());
-    let run_id = match feed::start(&ctx, Trigger::Manual).await {
+    let run_id = match feed::start(&ctx, RunTrigger::Manual).await {
         Ok(id) => id,
         Err(feed::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "feed sync", run_id }),
         Err(feed::RunError::Other(e)) => return Err(ApiError::Internal(e)),
@@ -242,7 +242,7 @@ pub async fn run(
 async fn run_records(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
     let jobs = state.jobs.clone();
     let ctx = workers::Context::in_server(state.into_inner());
-    let run_id = match records::start(&ctx, Trigger::Manual).await {
+    let run_id = match records::start(&ctx, RunTrigger::Manual).await {
         Ok(id) => id,
         Err(records::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "record sync", run_id }),
         Err(records::RunError::Other(e)) => return Err(ApiError::Internal(e)),
@@ -256,7 +256,7 @@ async fn run_records(state: web::Data<AppState>, admin: AdminUser) -> Result<Htt
 
 /// The directory sync, started by hand.
 async fn run_directory(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
-    let run_id = match directory::start(&state.db, Trigger::Manual).await? {
+    let run_id = match directory::start(&state.db, RunTrigger::Manual).await? {
         sync::Claim::Started(id) => id,
         sync::Claim::Busy(run_id) => return Err(ApiError::RunInProgress { what: "directory sync", run_id }),
     };
@@ -265,7 +265,7 @@ async fn run_directory(state: web::Data<AppState>, admin: AdminUser) -> Result<H
     state.jobs.clone().spawn(async move {
         let token = state.jobs.token();
         match directory::execute(&state.db, &state.dingtalk, run_id, &state.tz, &token).await {
-            Ok(report) if report.status != directory::Status::Cancelled => {
+            Ok(report) if report.status != RunStatus::Cancelled => {
                 if let Err(e) = state.reload().await {
                     tracing::warn!(error = ?e, "could not reload the snapshot after a directory sync");
                 }

@@ -8,6 +8,11 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
+/// The stored `status` of an application that may call.
+pub const ACTIVE: &str = "active";
+/// The stored `status` of an application an administrator suspended.
+pub const SUSPENDED: &str = "suspended";
+
 /// What an administrator says about an application.
 #[derive(Debug, Clone)]
 pub struct Spec {
@@ -51,7 +56,7 @@ pub async fn create<C: ConnectionTrait>(
         secret_hash: Set(secret_hash),
         previous_secret_hash: Set(None),
         previous_expires_at: Set(None),
-        status: Set(crate::open::apps::ACTIVE.into()),
+        status: Set(ACTIVE.into()),
         created_by: Set(Some(created_by)),
         created_at: Set(now()),
         ..spec_model(spec)

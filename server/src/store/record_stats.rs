@@ -18,8 +18,8 @@ use super::facts::{self, FactRow, origin};
 use super::records::Sql;
 use super::sync;
 use crate::domain::period::{Grain, day_number};
+use crate::domain::rollup::Changes;
 use crate::domain::rollup::Figure;
-use crate::workers::rollup::Changes;
 
 /// The `sync_state` row holding the completion days still to recompute (`lo:hi`).
 pub const PENDING: &str = "records.stats";

@@ -8,7 +8,17 @@
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 
 use crate::domain::records::{Column, ColumnType, Cursor, FilterType, FilterValue, Query, RecordKind, SortValue};
-use crate::workers::records::Upsert;
+
+/// A record to store: its id, its `updatedAt`, and its row in the table's column order
+/// ([`insert_columns`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upsert {
+    pub id: String,
+    pub updated_at: i64,
+    pub values: Vec<Value>,
+    /// The completion day of a case (for the statistics to redo).
+    pub completed_day: Option<i32>,
+}
 
 /// The stored columns of each kind, in the order of `workers::records::check_record`'s rows.
 pub fn insert_columns(kind: RecordKind) -> &'static [&'static str] {

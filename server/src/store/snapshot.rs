@@ -1,6 +1,8 @@
 //! Loading what every request consults and that changes rarely: the org tree, the catalogue,
 //! the card sets, which periods are complete, and the data version that ties them together.
+//! The [`Snapshot`] is defined here, beside what loads it; `state` holds the current one.
 
+use chrono::NaiveDate;
 use entities::{data_version, metric, org, period_status};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Statement};
 
@@ -9,8 +11,58 @@ use crate::domain::catalogue::{Catalogue, MetricDef};
 use crate::domain::compare::Coverage;
 use crate::domain::metric::{Direction, Kind};
 use crate::domain::org_tree::{OrgNode, OrgTree};
-use crate::domain::period::{Grain, from_day_number};
-use crate::state::{Complete, Snapshot};
+use crate::domain::period::{Grain, Period, from_day_number};
+use crate::store::card_sets::CardSets;
+
+/// Per grain, the start of the latest period the upstream calls complete.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Complete([Option<NaiveDate>; 5]);
+
+impl Complete {
+    pub fn set(&mut self, grain: Grain, start: NaiveDate) {
+        self.0[grain.code() as usize] = Some(start);
+    }
+
+    /// The latest complete period of `grain`.
+    pub fn latest(&self, grain: Grain) -> Option<Period> {
+        self.0[grain.code() as usize].map(|d| Period::containing(grain, d))
+    }
+
+    /// Whether `period` is final.
+    pub fn is_complete(&self, period: Period) -> bool {
+        self.latest(period.grain()).is_some_and(|latest| period.start() <= latest.start())
+    }
+
+    /// The latest complete business date.
+    pub fn as_of(&self) -> Option<NaiveDate> {
+        self.0[0]
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub version: i64,
+    pub orgs: OrgTree,
+    pub catalogue: Catalogue,
+    pub card_sets: CardSets,
+    pub complete: Complete,
+    /// The working-day calendar's exceptions.
+    pub calendar: WorkCalendar,
+    /// Per metric, the first day of data: earlier periods are partial.
+    pub coverage: Coverage,
+    /// Boards and indicators hidden from audiences.
+    pub board_rules: Vec<crate::domain::boards::Rule>,
+    /// Peers' values for ranks, read while this version is current.
+    pub peer_values: crate::cache::PeerValues,
+}
+
+impl Snapshot {
+    /// A period the upstream has not called final, or that starts before the first day of
+    /// data we hold, is partial.
+    pub fn is_partial(&self, period: Period) -> bool {
+        !self.complete.is_complete(period) || !self.coverage.covers_any(period)
+    }
+}
 
 pub async fn data_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     Ok(data_version::Entity::find_by_id(1).one(db).await?.map_or(0, |v| v.version))

@@ -13,15 +13,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 
-/// Run statuses (`sync_runs.status`).
-pub mod status {
-    pub const RUNNING: &str = "running";
-    pub const OK: &str = "ok";
-    pub const PARTIAL: &str = "partial";
-    pub const FAILED: &str = "failed";
-    /// Stopped at a safe point by a shutdown; the next run resumes from what was committed.
-    pub const CANCELLED: &str = "cancelled";
-}
+pub use entities::sync_run::{RunStatus, RunTrigger};
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,14 +55,14 @@ async fn lock_state<C: ConnectionTrait>(db: &C, source: &str) -> Result<sync_sta
 pub async fn claim(
     db: &sea_orm::DatabaseConnection,
     source: &str,
-    trigger: &str,
+    trigger: RunTrigger,
     stale_after: chrono::Duration,
 ) -> Result<Claim, DbErr> {
     let txn = db.begin().await?;
     let state = lock_state(&txn, source).await?;
     let running = sync_run::Entity::find()
         .filter(sync_run::Column::Source.eq(source))
-        .filter(sync_run::Column::Status.eq(status::RUNNING))
+        .filter(sync_run::Column::Status.eq(RunStatus::Running))
         .all(&txn)
         .await?;
     let cutoff = Utc::now() - stale_after;
@@ -83,7 +75,7 @@ pub async fn claim(
         tracing::warn!(run = run.id, source, "closing a run that stopped making progress (its process died?)");
         sync_run::ActiveModel {
             id: Set(run.id),
-            status: Set(status::FAILED.into()),
+            status: Set(RunStatus::Failed),
             finished_at: Set(Some(now())),
             error: Set(Some(format!("interrupted: no progress since {last_sign}; the process running it stopped"))),
             ..Default::default()
@@ -94,10 +86,10 @@ pub async fn claim(
     let run = sync_run::ActiveModel {
         id: NotSet,
         source: Set(source.into()),
-        trigger: Set(trigger.into()),
+        trigger: Set(trigger),
         started_at: Set(now()),
         finished_at: Set(None),
-        status: Set(status::RUNNING.into()),
+        status: Set(RunStatus::Running),
         rows_stored: Set(0),
         rows_rejected: Set(0),
         error: Set(None),
@@ -211,13 +203,13 @@ pub async fn describe<C: ConnectionTrait>(db: &C, run: i64, detail: serde_json::
 pub async fn finish<C: ConnectionTrait>(
     db: &C,
     run: i64,
-    status: &str,
+    status: RunStatus,
     error: Option<String>,
     detail: serde_json::Value,
 ) -> Result<(), DbErr> {
     sync_run::ActiveModel {
         id: Set(run),
-        status: Set(status.into()),
+        status: Set(status),
         finished_at: Set(Some(now())),
         error: Set(error),
         detail: Set(Some(detail)),

@@ -6,5 +6,6 @@ pub mod breakdown;
 pub mod briefing;
 pub mod cards;
 pub mod dto;
+pub mod home;
 pub mod params;
 pub mod series;

@@ -15,12 +15,12 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, TransactionTrait};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::Trigger;
+use super::RunTrigger;
 use crate::dingtalk::contacts::{Department, MAX_PAGE_SIZE, ROOT_DEPT_ID, User};
 use crate::dingtalk::{DingTalkClient, DingTalkError};
 use crate::domain::period::business_date;
 use crate::store::directory::{Changes, Snapshot, apply};
-use crate::store::sync::{self, Claim};
+use crate::store::sync::{self, Claim, RunStatus};
 use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// Bounds of one walk: far above any real organisation, low enough to stop a runaway.
@@ -29,32 +29,11 @@ const MAX_PAGES_PER_DEPARTMENT: usize = 10_000;
 
 pub const SOURCE: &str = "directory";
 
-/// `ok`, `partial` (some departments' members unknown) or `failed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Partial,
-    Failed,
-    /// Stopped by a shutdown before anything was written; the next run does it all.
-    Cancelled,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Partial => "partial",
-            Status::Failed => "failed",
-            Status::Cancelled => "cancelled",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunReport {
     pub run_id: i64,
-    pub status: Status,
+    /// `ok`, `partial` (some departments' members unknown), `failed` or `cancelled`.
+    pub status: RunStatus,
     pub departments: usize,
     pub users: usize,
     /// Departments whose members could not be listed.
@@ -75,7 +54,7 @@ struct Walk {
 pub async fn run(
     db: &DatabaseConnection,
     client: &DingTalkClient,
-    trigger: Trigger,
+    trigger: RunTrigger,
     tz: &chrono_tz::Tz,
 ) -> anyhow::Result<RunReport> {
     run_until(db, client, trigger, tz, &CancellationToken::new()).await
@@ -87,7 +66,7 @@ pub async fn run(
 pub async fn run_until(
     db: &DatabaseConnection,
     client: &DingTalkClient,
-    trigger: Trigger,
+    trigger: RunTrigger,
     tz: &chrono_tz::Tz,
     cancel: &CancellationToken,
 ) -> anyhow::Result<RunReport> {
@@ -102,8 +81,8 @@ pub async fn run_until(
 const STALE_AFTER_SECS: i64 = 60;
 
 /// Claims a directory run (`Busy` while one is going here or on another instance).
-pub async fn start(db: &DatabaseConnection, trigger: Trigger) -> Result<Claim, sea_orm::DbErr> {
-    sync::claim(db, SOURCE, trigger.as_str(), chrono::Duration::seconds(STALE_AFTER_SECS)).await
+pub async fn start(db: &DatabaseConnection, trigger: RunTrigger) -> Result<Claim, sea_orm::DbErr> {
+    sync::claim(db, SOURCE, trigger, chrono::Duration::seconds(STALE_AFTER_SECS)).await
 }
 
 /// Runs a claimed directory run to its end and records its outcome.
@@ -121,7 +100,7 @@ pub async fn execute(
             tracing::info!(run_id, "directory sync stopped by the shutdown; the next run starts over");
             let report = RunReport {
                 run_id,
-                status: Status::Cancelled,
+                status: RunStatus::Cancelled,
                 departments: 0,
                 users: 0,
                 failed_departments: Vec::new(),
@@ -138,7 +117,7 @@ pub async fn execute(
             tracing::error!(run_id, error = %e, "directory sync failed while walking DingTalk");
             let report = RunReport {
                 run_id,
-                status: Status::Failed,
+                status: RunStatus::Failed,
                 departments: 0,
                 users: 0,
                 failed_departments: Vec::new(),
@@ -166,7 +145,7 @@ pub async fn execute(
             txn.rollback().await.ok();
             let report = RunReport {
                 run_id,
-                status: Status::Failed,
+                status: RunStatus::Failed,
                 departments: walk.departments.len(),
                 users: walk.users.len(),
                 failed_departments: Vec::new(),
@@ -183,7 +162,7 @@ pub async fn execute(
     });
     let report = RunReport {
         run_id,
-        status: if error.is_some() { Status::Partial } else { Status::Ok },
+        status: if error.is_some() { RunStatus::Partial } else { RunStatus::Ok },
         departments: walk.departments.len(),
         users: walk.users.len(),
         failed_departments: walk.failed_departments.iter().map(|(d, _)| *d).collect(),
@@ -267,7 +246,7 @@ async fn finish_run(db: &DatabaseConnection, report: &RunReport) -> anyhow::Resu
     sync_run::ActiveModel {
         id: Unchanged(report.run_id),
         finished_at: Set(Some(Utc::now().fixed_offset())),
-        status: Set(report.status.as_str().into()),
+        status: Set(report.status),
         rows_stored: Set(report.changes.total() as i64),
         error: Set(report.error.clone()),
         detail: Set(Some(detail)),

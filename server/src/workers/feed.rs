@@ -16,14 +16,14 @@ use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
 use serde_json::json;
 
 use super::rollup::{self, Changes};
-use super::{Context, Trigger};
+use super::{Context, RunTrigger};
 use crate::domain::metric::Kind;
 use crate::domain::period::{Grain, Period, day_number};
 use crate::domain::rollup::Figure;
 use crate::feed::wire::{Num, Page, RawRow};
 use crate::feed::{FetchError, PageRequest};
 use crate::store::facts::{self, FactRow, origin};
-use crate::store::sync::{self, Claim, status};
+use crate::store::sync::{self, Claim, RunStatus};
 use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// A run storing this many rows is a bulk load.
@@ -51,7 +51,7 @@ impl From<sea_orm::DbErr> for RunError {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub run_id: i64,
-    pub status: String,
+    pub status: RunStatus,
     pub rows_stored: i64,
     pub rows_rejected: i64,
     pub pages: u32,
@@ -67,7 +67,7 @@ pub struct Report {
 }
 
 /// Claims and runs a feed sync to its end.
-pub async fn run(ctx: &Context, trigger: Trigger) -> Result<Report, RunError> {
+pub async fn run(ctx: &Context, trigger: RunTrigger) -> Result<Report, RunError> {
     let id = start(ctx, trigger).await?;
     Ok(execute(ctx, id).await)
 }
@@ -76,9 +76,9 @@ pub use super::HEARTBEAT;
 use super::Heartbeat;
 
 /// Claims a run (`Busy` if one is in progress here or on another instance).
-pub async fn start(ctx: &Context, trigger: Trigger) -> Result<i64, RunError> {
+pub async fn start(ctx: &Context, trigger: RunTrigger) -> Result<i64, RunError> {
     let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(30));
-    match sync::claim(&ctx.db, SOURCE, trigger.as_str(), stale).await? {
+    match sync::claim(&ctx.db, SOURCE, trigger, stale).await? {
         Claim::Started(id) => Ok(id),
         Claim::Busy(id) => Err(RunError::Busy(id)),
     }
@@ -124,15 +124,14 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
         }
     }
     report.status = if cancelled {
-        status::CANCELLED
+        RunStatus::Cancelled
     } else if report.error.is_some() {
-        status::FAILED
+        RunStatus::Failed
     } else if report.rows_rejected > 0 {
-        status::PARTIAL
+        RunStatus::Partial
     } else {
-        status::OK
-    }
-    .to_owned();
+        RunStatus::Ok
+    };
     report.millis = started.elapsed().as_millis() as u64;
     let detail = json!({
         "pages": report.pages,
@@ -145,14 +144,14 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
         "warmed": report.warmed,
         "millis": report.millis,
     });
-    if let Err(e) = sync::finish(&ctx.db, run_id, &report.status, report.error.clone(), detail).await {
+    if let Err(e) = sync::finish(&ctx.db, run_id, report.status, report.error.clone(), detail).await {
         tracing::error!(error = ?e, run = run_id, "could not record the end of a feed run");
     }
-    match report.status.as_str() {
-        status::FAILED => tracing::error!(run = run_id, error = report.error.as_deref(), "feed sync failed"),
+    match report.status {
+        RunStatus::Failed => tracing::error!(run = run_id, error = report.error.as_deref(), "feed sync failed"),
         s => tracing::info!(
             run = run_id,
-            status = s,
+            status = s.as_str(),
             stored = report.rows_stored,
             rejected = report.rows_rejected,
             pages = report.pages,

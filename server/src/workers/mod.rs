@@ -83,21 +83,8 @@ impl Drop for Heartbeat {
     }
 }
 
-/// Why a run happened (`sync_runs.trigger`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
-    Schedule,
-    Manual,
-}
-
-impl Trigger {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Schedule => "schedule",
-            Trigger::Manual => "manual",
-        }
-    }
-}
+/// What started a run (`sync_runs.trigger`).
+pub use entities::sync_run::RunTrigger;
 
 /// The jobs the scheduler runs, by name, with their cron expressions from `schedule.*`.
 pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
@@ -131,7 +118,7 @@ pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
         jobs.push(scheduler::Job::new("directory", &s.directory, move || {
             let state = state.clone();
             Box::pin(async move {
-                directory::run_until(&state.db, &state.dingtalk, Trigger::Schedule, &state.tz, &state.jobs.token())
+                directory::run_until(&state.db, &state.dingtalk, RunTrigger::Schedule, &state.tz, &state.jobs.token())
                     .await?;
                 state.reload().await?;
                 state.principals.invalidate_all();
@@ -147,7 +134,7 @@ fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
     scheduler::Job::new("feed", pattern, move || {
         let ctx = ctx.clone();
         Box::pin(async move {
-            let aggregates = match feed::run(&ctx, Trigger::Schedule).await {
+            let aggregates = match feed::run(&ctx, RunTrigger::Schedule).await {
                 // Another instance's manual run is going: this occurrence has nothing to do.
                 Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
                 Err(e) => Err(anyhow::Error::new(e)),

@@ -17,7 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Tra
 use serde_json::{Value, json};
 
 use super::rollup;
-use super::{Context, Trigger};
+use super::{Context, RunTrigger};
 use crate::domain::period::{business_date, day_number};
 use crate::domain::records::{
     APPLICANT_KINDS, CATALOG_STATUSES, CHANNELS, IMPLEMENTATIONS, LEVELS, RESULTS, RecordKind, is_overdue,
@@ -25,7 +25,8 @@ use crate::domain::records::{
 use crate::feed::{FetchError, PageRequest};
 use crate::store::record_stats;
 use crate::store::records as store;
-use crate::store::sync::{self, Claim, status};
+pub use crate::store::records::Upsert;
+use crate::store::sync::{self, Claim, RunStatus};
 use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// `sync_runs.source` of this job.
@@ -68,7 +69,7 @@ impl From<sea_orm::DbErr> for RunError {
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub run_id: i64,
-    pub status: String,
+    pub status: RunStatus,
     pub rows_stored: i64,
     pub rows_deleted: i64,
     pub rows_rejected: i64,
@@ -91,15 +92,15 @@ pub struct Report {
 }
 
 /// Claims and runs a record sync to its end.
-pub async fn run(ctx: &Context, trigger: Trigger) -> Result<Report, RunError> {
+pub async fn run(ctx: &Context, trigger: RunTrigger) -> Result<Report, RunError> {
     let id = start(ctx, trigger).await?;
     Ok(execute(ctx, id).await)
 }
 
 /// Claims a run (`Busy` if one is in progress here or on another instance).
-pub async fn start(ctx: &Context, trigger: Trigger) -> Result<i64, RunError> {
+pub async fn start(ctx: &Context, trigger: RunTrigger) -> Result<i64, RunError> {
     let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(900));
-    match sync::claim(&ctx.db, SOURCE, trigger.as_str(), stale).await? {
+    match sync::claim(&ctx.db, SOURCE, trigger, stale).await? {
         Claim::Started(id) => Ok(id),
         Claim::Busy(id) => Err(RunError::Busy(id)),
     }
@@ -149,15 +150,14 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
         }
     }
     report.status = if cancelled {
-        status::CANCELLED
+        RunStatus::Cancelled
     } else if report.error.is_some() {
-        status::FAILED
+        RunStatus::Failed
     } else if report.rows_rejected > 0 {
-        status::PARTIAL
+        RunStatus::Partial
     } else {
-        status::OK
-    }
-    .to_owned();
+        RunStatus::Ok
+    };
     report.millis = started.elapsed().as_millis() as u64;
     let detail = json!({
         "pages": report.pages,
@@ -171,14 +171,14 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
         "rollup": report.rollup,
         "millis": report.millis,
     });
-    if let Err(e) = sync::finish(&ctx.db, run_id, &report.status, report.error.clone(), detail).await {
+    if let Err(e) = sync::finish(&ctx.db, run_id, report.status, report.error.clone(), detail).await {
         tracing::error!(error = ?e, run = run_id, "could not record the end of a record sync");
     }
-    match report.status.as_str() {
-        status::FAILED => tracing::error!(run = run_id, error = report.error.as_deref(), "record sync failed"),
+    match report.status {
+        RunStatus::Failed => tracing::error!(run = run_id, error = report.error.as_deref(), "record sync failed"),
         s => tracing::info!(
             run = run_id,
-            status = s,
+            status = s.as_str(),
             stored = report.rows_stored,
             deleted = report.rows_deleted,
             rejected = report.rows_rejected,
@@ -292,17 +292,6 @@ pub struct Lookups<'a> {
     /// Item names by code (cases only).
     pub items: HashMap<String, String>,
     pub tz: chrono_tz::Tz,
-}
-
-/// A record to store: its id, its `updatedAt`, and its row in the table's column order
-/// (`store::records::insert_columns`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Upsert {
-    pub id: String,
-    pub updated_at: i64,
-    pub values: Vec<sea_orm::Value>,
-    /// The completion day of a case (for the statistics to redo).
-    pub completed_day: Option<i32>,
 }
 
 /// A page, checked.
@@ -531,7 +520,7 @@ pub fn check_record(
 
 /// The scheduled job's half: runs after the aggregate sync in the same occurrence.
 pub async fn run_scheduled(ctx: &Context) -> anyhow::Result<()> {
-    match run(ctx, Trigger::Schedule).await {
+    match run(ctx, RunTrigger::Schedule).await {
         Ok(_) | Err(RunError::Busy(_)) => Ok(()),
         Err(e) => Err(anyhow::Error::new(e)),
     }

@@ -21,6 +21,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait
 
 use crate::domain::metric::Kind;
 use crate::domain::period::{Grain, Period, day_number, from_day_number};
+pub use crate::domain::rollup::Changes;
 use crate::domain::rollup::{self, Figure};
 use crate::store::facts::{self, FactRow, origin};
 use crate::store::sync;
@@ -30,42 +31,6 @@ const PARALLEL_METRICS: usize = 4;
 
 /// The `sync_state` row that remembers days still to roll up.
 pub const PENDING: &str = "rollup";
-
-/// What changed: for each metric, for each day (a day number), the orgs.
-#[derive(Debug, Clone, Default)]
-pub struct Changes {
-    days: HashMap<i32, BTreeMap<i32, BTreeSet<i32>>>,
-    /// Days to roll up for every org and every derivable metric (a recovery).
-    whole_days: BTreeSet<i32>,
-}
-
-impl Changes {
-    pub fn add(&mut self, metric_id: i32, org_id: i32, day: i32) {
-        self.days.entry(metric_id).or_default().entry(day).or_default().insert(org_id);
-    }
-
-    pub fn add_whole_days(&mut self, from: i32, to: i32) {
-        self.whole_days.extend(from..=to.min(from.saturating_add(3_660)));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.days.is_empty() && self.whole_days.is_empty()
-    }
-
-    /// The first and last day touched.
-    pub fn day_range(&self) -> Option<(i32, i32)> {
-        let days = self.days.values().flat_map(|d| d.keys()).chain(self.whole_days.iter());
-        days.fold(None, |acc, d| match acc {
-            None => Some((*d, *d)),
-            Some((lo, hi)) => Some((lo.min(*d), hi.max(*d))),
-        })
-    }
-
-    /// Number of (metric, org, day) keys.
-    pub fn len(&self) -> usize {
-        self.days.values().flat_map(|d| d.values()).map(BTreeSet::len).sum()
-    }
-}
 
 /// What a roll-up did.
 #[derive(Debug, Clone, Copy, Default, serde::Serialize)]
@@ -146,8 +111,8 @@ pub async fn apply(db: &DatabaseConnection, changes: &Changes) -> anyhow::Result
     let mut tasks = tokio::task::JoinSet::new();
     let mut out = Vec::new();
     for (metric_id, kind) in kinds {
-        let mut changed: BTreeMap<i32, BTreeSet<i32>> = changes.days.get(&metric_id).cloned().unwrap_or_default();
-        for day in &changes.whole_days {
+        let mut changed: BTreeMap<i32, BTreeSet<i32>> = changes.of_metric(metric_id);
+        for day in changes.whole_days() {
             changed.entry(*day).or_default().extend(tree.all.iter().copied());
         }
         if changed.is_empty() {

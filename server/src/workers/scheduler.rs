@@ -14,7 +14,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +22,7 @@ use croner::Cron;
 use sea_orm::sqlx::{Connection, PgConnection};
 use tokio::task::JoinHandle;
 
+pub use crate::config::parse_cron;
 use crate::supervisor::Supervisor;
 
 /// The advisory lock key of the scheduler's leader ("canmou" in ASCII).
@@ -30,11 +30,6 @@ pub const LEADER_LOCK_KEY: i64 = 0x0000_6361_6e6d_6f75;
 
 pub type JobFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 pub type JobFn = Arc<dyn Fn() -> JobFuture + Send + Sync>;
-
-/// Parses a cron expression (5 fields, or 6 with seconds first).
-pub fn parse_cron(pattern: &str) -> Result<Cron, String> {
-    Cron::from_str(pattern.trim()).map_err(|e| e.to_string())
-}
 
 /// A named job on a schedule.
 #[derive(Clone)]

@@ -5,9 +5,8 @@
 use std::sync::Arc;
 
 use crate::cache::Answer;
-use crate::routes::home;
 use crate::state::AppState;
-use crate::views::params;
+use crate::views::{home, params};
 
 /// Renders the default home screens into the cache; returns how many were rendered.
 pub async fn home_screens(state: &AppState) -> usize {
