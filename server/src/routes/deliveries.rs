@@ -127,44 +127,17 @@ pub async fn run(
     check_recent(&state, date).await?;
     let audience = audience(&state, &admin, Action::Manage).await?;
     let about = about(&state, &admin);
-    let run_id = match crate::store::sync::claim(
-        &state.db,
-        briefing::SOURCE,
-        crate::store::sync::RunTrigger::Manual,
-        chrono::Duration::seconds(60),
-    )
-    .await?
-    {
+    let run_id = match briefing::start_by_hand(&state.db, date, about).await? {
         crate::store::sync::Claim::Started(id) => id,
         crate::store::sync::Claim::Busy(run_id) => {
             return Err(ApiError::RunInProgress { what: "briefing run", run_id });
         }
     };
     let request_id = request_id(&req);
-    // Who may follow the run: its date and the subtree it reaches (province-wide: none).
-    let started = serde_json::json!({ "date": date, "scopeOrg": about });
-    crate::store::sync::describe(&state.db, run_id, started.clone()).await?;
     tracing::info!(run = run_id, admin = admin.id, %date, "briefing run started by hand");
     let state = state.into_inner();
     state.jobs.clone().spawn(async move {
-        let _heartbeat = crate::workers::Heartbeat::start(state.db.clone(), briefing::SOURCE);
-        let outcome = briefing::run_for_date(&state, date, audience, Utc::now()).await;
-        let with_scope = |report: &BriefingReport| {
-            let mut v = serde_json::to_value(report).ok()?;
-            v.as_object_mut()?.insert("scopeOrg".into(), serde_json::json!(about));
-            Some(v)
-        };
-        let (status, error, detail) = match &outcome {
-            Ok(report) if report.stopped.is_some() && state.jobs.is_stopping() => {
-                (crate::store::sync::RunStatus::Cancelled, report.stopped.clone(), with_scope(report))
-            }
-            Ok(report) => (crate::store::sync::RunStatus::Ok, report.stopped.clone(), with_scope(report)),
-            Err(e) => (crate::store::sync::RunStatus::Failed, Some(format!("{e:#}")), None),
-        };
-        let detail = detail.unwrap_or(started);
-        if let Err(e) = crate::store::sync::finish(&state.db, run_id, status, error, detail.clone()).await {
-            tracing::error!(run = run_id, error = ?e, "could not record the end of a briefing run");
-        }
+        let (status, detail) = briefing::execute_by_hand(&state, run_id, date, audience, about).await;
         let entry = audit::Entry {
             actor_id: Some(admin.id),
             actor: &admin.userid,

@@ -224,6 +224,7 @@ pub async fn run(
         directory::SOURCE => return run_directory(state, admin).await,
         other => return Err(ApiError::NotFound(format!("no sync source `{other}`"))),
     }
+    let jobs = state.jobs.clone();
     let ctx = workers::Context::in_server(state.into_inner());
     let run_id = match feed::start(&ctx, RunTrigger::Manual).await {
         Ok(id) => id,
@@ -231,7 +232,6 @@ pub async fn run(
         Err(feed::RunError::Other(e)) => return Err(ApiError::Internal(e)),
     };
     tracing::info!(run = run_id, admin = admin.id, "feed sync started by hand");
-    let jobs = ctx.state.as_ref().map(|s| s.jobs.clone()).unwrap_or_default();
     jobs.spawn(async move {
         feed::execute(&ctx, run_id).await;
     });

@@ -36,6 +36,7 @@ use crate::domain::briefing::reported_date;
 use crate::domain::period::{Grain, Period};
 use crate::state::AppState;
 use crate::store::briefings::{self as ledger, NewDelivery, Outcome, Status, kind};
+use crate::store::sync;
 use crate::views::briefing::{self as render, Layout};
 use crate::views::cards;
 
@@ -100,6 +101,47 @@ pub struct BriefingReport {
 
 /// `sync_runs.source` of briefing runs started by hand.
 pub const SOURCE: &str = "briefing";
+
+/// Claims a run by hand of `date`'s briefing (`Busy` while one is going), recording who may
+/// follow it: the subtree it reaches (`None`: the province).
+pub async fn start_by_hand(
+    db: &sea_orm::DatabaseConnection,
+    date: NaiveDate,
+    scope_org: Option<i32>,
+) -> Result<sync::Claim, sea_orm::DbErr> {
+    let claim = sync::claim(db, SOURCE, sync::RunTrigger::Manual, Duration::seconds(60)).await?;
+    if let sync::Claim::Started(run_id) = claim {
+        sync::describe(db, run_id, serde_json::json!({ "date": date, "scopeOrg": scope_org })).await?;
+    }
+    Ok(claim)
+}
+
+/// Runs a claimed run by hand to its end and records its outcome; the report (with its
+/// `scopeOrg`) is the run's `detail`, returned with its status.
+pub async fn execute_by_hand(
+    state: &AppState,
+    run_id: i64,
+    date: NaiveDate,
+    audience: Option<HashSet<i32>>,
+    scope_org: Option<i32>,
+) -> (sync::RunStatus, serde_json::Value) {
+    let _heartbeat = super::Heartbeat::start(state.db.clone(), SOURCE);
+    let outcome = run_for_date(state, date, audience, Utc::now()).await;
+    let (status, error) = match &outcome {
+        Ok(r) if r.stopped.is_some() && state.jobs.is_stopping() => (sync::RunStatus::Cancelled, r.stopped.clone()),
+        Ok(r) => (sync::RunStatus::Ok, r.stopped.clone()),
+        Err(e) => (sync::RunStatus::Failed, Some(format!("{e:#}"))),
+    };
+    let mut detail = outcome.ok().and_then(|r| serde_json::to_value(r).ok()).unwrap_or_else(|| serde_json::json!({}));
+    if let Some(d) = detail.as_object_mut() {
+        d.insert("date".into(), serde_json::json!(date));
+        d.insert("scopeOrg".into(), serde_json::json!(scope_org));
+    }
+    if let Err(e) = sync::finish(&state.db, run_id, status, error, detail.clone()).await {
+        tracing::error!(run = run_id, error = ?e, "could not record the end of a briefing run");
+    }
+    (status, detail)
+}
 
 /// The scheduled run: what is due at `now`.
 pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<BriefingReport> {
