@@ -186,12 +186,12 @@ async fn a_signal_during_a_feed_sync_stops_it_at_a_page_and_the_next_run_finishe
     let db = sqlite(&file).await;
     let orgs: Vec<canmou::store::orgs::NewOrg> = (0..50)
         .map(|i| canmou::store::orgs::NewOrg {
-            id: i + 1,
+            id: canmou::domain::org_tree::OrgId(i + 1),
             code: format!("o{i}"),
             dingtalk_dept_id: None,
-            parent_id: (i > 0).then_some(1),
+            parent_id: (i > 0).then_some(canmou::domain::org_tree::OrgId(1)),
             name: format!("机构{i}"),
-            kind: "region",
+            kind: canmou::domain::org_tree::OrgKind::Region,
             level: i16::from(i > 0),
             path: if i == 0 { "/1/".into() } else { format!("/1/{}/", i + 1) },
             sort_order: i + 1,

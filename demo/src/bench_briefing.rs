@@ -6,6 +6,7 @@
 //! Bench users (`bench-brief-NNNNN`) are created once, spread over the whole org tree, and
 //! their deliveries for the date are cleared before each run, so the command can be rerun.
 
+use entities::ids::{OrgId, UserId};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -53,7 +54,7 @@ pub async fn run(
     users: usize,
     qps: u32,
 ) -> anyhow::Result<BenchReport> {
-    let mut orgs: Vec<i32> = org::Entity::find().all(&db).await?.into_iter().map(|o| o.id).collect();
+    let mut orgs: Vec<OrgId> = org::Entity::find().all(&db).await?.into_iter().map(|o| o.id).collect();
     orgs.sort_unstable();
     anyhow::ensure!(!orgs.is_empty(), "the database holds no org tree: run `canmou generate` first");
     let date =
@@ -125,8 +126,8 @@ fn sandbox_user(userid: &str) -> sandbox::fixture::User {
 }
 
 /// The bench users' ids, creating the missing ones with a scope each, spread over `orgs`.
-async fn ensure_users(db: &DatabaseConnection, count: usize, orgs: &[i32]) -> anyhow::Result<Vec<i32>> {
-    let existing: HashMap<String, i32> = user::Entity::find()
+async fn ensure_users(db: &DatabaseConnection, count: usize, orgs: &[OrgId]) -> anyhow::Result<Vec<UserId>> {
+    let existing: HashMap<String, UserId> = user::Entity::find()
         .filter(user::Column::DingtalkUserid.starts_with(PREFIX))
         .all(db)
         .await?
@@ -136,19 +137,23 @@ async fn ensure_users(db: &DatabaseConnection, count: usize, orgs: &[i32]) -> an
     let now = Utc::now().fixed_offset();
     let missing: Vec<usize> = (0..count).filter(|i| !existing.contains_key(&format!("{PREFIX}{i:05}"))).collect();
     for chunk in missing.chunks(500) {
-        let rows = chunk
-            .iter()
-            .map(|i| canmou::store::users::new_user(&format!("{PREFIX}{i:05}"), &format!("基准用户{i}"), "viewer"));
+        let rows = chunk.iter().map(|i| {
+            canmou::store::users::new_user(
+                &format!("{PREFIX}{i:05}"),
+                &format!("基准用户{i}"),
+                entities::user::Role::Viewer,
+            )
+        });
         user::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
-    let all: HashMap<String, i32> = user::Entity::find()
+    let all: HashMap<String, UserId> = user::Entity::find()
         .filter(user::Column::DingtalkUserid.starts_with(PREFIX))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.dingtalk_userid, u.id))
         .collect();
-    let created: Vec<(i32, i32)> = missing
+    let created: Vec<(UserId, OrgId)> = missing
         .iter()
         .filter_map(|i| Some((*all.get(&format!("{PREFIX}{i:05}"))?, orgs[(i * 7919) % orgs.len()])))
         .collect();
@@ -156,7 +161,7 @@ async fn ensure_users(db: &DatabaseConnection, count: usize, orgs: &[i32]) -> an
         let rows = chunk.iter().map(|(user_id, org_id)| scope::ActiveModel {
             user_id: Set(*user_id),
             org_id: Set(*org_id),
-            source: Set("admin".into()),
+            source: Set(entities::scope::ScopeSource::Admin),
             granted_by: Set(None),
             granted_at: Set(now),
         });

@@ -4,6 +4,7 @@
 //! well-known users: `demo-admin` (administrator, leads the province) and `demo-official`
 //! (leads 明州市). Deterministic: the same scale and seed give the same directory.
 
+use entities::ids::{OrgId, UserId};
 use std::collections::HashMap;
 
 use super::model::{hash_str, mix};
@@ -45,7 +46,7 @@ pub fn build(scale: DemoScale, seed: u64) -> Directory {
 
 /// The directory of the demo province `nodes` (as [`province::build`] makes them).
 pub fn build_for(nodes: &[NewOrg], seed: u64) -> Directory {
-    let dept_of: HashMap<i32, i64> = nodes.iter().filter_map(|n| Some((n.id, n.dingtalk_dept_id?))).collect();
+    let dept_of: HashMap<OrgId, i64> = nodes.iter().filter_map(|n| Some((n.id, n.dingtalk_dept_id?))).collect();
     let mut directory = Directory::default();
     for node in nodes {
         let Some(dept_id) = node.dingtalk_dept_id else { continue };
@@ -69,17 +70,17 @@ pub fn build_for(nodes: &[NewOrg], seed: u64) -> Directory {
 /// Per org node id, what a directory sync of this directory computes: `(filled profile
 /// fields, PROFILE_FIELDS × active members)` over the node's subtree — so the demo's
 /// generated 通讯录人数 and 信息完备度 are the figures the first sync finds.
-pub fn figures(nodes: &[NewOrg], seed: u64) -> HashMap<i32, (f64, f64)> {
+pub fn figures(nodes: &[NewOrg], seed: u64) -> HashMap<OrgId, (f64, f64)> {
     let directory = build_for(nodes, seed);
-    let org_of: HashMap<i64, i32> = nodes.iter().filter_map(|n| Some((n.dingtalk_dept_id?, n.id))).collect();
-    let parents: HashMap<i32, Option<i32>> = nodes.iter().map(|n| (n.id, n.parent_id)).collect();
+    let org_of: HashMap<i64, OrgId> = nodes.iter().filter_map(|n| Some((n.dingtalk_dept_id?, n.id))).collect();
+    let parents: HashMap<OrgId, Option<OrgId>> = nodes.iter().map(|n| (n.id, n.parent_id)).collect();
     let mut filled = HashMap::new();
     let mut memberships = Vec::new();
     for (i, u) in directory.users.iter().enumerate() {
         if !u.active {
             continue;
         }
-        let id = i32::try_from(i).unwrap_or(i32::MAX);
+        let id = UserId(i32::try_from(i).unwrap_or(i32::MAX));
         // As the sync reads a profile (`store::directory`): seven fields, the last being a
         // position in the org below its root.
         let placed = u.dept_ids.iter().any(|d| *d != ROOT_DEPT_ID) || !u.leader_of.is_empty();

@@ -3,6 +3,7 @@
 //! and grain, never summed. Rows are produced metric by metric in primary-key order and
 //! bulk-loaded, so memory stays at one metric's worth.
 
+use entities::ids::OrgId;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::time::Instant;
@@ -81,7 +82,7 @@ struct Tree<'a> {
 
 impl<'a> Tree<'a> {
     fn new(nodes: &'a [NewOrg], model: &Model) -> Tree<'a> {
-        let index: HashMap<i32, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+        let index: HashMap<OrgId, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
         let mut children = vec![Vec::new(); nodes.len()];
         for (i, n) in nodes.iter().enumerate() {
             if let Some(p) = n.parent_id.and_then(|p| index.get(&p)) {
@@ -145,9 +146,9 @@ pub async fn metric_infos(db: &DatabaseConnection) -> anyhow::Result<Vec<MetricI
         .await?
         .into_iter()
         .map(|m| {
-            let kind = Kind::parse(&m.kind, m.part_kind.as_deref()).with_context(|| format!("metric {}", m.code))?;
+            let kind = Kind::from_columns(m.kind, m.part_kind).with_context(|| format!("metric {}", m.code))?;
             let parts = m.numerator.zip(m.denominator);
-            Ok(MetricInfo { id: m.id, code: m.code, kind, parts })
+            Ok(MetricInfo { id: m.id.get(), code: m.code, kind, parts })
         })
         .collect()
 }
@@ -393,7 +394,7 @@ fn rows_of(m: &MetricInfo, table: &Table, tree: &Tree, tl: &Timeline, updated_at
             };
             rows.push(FactRow {
                 metric_id: m.id,
-                org_id: node.id,
+                org_id: node.id.get(),
                 grain: period.grain().code(),
                 period_start: day_number(period.start()),
                 value: f.value,

@@ -4,6 +4,8 @@
 
 use canmou::config::DemoScale;
 use canmou::store::orgs::NewOrg;
+use entities::ids::OrgId;
+use entities::org::OrgKind;
 
 const CITIES: [&str; 11] = ["明州", "临江", "青川", "云溪", "安澜", "白沙", "松阳", "清河", "望海", "南屏", "北辰"];
 /// Districts per city: 90 in all.
@@ -55,15 +57,16 @@ pub fn build(scale: DemoScale) -> Vec<NewOrg> {
         DemoScale::Large => 20,
     };
     let mut nodes = Vec::new();
-    let root = push(&mut nodes, None, PROVINCE_CODE.into(), PROVINCE_NAME.into(), "region", 0);
+    let root = push(&mut nodes, None, PROVINCE_CODE.into(), PROVINCE_NAME.into(), OrgKind::Region, 0);
     for (c, city) in CITIES.iter().enumerate() {
         let city_code = format!("90{:02}00", c + 1);
-        let city_id = push(&mut nodes, Some(root), city_code.clone(), format!("{city}市"), "region", c);
+        let city_id = push(&mut nodes, Some(root), city_code.clone(), format!("{city}市"), OrgKind::Region, c);
         add_departments(&mut nodes, city_id, &city_code, &format!("{city}市"), departments);
         for d in 0..DISTRICTS_PER_CITY[c] {
             let code = format!("90{:02}{:02}", c + 1, d + 1);
             let name = format!("{city}市{}", DISTRICT_NAMES[d % DISTRICT_NAMES.len()]);
-            let district_id = push(&mut nodes, Some(city_id), code.clone(), name.clone(), "region", departments + d);
+            let district_id =
+                push(&mut nodes, Some(city_id), code.clone(), name.clone(), OrgKind::Region, departments + d);
             add_departments(&mut nodes, district_id, &code, &name, departments);
         }
     }
@@ -73,7 +76,14 @@ pub fn build(scale: DemoScale) -> Vec<NewOrg> {
 fn add_departments(nodes: &mut Vec<NewOrg>, parent: usize, region_code: &str, region_name: &str, n: usize) {
     for (k, dept) in DEPARTMENTS.iter().take(n).enumerate() {
         let short = region_name.rsplit('市').next().filter(|s| !s.is_empty()).unwrap_or(region_name);
-        push(nodes, Some(parent), format!("{region_code}-d{:03}", k + 1), format!("{short}{dept}"), "department", k);
+        push(
+            nodes,
+            Some(parent),
+            format!("{region_code}-d{:03}", k + 1),
+            format!("{short}{dept}"),
+            OrgKind::Department,
+            k,
+        );
     }
 }
 
@@ -82,7 +92,7 @@ fn push(
     parent: Option<usize>,
     code: String,
     name: String,
-    kind: &'static str,
+    kind: OrgKind,
     sort: usize,
 ) -> usize {
     let index = nodes.len();
@@ -92,7 +102,7 @@ fn push(
         None => (None, 0, format!("/{id}/")),
     };
     nodes.push(NewOrg {
-        id,
+        id: OrgId(id),
         code,
         // The province is DingTalk's root department (id 1); the rest follow the org ids.
         dingtalk_dept_id: Some(if parent.is_none() { 1 } else { 100_000 + i64::from(id) }),
@@ -114,8 +124,8 @@ mod tests {
     fn the_standard_province_has_about_600_nodes() {
         let nodes = build(DemoScale::Standard);
         assert_eq!(nodes.iter().filter(|n| n.level == 1).count(), 11);
-        assert_eq!(nodes.iter().filter(|n| n.level == 2 && n.kind == "region").count(), 90);
-        assert_eq!(nodes.iter().filter(|n| n.kind == "department").count(), 101 * 5);
+        assert_eq!(nodes.iter().filter(|n| n.level == 2 && n.kind == OrgKind::Region).count(), 90);
+        assert_eq!(nodes.iter().filter(|n| n.kind == OrgKind::Department).count(), 101 * 5);
         assert_eq!(nodes.len(), 607);
     }
 
@@ -133,7 +143,7 @@ mod tests {
         assert_eq!(codes.len(), nodes.len());
         for n in &nodes {
             if let Some(parent) = n.parent_id {
-                let p = &nodes[(parent - 1) as usize];
+                let p = &nodes[(parent.get() - 1) as usize];
                 assert_eq!(n.path, format!("{}{}/", p.path, n.id));
                 assert!(n.id > p.id, "parents come first");
             }

@@ -4,6 +4,8 @@
 //! the seed and the org's code, so the history written at start-up and the days the sandbox
 //! serves later agree.
 
+use entities::ids::OrgId;
+use entities::org::OrgKind;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Weekday};
@@ -116,10 +118,10 @@ fn working_days_between(from: NaiveDate, to: NaiveDate) -> i32 {
 
 impl RecordModel {
     pub fn new(nodes: &[NewOrg], seed: u64, tz: chrono_tz::Tz) -> RecordModel {
-        let parents: std::collections::HashSet<i32> = nodes.iter().filter_map(|n| n.parent_id).collect();
+        let parents: std::collections::HashSet<OrgId> = nodes.iter().filter_map(|n| n.parent_id).collect();
         let depts = nodes
             .iter()
-            .filter(|n| n.kind == "department" && !parents.contains(&n.id))
+            .filter(|n| n.kind == OrgKind::Department && !parents.contains(&n.id))
             .map(|n| {
                 let key = hash(&[seed, text_hash(&n.code)]);
                 let kind = n.code.rsplit("-d").next().and_then(|k| k.parse::<usize>().ok()).unwrap_or(1) - 1;
@@ -138,7 +140,7 @@ impl RecordModel {
                 // City departments hold fewer cases than the districts' front desks.
                 let rate = 0.15 + 0.35 * unit(hash(&[key, 2]));
                 let slow = if hash(&[key, 3]).is_multiple_of(8) { 4.0 } else { 1.0 };
-                Dept { org_id: n.id, code: n.code.clone(), key, items, rate, slow, level }
+                Dept { org_id: n.id.get(), code: n.code.clone(), key, items, rate, slow, level }
             })
             .collect();
         RecordModel { seed, depts, tz }

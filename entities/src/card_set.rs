@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::grain::Grain;
+use crate::ids::UserId;
+
 /// A curated set of cards. `version` is the latest published version (0: never published) and
 /// moves on every publish; `revision` moves on every edit of the draft (the `cards` rows).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
@@ -10,7 +13,7 @@ pub struct Model {
     pub id: i32,
     pub name: String,
     pub description: String,
-    pub default_grain: String,
+    pub default_grain: Grain,
     pub is_default: bool,
     pub version: i32,
     pub revision: i32,
@@ -18,7 +21,7 @@ pub struct Model {
     pub published_revision: Option<i32>,
     pub updated_at: DateTimeWithTimeZone,
     /// Who created the set: an unassigned set is theirs alone (besides province administrators).
-    pub created_by: Option<i32>,
+    pub created_by: Option<UserId>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,9 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::grain::Grain;
+use crate::ids::UserId;
+
 /// A published version of a card set: the frozen cards users are served.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "card_set_versions")]
@@ -11,10 +14,10 @@ pub struct Model {
     pub version: i32,
     pub name: String,
     pub description: String,
-    pub default_grain: String,
+    pub default_grain: Grain,
     /// `[{id, metricId, metric, title, comparison, target, sparkLen, position}]`
     pub cards: Json,
-    pub published_by: Option<i32>,
+    pub published_by: Option<UserId>,
     pub published_at: DateTimeWithTimeZone,
 }
 

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::ids::{OrgId, UserId};
+
 /// An application registered for the open API. `metrics`, `orgs` and `grains` are JSON
 /// arrays; the secrets are Argon2id PHC strings (never the secret itself).
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -8,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub name: String,
-    pub owner_org_id: i32,
+    pub owner_org_id: OrgId,
     pub contact: String,
     #[sea_orm(unique)]
     pub client_id: String,
@@ -22,11 +24,27 @@ pub struct Model {
     pub history_days: i32,
     pub rate_per_second: f64,
     pub daily_quota: i64,
-    /// `active` or `suspended`.
-    pub status: String,
-    pub created_by: Option<i32>,
+    pub status: AppStatus,
+    pub created_by: Option<UserId>,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+}
+
+/// Whether an application may call, stored as its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "lowercase")]
+pub enum AppStatus {
+    Active,
+    Suspended,
+}
+
+impl AppStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AppStatus::Active => "active",
+            AppStatus::Suspended => "suspended",
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

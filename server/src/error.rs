@@ -24,7 +24,7 @@ pub enum ApiError {
     #[error("{0}")]
     Forbidden(String),
     #[error("org {0} is outside your scope")]
-    OutOfScope(i32),
+    OutOfScope(entities::ids::OrgId),
     /// A field of an administrator's request names an org or user outside their scope.
     #[error("`{param}`: {reason}")]
     OutOfScopeField { param: String, reason: String },

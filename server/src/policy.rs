@@ -14,6 +14,8 @@
 
 use std::fmt;
 
+use entities::ids::{OrgId, UserId};
+
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 use crate::state::Snapshot;
@@ -42,12 +44,12 @@ pub enum Target<'a> {
     /// briefings for everyone, audit entries that name no org.
     Province,
     /// Some orgs (a scope grant, a filter, an object attached to these orgs).
-    Orgs(&'a [i32]),
+    Orgs(&'a [OrgId]),
     /// A user, by the orgs they belong to and may see (memberships and scope roots).
-    User { id: i32, orgs: &'a [i32] },
+    User { id: UserId, orgs: &'a [OrgId] },
     /// A card set: the default one, or one reaching these orgs (its assigned orgs and the
     /// orgs of its assigned users); an unassigned one belongs to whoever created it.
-    CardSet { default: bool, owner: Option<i32>, orgs: &'a [i32] },
+    CardSet { default: bool, owner: Option<UserId>, orgs: &'a [OrgId] },
 }
 
 /// Why an action was refused.
@@ -79,7 +81,7 @@ pub fn is_province_level(snap: &Snapshot, actor: &AdminUser) -> bool {
 }
 
 /// Whether every one of `orgs` (at least one) lies inside the administrator's subtree.
-fn wholly_inside(snap: &Snapshot, actor: &AdminUser, orgs: &[i32]) -> bool {
+fn wholly_inside(snap: &Snapshot, actor: &AdminUser, orgs: &[OrgId]) -> bool {
     !orgs.is_empty() && orgs.iter().all(|o| snap.orgs.in_scope(*o, &actor.scopes))
 }
 
@@ -149,7 +151,7 @@ pub fn allows(snap: &Snapshot, actor: &AdminUser, action: Action, target: Target
 
 /// The orgs an administrator may filter by: `None` for the whole tree (no filter needed),
 /// else every org inside their subtree.
-pub fn visible_orgs(snap: &Snapshot, actor: &AdminUser) -> Option<Vec<i32>> {
+pub fn visible_orgs(snap: &Snapshot, actor: &AdminUser) -> Option<Vec<OrgId>> {
     if is_province_level(snap, actor) {
         return None;
     }
@@ -158,11 +160,11 @@ pub fn visible_orgs(snap: &Snapshot, actor: &AdminUser) -> Option<Vec<i32>> {
 
 /// The narrowest org whose subtree holds all of `orgs` (`None` when they share no root or
 /// when there are none): where an audit entry about them is filed.
-pub fn anchor(snap: &Snapshot, orgs: &[i32]) -> Option<i32> {
+pub fn anchor(snap: &Snapshot, orgs: &[OrgId]) -> Option<OrgId> {
     let (first, rest) = orgs.split_first()?;
-    let mut chain: Vec<i32> = snap.orgs.breadcrumb(*first).iter().map(|n| n.id).collect();
+    let mut chain: Vec<OrgId> = snap.orgs.breadcrumb(*first).iter().map(|n| n.id).collect();
     for o in rest {
-        let other: Vec<i32> = snap.orgs.breadcrumb(*o).iter().map(|n| n.id).collect();
+        let other: Vec<OrgId> = snap.orgs.breadcrumb(*o).iter().map(|n| n.id).collect();
         let common = chain.iter().zip(&other).take_while(|(a, b)| a == b).count();
         chain.truncate(common);
     }

@@ -64,9 +64,9 @@ async fn scopes_are_granted_and_revoked_inside_the_administrators_scope_only() {
 
     // Scopes derived from DingTalk follow the directory, not the console.
     scope::ActiveModel {
-        user_id: Set(a.official_id),
-        org_id: Set(DONGCHENG),
-        source: Set("dingtalk".into()),
+        user_id: Set(entities::ids::UserId(a.official_id)),
+        org_id: Set(entities::ids::OrgId(DONGCHENG)),
+        source: Set(entities::scope::ScopeSource::Dingtalk),
         granted_by: Set(None),
         granted_at: Set(Utc::now().fixed_offset()),
     }

@@ -2,6 +2,7 @@
 //! {province admin, scoped admin, viewer} × {target inside, outside, straddling the scoped
 //! admin's subtree}. A route added to the table without a row here fails the test.
 
+use entities::ids::{OrgId, UserId};
 use std::collections::BTreeSet;
 
 use entities::user_org;
@@ -87,7 +88,7 @@ async fn world() -> World {
     let outside = fixture::add_user(db, "out-lj", "viewer", &[LINJIANG], true).await;
     // A 临江 official who is also a member of a 明州 department: the escalation's way in.
     let straddling = fixture::add_user(db, "both", "viewer", &[LINJIANG], true).await;
-    user_org::ActiveModel { user_id: Set(straddling), org_id: Set(DC_BUREAU), leader: Set(false) }
+    user_org::ActiveModel { user_id: Set(UserId(straddling)), org_id: Set(OrgId(DC_BUREAU)), leader: Set(false) }
         .insert(db)
         .await
         .unwrap();

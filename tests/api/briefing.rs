@@ -2,6 +2,8 @@
 //! through crashes, restarts, racing workers, late data, refusals and throttling. The worker
 //! is driven directly with explicit times, never by sleeping.
 
+use entities::ids::{OrgId, UserId};
+use entities::org::OrgKind;
 use std::collections::{HashMap, HashSet};
 
 use canmou::config::Settings;
@@ -67,12 +69,12 @@ async fn world_with(
     })
     .await;
     let mut nodes = vec![NewOrg {
-        id: 1,
+        id: OrgId(1),
         code: "p".into(),
         dingtalk_dept_id: None,
         parent_id: None,
         name: "东海省".into(),
-        kind: "region",
+        kind: OrgKind::Region,
         level: 0,
         path: "/1/".into(),
         sort_order: 1,
@@ -80,12 +82,12 @@ async fn world_with(
     for i in 0..orgs as i32 {
         let id = i + 2;
         nodes.push(NewOrg {
-            id,
+            id: OrgId(id),
             code: format!("c{id}"),
             dingtalk_dept_id: None,
-            parent_id: Some(1),
+            parent_id: Some(OrgId(1)),
             name: format!("第{id}市"),
-            kind: "region",
+            kind: OrgKind::Region,
             level: 1,
             path: format!("/1/{id}/"),
             sort_order: id,
@@ -95,18 +97,19 @@ async fn world_with(
     let now = Utc::now().fixed_offset();
     let count = orgs * per_org;
     for chunk in (0..count).collect::<Vec<_>>().chunks(500) {
-        let rows =
-            chunk.iter().map(|i| canmou::store::users::new_user(&format!("u{i}"), &format!("用户{i}"), "viewer"));
+        let rows = chunk.iter().map(|i| {
+            canmou::store::users::new_user(&format!("u{i}"), &format!("用户{i}"), entities::user::Role::Viewer)
+        });
         user::Entity::insert_many(rows).exec_without_returning(&app.db).await.unwrap();
     }
     let by_userid: HashMap<String, i32> =
-        user::Entity::find().all(&app.db).await.unwrap().into_iter().map(|u| (u.dingtalk_userid, u.id)).collect();
+        user::Entity::find().all(&app.db).await.unwrap().into_iter().map(|u| (u.dingtalk_userid, u.id.get())).collect();
     let users: Vec<(i32, String)> = (0..count).map(|i| (by_userid[&format!("u{i}")], format!("u{i}"))).collect();
     for chunk in users.iter().enumerate().collect::<Vec<_>>().chunks(500) {
         let rows = chunk.iter().map(|(i, (id, _))| scope::ActiveModel {
-            user_id: Set(*id),
-            org_id: Set((i / per_org) as i32 + 2),
-            source: Set("admin".into()),
+            user_id: Set(UserId(*id)),
+            org_id: Set(OrgId((i / per_org) as i32 + 2)),
+            source: Set(entities::scope::ScopeSource::Admin),
             granted_by: Set(None),
             granted_at: Set(now),
         });
@@ -146,7 +149,7 @@ impl World {
         // The province's administrator, who has turned their own briefing off.
         let id = fixture::add_user(&self.app.db, "boss", "admin", &[fixture::PROVINCE], true).await;
         let off = canmou::domain::briefing::Subscription { enabled: false, ..Default::default() };
-        canmou::store::briefings::save_subscription(&self.app.db, id, &off, Utc::now()).await.unwrap();
+        canmou::store::briefings::save_subscription(&self.app.db, UserId(id), &off, Utc::now()).await.unwrap();
         self.app.state.reload().await.unwrap();
         fixture::token(&self.app.db, &self.app.settings, id).await
     }
@@ -237,7 +240,7 @@ async fn a_worker_stopped_after_recording_sends_once_when_it_restarts() {
     let crash = RunOptions { crash: Some(Crash::AfterRecord), ..RunOptions::default() };
     assert!(briefing::run(&w.app.state, at(TODAY, "08:30"), crash).await.is_err());
     assert!(w.inbox().is_empty(), "nothing sent before the crash");
-    assert!(w.ledger().await.iter().all(|d| d.status == "pending"));
+    assert!(w.ledger().await.iter().all(|d| d.status.as_str() == "pending"));
 
     let report = briefing::run_once(&w.app.state, at(TODAY, "08:31")).await.unwrap();
     assert_eq!((report.recorded, report.sent), (0, 10), "{report:?}");
@@ -260,7 +263,7 @@ async fn a_worker_stopped_after_sending_never_sends_again_and_marks_the_delivery
     let later = briefing::run_once(&w.app.state, at(TODAY, "08:40")).await.unwrap();
     assert_eq!((later.expired, later.send_calls), (5, 0), "{later:?}");
     briefing::reconcile(&w.app.state, at(TODAY, "09:00")).await.unwrap();
-    assert!(w.ledger().await.iter().all(|d| d.status == "unknown" && d.task_id.is_none()));
+    assert!(w.ledger().await.iter().all(|d| d.status.as_str() == "unknown" && d.task_id.is_none()));
     assert!(w.users.iter().all(|(_, u)| w.inbox()[u].len() == 1));
     assert_eq!(w.sends(), 1);
 }
@@ -507,7 +510,7 @@ async fn a_send_whose_answer_is_lost_is_marked_unknown_and_never_repeated() {
     .await;
     briefing::run_once(&w.app.state, at(TODAY, "08:45")).await.unwrap();
     assert_eq!(w.sends(), 1, "not repeated");
-    assert!(w.ledger().await.iter().all(|d| d.status == "unknown"));
+    assert!(w.ledger().await.iter().all(|d| d.status.as_str() == "unknown"));
     assert!(w.users.iter().all(|(_, u)| w.inbox()[u].len() == 1));
 }
 
@@ -519,14 +522,14 @@ async fn a_scoped_administrators_run_reaches_only_their_subtree() {
     // Users 0–1 sit in org 2, 2–3 in org 3, 4–5 in org 4.
     let id = fixture::add_user(&w.app.db, "city-admin", "admin", &[2], true).await;
     let off = canmou::domain::briefing::Subscription { enabled: false, ..Default::default() };
-    canmou::store::briefings::save_subscription(&w.app.db, id, &off, Utc::now()).await.unwrap();
+    canmou::store::briefings::save_subscription(&w.app.db, UserId(id), &off, Utc::now()).await.unwrap();
     w.app.state.reload().await.unwrap();
     let city = fixture::token(&w.app.db, &w.app.settings, id).await;
 
     let run = run_by_hand(&w, &city, D).await;
     assert_eq!(run["sent"], 2, "{run}");
     let reached: HashSet<i32> =
-        briefing_delivery::Entity::find().all(&w.app.db).await.unwrap().into_iter().map(|d| d.user_id).collect();
+        briefing_delivery::Entity::find().all(&w.app.db).await.unwrap().into_iter().map(|d| d.user_id.get()).collect();
     assert_eq!(reached, HashSet::from([w.users[0].0, w.users[1].0]));
 
     // Its delivery list counts its own users; a resend for another city's user is refused.

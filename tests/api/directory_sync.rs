@@ -69,7 +69,7 @@ impl World {
     async fn scopes(&self, userid: &str) -> Vec<(i32, String)> {
         let id = self.user(userid).await.id;
         let rows = scope::Entity::find().filter(scope::Column::UserId.eq(id)).all(&self.db).await.unwrap();
-        let mut scopes: Vec<_> = rows.into_iter().map(|s| (s.org_id, s.source)).collect();
+        let mut scopes: Vec<_> = rows.into_iter().map(|s| (s.org_id.get(), s.source.as_str().to_owned())).collect();
         scopes.sort();
         scopes
     }
@@ -106,10 +106,10 @@ async fn the_first_sync_builds_the_tree_the_users_their_scopes_and_completeness(
     let (root, city, bureau) = (w.org(1).await, w.org(2).await, w.org(3).await);
     assert_eq!(bureau.path, format!("/{}/{}/{}/", root.id, city.id, bureau.id));
     assert_eq!((bureau.level, bureau.kind.as_str(), bureau.parent_id), (2, "department", Some(city.id)));
-    assert_eq!(w.user("alice").await.role, "viewer");
-    assert_eq!(w.scopes("alice").await, vec![(city.id, "dingtalk".into())], "leaders see what they lead");
-    assert_eq!(w.scopes("bob").await, vec![(bureau.id, "dingtalk".into())], "others where they belong");
-    assert_eq!(w.scopes("erin").await, vec![(w.org(4).await.id, "dingtalk".into())]);
+    assert_eq!(w.user("alice").await.role, entities::user::Role::Viewer);
+    assert_eq!(w.scopes("alice").await, vec![(city.id.get(), "dingtalk".into())], "leaders see what they lead");
+    assert_eq!(w.scopes("bob").await, vec![(bureau.id.get(), "dingtalk".into())], "others where they belong");
+    assert_eq!(w.scopes("erin").await, vec![(w.org(4).await.id.get(), "dingtalk".into())]);
     let alice_in = user_org::Entity::find().filter(user_org::Column::UserId.eq(w.user("alice").await.id));
     assert!(alice_in.one(&w.db).await.unwrap().unwrap().leader);
     let carol = w.user("carol").await;
@@ -134,7 +134,7 @@ async fn moves_renames_deletions_and_deactivations_in_dingtalk_are_followed() {
     let granted = scope::ActiveModel {
         user_id: Set(bob),
         org_id: Set(w.org(4).await.id),
-        source: Set("admin".into()),
+        source: Set(entities::scope::ScopeSource::Admin),
         granted_by: Set(None),
         granted_at: Set(Utc::now().fixed_offset()),
     };
@@ -157,7 +157,7 @@ async fn moves_renames_deletions_and_deactivations_in_dingtalk_are_followed() {
     assert!(!w.user("carol").await.active, "deactivated");
     assert!(!w.user("dave").await.active, "vanished with his department");
     assert!(w.scopes("carol").await.is_empty());
-    let mut expected = vec![(bureau.id, "dingtalk".to_owned()), (linjiang.id, "admin".to_owned())];
+    let mut expected = vec![(bureau.id.get(), "dingtalk".to_owned()), (linjiang.id.get(), "admin".to_owned())];
     expected.sort();
     assert_eq!(w.scopes("bob").await, expected, "the admin grant is kept");
     assert_eq!(
@@ -252,7 +252,7 @@ async fn the_demo_directory_matches_the_demo_org_tree() {
     assert_eq!(report.status, RunStatus::Ok);
     assert_eq!((report.changes.orgs_created, report.changes.orgs_updated), (0, 0), "every department is a known org");
     let mingzhou = org::Entity::find().filter(org::Column::Code.eq("900100")).one(&w.db).await.unwrap().unwrap();
-    assert_eq!(w.scopes("demo-official").await, vec![(mingzhou.id, "dingtalk".into())]);
+    assert_eq!(w.scopes("demo-official").await, vec![(mingzhou.id.get(), "dingtalk".into())]);
     assert_eq!(w.scopes("demo-admin").await, vec![(1, "dingtalk".into())]);
     let (num, den) = w.completeness(1).await;
     assert!(num.unwrap() < den.unwrap() && num.unwrap() > 0.5 * den.unwrap(), "{num:?}/{den:?}");
@@ -290,7 +290,7 @@ async fn the_demo_history_agrees_with_the_first_directory_sync() {
                 .map(|f| (f.value, f.num, f.den))
         }
     };
-    let mingzhou = nodes.iter().find(|n| n.code == "900100").unwrap().id;
+    let mingzhou = nodes.iter().find(|n| n.code == "900100").unwrap().id.get();
     let generated = [
         figure("governance.directory_completeness", 1).await,
         figure("governance.directory_completeness", mingzhou).await,

@@ -84,7 +84,10 @@ pub fn meetings(n: usize, stamp: &str) -> Vec<FeedRow> {
 }
 
 fn value_of(facts: &[fact::Model], org: i32, date: NaiveDate) -> Option<f64> {
-    facts.iter().find(|f| f.org_id == org && f.period_start == day_number(date) && f.grain == 0).and_then(|f| f.value)
+    facts
+        .iter()
+        .find(|f| f.org_id.get() == org && f.period_start == day_number(date) && f.grain == 0)
+        .and_then(|f| f.value)
 }
 
 #[tokio::test]

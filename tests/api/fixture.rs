@@ -17,6 +17,9 @@ use canmou::domain::period::{Grain, Period, day_number};
 use canmou::store::facts::{self, FactRow, origin};
 use canmou::store::orgs::{NewOrg, insert_all};
 use chrono::{NaiveDate, Utc};
+use entities::ids::{OrgId, UserId};
+use entities::scope::ScopeSource;
+use entities::user::Role;
 use entities::{metric, scope, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -35,12 +38,12 @@ pub fn day(s: &str) -> NaiveDate {
 
 fn org(id: i32, parent: Option<i32>, name: &str, kind: &'static str, path: &str) -> NewOrg {
     NewOrg {
-        id,
+        id: OrgId(id),
         code: format!("fx{id}"),
         dingtalk_dept_id: Some(1000 + i64::from(id)),
-        parent_id: parent,
+        parent_id: parent.map(OrgId),
         name: name.into(),
-        kind,
+        kind: kind.parse().unwrap(),
         level: (path.matches('/').count() - 2) as i16,
         path: path.into(),
         sort_order: id,
@@ -48,7 +51,7 @@ fn org(id: i32, parent: Option<i32>, name: &str, kind: &'static str, path: &str)
 }
 
 pub async fn metric_id(db: &DatabaseConnection, code: &str) -> i32 {
-    metric::Entity::find().filter(metric::Column::Code.eq(code)).one(db).await.unwrap().unwrap().id
+    metric::Entity::find().filter(metric::Column::Code.eq(code)).one(db).await.unwrap().unwrap().id.get()
 }
 
 pub fn fact(metric_id: i32, org_id: i32, date: &str, value: f64) -> FactRow {
@@ -107,6 +110,11 @@ pub async fn seed(db: &DatabaseConnection) {
     }
 }
 
+/// `admin` or (anything else) `viewer`.
+pub fn role_of(role: &str) -> Role {
+    if role == "admin" { Role::Admin } else { Role::Viewer }
+}
+
 /// A user with the given role and scopes; returns its id.
 pub async fn add_user(db: &DatabaseConnection, userid: &str, role: &str, scopes: &[i32], active: bool) -> i32 {
     let now = Utc::now().fixed_offset();
@@ -116,7 +124,7 @@ pub async fn add_user(db: &DatabaseConnection, userid: &str, role: &str, scopes:
         has_title: Set(true),
         has_mobile: Set(true),
         has_position: Set(true),
-        ..canmou::store::users::new_user(userid, &format!("用户{userid}"), role)
+        ..canmou::store::users::new_user(userid, &format!("用户{userid}"), role_of(role))
     }
     .insert(db)
     .await
@@ -124,8 +132,8 @@ pub async fn add_user(db: &DatabaseConnection, userid: &str, role: &str, scopes:
     for org in scopes {
         scope::ActiveModel {
             user_id: Set(u.id),
-            org_id: Set(*org),
-            source: Set("admin".into()),
+            org_id: Set(OrgId(*org)),
+            source: Set(ScopeSource::Admin),
             granted_by: Set(None),
             granted_at: Set(now),
         }
@@ -133,13 +141,14 @@ pub async fn add_user(db: &DatabaseConnection, userid: &str, role: &str, scopes:
         .await
         .unwrap();
     }
-    u.id
+    u.id.get()
 }
 
 /// A signed-in session of `user_id` and its access token, as a login would make them.
 pub async fn token(db: &sea_orm::DatabaseConnection, settings: &canmou::config::Settings, user_id: i32) -> String {
     use canmou::store::sessions::{self, Client};
     let now = Utc::now();
+    let user_id = UserId(user_id);
     let session = sessions::open(db, user_id, Client::Miniapp, now, now + chrono::Duration::days(1)).await.unwrap();
-    canmou::auth::JwtKeys::from_settings(&settings.auth).issue(user_id, &session.id, now).unwrap().0
+    canmou::auth::JwtKeys::from_settings(&settings.auth).issue(user_id.get(), &session.id, now).unwrap().0
 }

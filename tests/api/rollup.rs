@@ -30,7 +30,7 @@ struct Facts(Vec<fact::Model>);
 impl Facts {
     fn get(&self, org: i32, grain: Grain, start: &str) -> Option<&fact::Model> {
         let start = day_number(NaiveDate::parse_from_str(start, "%Y-%m-%d").unwrap());
-        self.0.iter().find(|f| f.org_id == org && f.grain == grain.code() && f.period_start == start)
+        self.0.iter().find(|f| f.org_id.get() == org && f.grain == grain.code() && f.period_start == start)
     }
 
     fn value(&self, org: i32, grain: Grain, start: &str) -> Option<f64> {

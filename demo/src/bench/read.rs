@@ -1,6 +1,7 @@
 //! `canmou bench-prepare`: users spread over the org tree, tokens for them, and request lists
 //! for the read benchmark (`scripts/bench_read.py`).
 
+use entities::ids::{OrgId, UserId};
 use std::io::Write;
 use std::path::Path;
 
@@ -20,7 +21,7 @@ use canmou::domain::period::{Grain, Period};
 pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize, out: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let snapshot = canmou::store::snapshot::load(db).await?;
-    let mut orgs: Vec<_> = (1..=100_000).filter_map(|id| snapshot.orgs.get(id)).collect();
+    let mut orgs: Vec<_> = (1..=100_000).filter_map(|id| snapshot.orgs.get(OrgId(id))).collect();
     orgs.sort_by_key(|o| o.id);
     anyhow::ensure!(!orgs.is_empty(), "the database holds no org tree: generate the demo province first");
     let keys = JwtKeys::from_settings(&settings.auth);
@@ -30,10 +31,10 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
         // A stride through the tree picks cities, districts and departments alike.
         let org = orgs[(i * 7919) % orgs.len()];
         let id = ensure_user(db, &format!("bench-{i:04}"), org.id).await?;
-        tokens.push((keys.issue(id, &session(db, id).await?, now)?.0, org.id));
+        tokens.push((keys.issue(id.get(), &session(db, id).await?, now)?.0, org.id));
     }
     let root = ensure_user(db, "bench-root", orgs[0].id).await?;
-    let root_token = keys.issue(root, &session(db, root).await?, now)?.0;
+    let root_token = keys.issue(root.get(), &session(db, root).await?, now)?.0;
 
     write(out.join("home_hits.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/home")))?;
     write(
@@ -57,7 +58,7 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
     }
     write(out.join("home_misses.tsv"), misses.into_iter())?;
     let codes: Vec<String> = metric::Entity::find().all(db).await?.into_iter().map(|m| m.code).collect();
-    let parents: Vec<i32> = orgs.iter().filter(|o| snapshot.orgs.child_count(o.id) > 0).map(|o| o.id).collect();
+    let parents: Vec<OrgId> = orgs.iter().filter(|o| snapshot.orgs.child_count(o.id) > 0).map(|o| o.id).collect();
     let mut misses = Vec::new();
     for (i, d) in days.iter().enumerate() {
         for (j, o) in parents.iter().enumerate() {
@@ -89,13 +90,13 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
 }
 
 /// A day-long session for a benchmark user, so that its tokens pass the session check.
-async fn session(db: &DatabaseConnection, user_id: i32) -> anyhow::Result<String> {
+async fn session(db: &DatabaseConnection, user_id: UserId) -> anyhow::Result<String> {
     use canmou::store::sessions::{self, Client};
     let now = Utc::now();
     Ok(sessions::open(db, user_id, Client::Miniapp, now, now + chrono::Duration::days(1)).await?.id)
 }
 
-async fn ensure_user(db: &DatabaseConnection, userid: &str, org: i32) -> anyhow::Result<i32> {
+async fn ensure_user(db: &DatabaseConnection, userid: &str, org: OrgId) -> anyhow::Result<UserId> {
     if let Some(u) = user::Entity::find().filter(user::Column::DingtalkUserid.eq(userid)).one(db).await? {
         // A directory sync deactivates users DingTalk does not know, bench users included.
         let id = u.id;
@@ -105,13 +106,16 @@ async fn ensure_user(db: &DatabaseConnection, userid: &str, org: i32) -> anyhow:
         return Ok(id);
     }
     let now = Utc::now().fixed_offset();
-    let u = user::ActiveModel { has_position: Set(true), ..canmou::store::users::new_user(userid, userid, "viewer") }
-        .insert(db)
-        .await?;
+    let u = user::ActiveModel {
+        has_position: Set(true),
+        ..canmou::store::users::new_user(userid, userid, entities::user::Role::Viewer)
+    }
+    .insert(db)
+    .await?;
     scope::ActiveModel {
         user_id: Set(u.id),
         org_id: Set(org),
-        source: Set("admin".into()),
+        source: Set(entities::scope::ScopeSource::Admin),
         granted_by: Set(None),
         granted_at: Set(now),
     }

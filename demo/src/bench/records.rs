@@ -20,7 +20,7 @@ use crate::records::RecordModel;
 use canmou::config::{DemoScale, Settings};
 use canmou::db;
 use canmou::domain::period::business_date;
-use canmou::domain::records::{Column, Cursor, FilterValue, Query, RecordKind, Sort};
+use canmou::domain::records::{Column, Cursor, FilterValue, KindSchema, Query, RecordKind, Sort};
 use canmou::store::records::{self as store, ListSpec};
 use canmou::workers::{self, RunTrigger, records};
 use canmou_sandboxes::feed::{self as sandbox, DEMO_TOKEN, Sandbox};
@@ -177,7 +177,7 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
 
     // 3. Queries. A city's subtree (明州: the first city), completed cases, newest first.
     let tree = canmou::store::snapshot::load(&conn).await?.orgs;
-    let city = nodes.get(1).map(|n| n.id).unwrap_or(1);
+    let city = nodes.get(1).map_or(canmou::domain::org_tree::OrgId(1), |n| n.id);
     let subtree = Arc::new(tree.subtree(city));
     let cols: Vec<&'static Column> =
         RecordKind::Cases.default_columns().iter().filter_map(|k| RecordKind::Cases.column(k)).collect();

@@ -3,6 +3,7 @@
 //! actix extractors that check the token against the sessions are the HTTP layer's
 //! (`routes::extract`): this module knows nothing of the application state.
 
+use entities::ids::OrgId;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ impl Deref for CurrentUser {
 
 impl CurrentUser {
     /// Refuses a user with no data scope: they get `403 no_scope`, not an empty screen.
-    pub fn require_scope(&self) -> Result<&[i32], ApiError> {
+    pub fn require_scope(&self) -> Result<&[OrgId], ApiError> {
         if self.scopes.is_empty() { Err(ApiError::NoScope) } else { Ok(&self.scopes) }
     }
 }

@@ -2,6 +2,7 @@
 //! key id in the header so that two keys are accepted during a rotation.
 
 use chrono::{DateTime, Utc};
+use entities::ids::UserId;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -22,8 +23,14 @@ pub struct Claims {
 }
 
 impl Claims {
-    pub fn user_id(&self) -> Option<i32> {
+    /// The id the token was issued for: a user's, or an open-data application's.
+    pub fn subject(&self) -> Option<i32> {
         self.sub.parse().ok()
+    }
+
+    /// The user of a mini-program or console token.
+    pub fn user_id(&self) -> Option<UserId> {
+        self.subject().map(UserId)
     }
 }
 
@@ -81,16 +88,17 @@ impl JwtKeys {
         }
     }
 
-    /// A token for `user_id`, valid from `now` for the configured lifetime.
+    /// A token for `subject` (a user, or an open-data application), valid from `now` for the
+    /// configured lifetime.
     pub fn issue(
         &self,
-        user_id: i32,
+        subject: i32,
         session: &str,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), TokenError> {
         let exp = now + chrono::Duration::seconds(self.ttl_secs);
         let claims = Claims {
-            sub: user_id.to_string(),
+            sub: subject.to_string(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now.timestamp(),
@@ -138,7 +146,7 @@ mod tests {
         let k = keys();
         let (token, exp) = k.issue(42, "s1", Utc::now()).unwrap();
         let claims = k.verify(&token).unwrap();
-        assert_eq!(claims.user_id(), Some(42));
+        assert_eq!(claims.user_id(), Some(UserId(42)));
         assert_eq!(claims.exp, exp.timestamp());
     }
 
@@ -170,7 +178,7 @@ mod tests {
         let mut rotated = Settings::default().auth;
         rotated.jwt_previous_secret = "old-secret-old-secret-old-secret!".to_owned().into();
         rotated.jwt_previous_key_id = "k0".into();
-        assert_eq!(JwtKeys::from_settings(&rotated).verify(&token).unwrap().user_id(), Some(7));
+        assert_eq!(JwtKeys::from_settings(&rotated).verify(&token).unwrap().user_id(), Some(UserId(7)));
         // Once the rotation is over, the old key is unknown.
         assert_eq!(keys().verify(&token), Err(TokenError::UnknownKey));
     }

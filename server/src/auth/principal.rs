@@ -4,48 +4,31 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use entities::ids::{OrgId, UserId};
 use entities::{scope, user};
 use moka::future::Cache;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Admin,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Role {
-        if s == "admin" { Role::Admin } else { Role::Viewer }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Admin => "admin",
-        }
-    }
-}
+/// What a user may do: stored through sea-orm as `users.role`.
+pub use entities::user::Role;
 
 /// A user with what authorisation needs.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub id: i32,
+    pub id: UserId,
     pub userid: String,
     pub name: String,
     pub title: Option<String>,
     pub role: Role,
     pub active: bool,
     /// Roots of the org subtrees the user may see, in grant order.
-    pub scopes: Vec<i32>,
+    pub scopes: Vec<OrgId>,
 }
 
 /// Users by id, reloaded after `ttl`, and dropped at once when they change here.
 #[derive(Clone)]
 pub struct PrincipalCache {
-    cache: Cache<i32, Option<Arc<Principal>>>,
+    cache: Cache<UserId, Option<Arc<Principal>>>,
 }
 
 impl PrincipalCache {
@@ -54,7 +37,7 @@ impl PrincipalCache {
     }
 
     /// The user, from the cache or the database; `None` for an unknown id.
-    pub async fn get(&self, db: &DatabaseConnection, id: i32) -> Result<Option<Arc<Principal>>, sea_orm::DbErr> {
+    pub async fn get(&self, db: &DatabaseConnection, id: UserId) -> Result<Option<Arc<Principal>>, sea_orm::DbErr> {
         if let Some(hit) = self.cache.get(&id).await {
             return Ok(hit);
         }
@@ -64,7 +47,7 @@ impl PrincipalCache {
     }
 
     /// Forgets a user whose role, status or scopes just changed.
-    pub async fn invalidate(&self, id: i32) {
+    pub async fn invalidate(&self, id: UserId) {
         self.cache.invalidate(&id).await;
     }
 
@@ -73,7 +56,7 @@ impl PrincipalCache {
     }
 }
 
-pub async fn load(db: &DatabaseConnection, id: i32) -> Result<Option<Principal>, sea_orm::DbErr> {
+pub async fn load(db: &DatabaseConnection, id: UserId) -> Result<Option<Principal>, sea_orm::DbErr> {
     let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
@@ -91,7 +74,7 @@ pub async fn load(db: &DatabaseConnection, id: i32) -> Result<Option<Principal>,
         userid: u.dingtalk_userid,
         name: u.name,
         title: u.title,
-        role: Role::parse(&u.role),
+        role: u.role,
         active: u.active,
         scopes,
     }))
@@ -101,7 +84,7 @@ pub async fn load(db: &DatabaseConnection, id: i32) -> Result<Option<Principal>,
 /// here when revoked here (other instances notice within `ttl`).
 #[derive(Clone)]
 pub struct SessionCache {
-    cache: Cache<String, Option<i32>>,
+    cache: Cache<String, Option<UserId>>,
 }
 
 impl SessionCache {
@@ -110,7 +93,7 @@ impl SessionCache {
     }
 
     /// The user of session `id` while it is live; `None` once it is revoked or over.
-    pub async fn user(&self, db: &DatabaseConnection, id: &str) -> Result<Option<i32>, sea_orm::DbErr> {
+    pub async fn user(&self, db: &DatabaseConnection, id: &str) -> Result<Option<UserId>, sea_orm::DbErr> {
         if let Some(hit) = self.cache.get(id).await {
             return Ok(hit);
         }

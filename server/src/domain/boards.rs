@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use super::catalogue::{Catalogue, MetricDef};
-use super::org_tree::OrgTree;
+use super::org_tree::{OrgId, OrgTree};
 
 /// A section of a board: a heading and its indicators, in order.
 #[derive(Debug, Clone, Copy)]
@@ -152,7 +152,7 @@ pub fn layout(code: &str) -> Option<&'static BoardLayout> {
 pub struct Rule {
     pub id: i32,
     /// `None`: everyone.
-    pub audience: Option<i32>,
+    pub audience: Option<OrgId>,
     pub target: Target,
 }
 
@@ -176,9 +176,9 @@ pub struct Hidden {
 impl Hidden {
     /// The rules that reach a user whose first scope is `audience`: those on everyone and on
     /// the org subtrees holding it.
-    pub fn for_audience(rules: &[Rule], tree: &OrgTree, audience: Option<i32>) -> Hidden {
+    pub fn for_audience(rules: &[Rule], tree: &OrgTree, audience: Option<OrgId>) -> Hidden {
         let mut hidden = Hidden::default();
-        let ancestors: Vec<i32> =
+        let ancestors: Vec<OrgId> =
             audience.map(|a| tree.breadcrumb(a).iter().map(|n| n.id).collect()).unwrap_or_default();
         for rule in rules {
             let applies = rule.audience.is_none_or(|org| ancestors.contains(&org));
@@ -260,20 +260,28 @@ pub fn board<'a>(catalogue: &'a Catalogue, hidden: &Hidden, code: &str) -> Optio
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+    use sea_orm::ActiveEnum;
+
     use super::*;
-    use crate::domain::metric::{Direction, Kind};
+    use crate::domain::catalogue::MetricId;
+    use crate::domain::metric::{Direction, Kind, MetricKind};
 
     fn catalogue() -> Catalogue {
         let defs = migrations::seed::METRICS
             .iter()
             .enumerate()
             .map(|(i, s)| MetricDef {
-                id: i as i32 + 1,
+                id: MetricId(i as i32 + 1),
                 code: s.code.into(),
                 name: s.name.into(),
                 unit: s.unit.into(),
-                kind: Kind::parse(s.kind, s.part_kind).unwrap_or(Kind::Single(crate::domain::metric::Aggregation::Sum)),
-                direction: Direction::parse(s.direction),
+                kind: Kind::from_columns(
+                    MetricKind::try_from_value(&s.kind.to_owned()).unwrap(),
+                    s.part_kind.map(|p| p.parse().unwrap()),
+                )
+                .unwrap(),
+                direction: Direction::try_from_value(&s.direction.to_owned()).unwrap(),
                 precision: 0,
                 description: String::new(),
                 active: true,
@@ -302,11 +310,11 @@ mod tests {
     fn hidden_boards_and_indicators_are_left_out_for_their_audience_only() {
         let cat = catalogue();
         let node = |id: i32, parent: Option<i32>, path: &str| crate::domain::org_tree::OrgNode {
-            id,
-            parent_id: parent,
+            id: OrgId(id),
+            parent_id: parent.map(OrgId),
             code: format!("c{id}"),
             name: format!("org {id}"),
-            kind: "region".into(),
+            kind: crate::domain::org_tree::OrgKind::Region,
             level: path.matches('/').count() as i16 - 2,
             path: path.into(),
             sort_order: id,
@@ -314,11 +322,11 @@ mod tests {
         };
         let tree = OrgTree::new(vec![node(1, None, "/1/"), node(2, Some(1), "/1/2/"), node(3, Some(1), "/1/3/")]);
         let rules = vec![
-            Rule { id: 1, audience: Some(2), target: Target::Board("mobile".into()) },
+            Rule { id: 1, audience: Some(OrgId(2)), target: Target::Board("mobile".into()) },
             Rule { id: 2, audience: None, target: Target::Metric("collab.msg_group".into()) },
         ];
-        let for_2 = Hidden::for_audience(&rules, &tree, Some(2));
-        let for_3 = Hidden::for_audience(&rules, &tree, Some(3));
+        let for_2 = Hidden::for_audience(&rules, &tree, Some(OrgId(2)));
+        let for_3 = Hidden::for_audience(&rules, &tree, Some(OrgId(3)));
         assert!(visible(&cat, &for_2).iter().all(|b| b.layout.code != "mobile"));
         assert!(visible(&cat, &for_3).iter().any(|b| b.layout.code == "mobile"));
         assert!(board(&cat, &for_2, "mobile").is_none());

@@ -4,34 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use serde::{Deserialize, Serialize};
 
-/// An exception to the Monday-to-Friday week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DayKind {
-    /// No work (a public holiday, or a weekday of its bridge).
-    Holiday,
-    /// Work on a weekend day (调休).
-    Workday,
-}
-
-impl DayKind {
-    pub fn parse(s: &str) -> Option<DayKind> {
-        match s {
-            "holiday" => Some(DayKind::Holiday),
-            "workday" => Some(DayKind::Workday),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DayKind::Holiday => "holiday",
-            DayKind::Workday => "workday",
-        }
-    }
-}
+/// An exception to the Monday-to-Friday week (stored through sea-orm as `calendar.kind`).
+pub use entities::calendar::DayKind;
 
 #[derive(Debug, Clone, Default)]
 pub struct WorkCalendar {

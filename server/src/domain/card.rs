@@ -4,36 +4,8 @@ use serde::Serialize;
 
 use super::metric::Direction;
 
-/// What a card compares the current value with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Comparison {
-    /// The previous period (环比).
-    Prev,
-    /// The same period a year earlier (同比).
-    Yoy,
-    /// A target value.
-    Target,
-}
-
-impl Comparison {
-    pub fn parse(s: &str) -> Option<Comparison> {
-        match s {
-            "prev" => Some(Comparison::Prev),
-            "yoy" => Some(Comparison::Yoy),
-            "target" => Some(Comparison::Target),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Comparison::Prev => "prev",
-            Comparison::Yoy => "yoy",
-            Comparison::Target => "target",
-        }
-    }
-}
+/// What a card compares the current value with (stored through sea-orm as `cards.comparison`).
+pub use entities::card::Comparison;
 
 /// `ok`, `partial` (the period is not final yet), `late` (the latest data is older than it
 /// should be) or `nodata`.

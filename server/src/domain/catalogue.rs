@@ -3,11 +3,13 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use entities::ids::MetricId;
+
 use super::metric::{Direction, Kind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricDef {
-    pub id: i32,
+    pub id: MetricId,
     pub code: String,
     pub name: String,
     pub unit: String,
@@ -32,7 +34,7 @@ impl MetricDef {
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     by_code: HashMap<String, Arc<MetricDef>>,
-    by_id: HashMap<i32, Arc<MetricDef>>,
+    by_id: HashMap<MetricId, Arc<MetricDef>>,
 }
 
 impl Catalogue {
@@ -55,7 +57,7 @@ impl Catalogue {
         self.by_id.values()
     }
 
-    pub fn by_id(&self, id: i32) -> Option<&Arc<MetricDef>> {
+    pub fn by_id(&self, id: MetricId) -> Option<&Arc<MetricDef>> {
         self.by_id.get(&id)
     }
 }

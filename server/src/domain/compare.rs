@@ -3,6 +3,7 @@
 //! covered by the data we hold — a period that starts before the first day of data is partial
 //! and never the base of a comparison.
 
+use entities::ids::MetricId;
 use std::collections::HashMap;
 
 use chrono::{Days, NaiveDate};
@@ -52,17 +53,17 @@ pub fn previous(period: Period, working_days: bool, calendar: &WorkCalendar) -> 
 /// Per metric, the first business date with data: periods starting earlier are partial.
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
-    first: HashMap<i32, NaiveDate>,
+    first: HashMap<MetricId, NaiveDate>,
 }
 
 impl Coverage {
-    pub fn new(first: impl IntoIterator<Item = (i32, NaiveDate)>) -> Coverage {
+    pub fn new(first: impl IntoIterator<Item = (MetricId, NaiveDate)>) -> Coverage {
         Coverage { first: first.into_iter().collect() }
     }
 
     /// Whether the data of `metric` covers the whole of `period`. A metric without any data
     /// covers nothing to speak of, and is not called partial for it.
-    pub fn covers(&self, metric: i32, period: Period) -> bool {
+    pub fn covers(&self, metric: MetricId, period: Period) -> bool {
         self.first.get(&metric).is_none_or(|first| *first <= period.start())
     }
 
@@ -71,13 +72,13 @@ impl Coverage {
         self.first.values().min().is_none_or(|first| *first <= period.start())
     }
 
-    pub fn first(&self, metric: i32) -> Option<NaiveDate> {
+    pub fn first(&self, metric: MetricId) -> Option<NaiveDate> {
         self.first.get(&metric).copied()
     }
 }
 
 /// The base of a comparison, or why there is none.
-pub fn base(coverage: &Coverage, metric: i32, base: Period) -> Result<Period, Missing> {
+pub fn base(coverage: &Coverage, metric: MetricId, base: Period) -> Result<Period, Missing> {
     if coverage.covers(metric, base) { Ok(base) } else { Err(Missing::Partial) }
 }
 
@@ -132,17 +133,17 @@ mod tests {
 
     #[test]
     fn a_period_that_starts_before_the_data_is_partial_and_no_base() {
-        let cov = Coverage::new([(1, d("2025-10-25"))]);
+        let cov = Coverage::new([(MetricId(1), d("2025-10-25"))]);
         let october = Period::containing(Grain::Month, d("2025-10-01"));
         let november = october.next();
-        assert!(!cov.covers(1, october));
-        assert!(cov.covers(1, november));
-        assert_eq!(base(&cov, 1, october), Err(Missing::Partial));
-        assert_eq!(base(&cov, 1, november), Ok(november));
-        assert!(!cov.covers(1, Period::containing(Grain::Year, d("2025-06-01"))));
-        assert!(cov.covers(1, Period::containing(Grain::Day, d("2025-10-25"))));
+        assert!(!cov.covers(MetricId(1), october));
+        assert!(cov.covers(MetricId(1), november));
+        assert_eq!(base(&cov, MetricId(1), october), Err(Missing::Partial));
+        assert_eq!(base(&cov, MetricId(1), november), Ok(november));
+        assert!(!cov.covers(MetricId(1), Period::containing(Grain::Year, d("2025-06-01"))));
+        assert!(cov.covers(MetricId(1), Period::containing(Grain::Day, d("2025-10-25"))));
         // A metric without data is not called partial.
-        assert!(cov.covers(2, october));
+        assert!(cov.covers(MetricId(2), october));
         assert!(!cov.covers_any(october));
     }
 }

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use entities::ids::{OrgId, UserId};
+
 /// Profile fields counted by directory completeness: name, title, mobile, avatar, e-mail, job
 /// number, position (placed in a department below the root, or leading one).
 pub const PROFILE_FIELDS: u32 = 7;
@@ -12,11 +14,11 @@ pub const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("org {0} has no root within {MAX_DEPTH} levels (a cycle in the parent links?)")]
-pub struct CycleError(pub i32);
+pub struct CycleError(pub OrgId);
 
 /// The path (`/1/7/42/`) and level (root 0) of every node, from parent links. A node whose
 /// parent is unknown is treated as a root.
-pub fn materialise(parents: &HashMap<i32, Option<i32>>) -> Result<HashMap<i32, (String, i16)>, CycleError> {
+pub fn materialise(parents: &HashMap<OrgId, Option<OrgId>>) -> Result<HashMap<OrgId, (String, i16)>, CycleError> {
     let mut out = HashMap::with_capacity(parents.len());
     for &id in parents.keys() {
         let mut chain = vec![id];
@@ -35,7 +37,7 @@ pub fn materialise(parents: &HashMap<i32, Option<i32>>) -> Result<HashMap<i32, (
 }
 
 /// The orgs a user sees by default: those they lead, else those they belong to.
-pub fn default_scope(leads: &[i32], member_of: &[i32]) -> Vec<i32> {
+pub fn default_scope(leads: &[OrgId], member_of: &[OrgId]) -> Vec<OrgId> {
     let mut scope = if leads.is_empty() { member_of.to_vec() } else { leads.to_vec() };
     scope.sort_unstable();
     scope.dedup();
@@ -45,11 +47,11 @@ pub fn default_scope(leads: &[i32], member_of: &[i32]) -> Vec<i32> {
 /// `(filled fields, PROFILE_FIELDS × members)` of every node with members in its subtree; a
 /// member of several nodes of one subtree counts once there.
 pub fn completeness(
-    parents: &HashMap<i32, Option<i32>>,
-    memberships: &[(i32, i32)],
-    filled: &HashMap<i32, u32>,
-) -> HashMap<i32, (f64, f64)> {
-    let mut members: HashMap<i32, HashSet<i32>> = HashMap::new();
+    parents: &HashMap<OrgId, Option<OrgId>>,
+    memberships: &[(UserId, OrgId)],
+    filled: &HashMap<UserId, u32>,
+) -> HashMap<OrgId, (f64, f64)> {
+    let mut members: HashMap<OrgId, HashSet<UserId>> = HashMap::new();
     for &(user, org) in memberships {
         if !filled.contains_key(&user) {
             continue;
@@ -75,33 +77,39 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn tree() -> HashMap<i32, Option<i32>> {
-        HashMap::from([(1, None), (7, Some(1)), (42, Some(7)), (8, Some(1))])
+    fn o(id: i32) -> OrgId {
+        OrgId(id)
+    }
+
+    fn tree() -> HashMap<OrgId, Option<OrgId>> {
+        HashMap::from([(o(1), None), (o(7), Some(o(1))), (o(42), Some(o(7))), (o(8), Some(o(1)))])
     }
 
     #[test]
     fn paths_follow_the_parent_links() {
         let paths = materialise(&tree()).unwrap();
-        assert_eq!(paths[&42], ("/1/7/42/".to_owned(), 2));
-        assert_eq!(paths[&1], ("/1/".to_owned(), 0));
-        let cycle = HashMap::from([(1, Some(2)), (2, Some(1))]);
+        assert_eq!(paths[&o(42)], ("/1/7/42/".to_owned(), 2));
+        assert_eq!(paths[&o(1)], ("/1/".to_owned(), 0));
+        let cycle = HashMap::from([(o(1), Some(o(2))), (o(2), Some(o(1)))]);
         assert!(materialise(&cycle).is_err());
     }
 
     #[test]
     fn leaders_see_what_they_lead_others_where_they_belong() {
-        assert_eq!(default_scope(&[7], &[7, 8]), vec![7]);
-        assert_eq!(default_scope(&[], &[8, 42, 8]), vec![8, 42]);
+        assert_eq!(default_scope(&[o(7)], &[o(7), o(8)]), vec![o(7)]);
+        assert_eq!(default_scope(&[], &[o(8), o(42), o(8)]), vec![o(8), o(42)]);
     }
 
     #[test]
     fn completeness_counts_each_member_once_per_subtree() {
         // User 100 (7 fields) is in 42 and 8; user 101 (0 fields) in 42; user 102 is inactive.
-        let filled = HashMap::from([(100, 7), (101, 0)]);
-        let c = completeness(&tree(), &[(100, 42), (100, 8), (101, 42), (102, 42)], &filled);
-        assert_eq!(c[&42], (7.0, 14.0));
-        assert_eq!(c[&8], (7.0, 7.0));
-        assert_eq!(c[&1], (7.0, 14.0));
-        assert!(!c.contains_key(&99));
+        let u = UserId;
+        let filled = HashMap::from([(u(100), 7), (u(101), 0)]);
+        let members = [(u(100), o(42)), (u(100), o(8)), (u(101), o(42)), (u(102), o(42))];
+        let c = completeness(&tree(), &members, &filled);
+        assert_eq!(c[&o(42)], (7.0, 14.0));
+        assert_eq!(c[&o(8)], (7.0, 7.0));
+        assert_eq!(c[&o(1)], (7.0, 14.0));
+        assert!(!c.contains_key(&o(99)));
     }
 }

@@ -1,21 +1,8 @@
 //! Indicator kinds: how a metric rolls up over time and over the org tree (`metrics.md`).
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::Serialize;
-
-/// How a single quantity aggregates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Aggregation {
-    /// A flow: summed over time and over child orgs.
-    Sum,
-    /// A stock: the value on the period's last day with data; summed over child orgs.
-    Last,
-    /// A count of distinct people: never derived, neither over time nor over orgs.
-    Distinct,
-}
+/// Stored through sea-orm (`metrics.part_kind`, `metrics.direction`), so they live with the
+/// entities.
+pub use entities::metric::{Aggregation, Direction, MetricKind, UnknownKind};
 
 /// A metric's kind: a single quantity, or a ratio of two quantities each rolled up by its own
 /// aggregation and divided afterwards (never averaged).
@@ -25,47 +12,27 @@ pub enum Kind {
     Ratio(Aggregation),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown metric kind `{0}`")]
-pub struct UnknownKind(pub String);
-
-impl FromStr for Aggregation {
-    type Err = UnknownKind;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "sum" => Ok(Aggregation::Sum),
-            "last" => Ok(Aggregation::Last),
-            "distinct" => Ok(Aggregation::Distinct),
-            other => Err(UnknownKind(other.to_owned())),
-        }
-    }
-}
-
-impl Aggregation {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Aggregation::Sum => "sum",
-            Aggregation::Last => "last",
-            Aggregation::Distinct => "distinct",
-        }
-    }
-}
-
-impl fmt::Display for Aggregation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl Kind {
-    /// From the catalogue's `kind` and `part_kind` columns.
-    pub fn parse(kind: &str, part_kind: Option<&str>) -> Result<Kind, UnknownKind> {
-        if kind == "ratio" {
-            let part = part_kind.ok_or_else(|| UnknownKind("ratio without part_kind".into()))?;
-            Ok(Kind::Ratio(part.parse()?))
-        } else {
-            Ok(Kind::Single(kind.parse()?))
+    /// From the catalogue's `kind` and `part_kind` columns: the one place the two columns
+    /// become a kind.
+    pub fn from_columns(kind: MetricKind, part_kind: Option<Aggregation>) -> Result<Kind, UnknownKind> {
+        match kind {
+            MetricKind::Sum => Ok(Kind::Single(Aggregation::Sum)),
+            MetricKind::Last => Ok(Kind::Single(Aggregation::Last)),
+            MetricKind::Distinct => Ok(Kind::Single(Aggregation::Distinct)),
+            MetricKind::Ratio => {
+                part_kind.map(Kind::Ratio).ok_or_else(|| UnknownKind("ratio without part_kind".into()))
+            }
+        }
+    }
+
+    /// The `kind` and `part_kind` columns of the kind.
+    pub const fn columns(self) -> (MetricKind, Option<Aggregation>) {
+        match self {
+            Kind::Single(Aggregation::Sum) => (MetricKind::Sum, None),
+            Kind::Single(Aggregation::Last) => (MetricKind::Last, None),
+            Kind::Single(Aggregation::Distinct) => (MetricKind::Distinct, None),
+            Kind::Ratio(part) => (MetricKind::Ratio, Some(part)),
         }
     }
 
@@ -86,25 +53,6 @@ impl Kind {
     }
 }
 
-/// Which move is favourable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    Up,
-    Down,
-}
-
-impl Direction {
-    pub fn parse(s: &str) -> Direction {
-        if s == "down" { Direction::Down } else { Direction::Up }
-    }
-
-    /// Whether a change of `delta` is good news; `None` for no change.
-    pub fn favourable(self, delta: f64) -> Option<bool> {
-        if delta == 0.0 || !delta.is_finite() { None } else { Some((delta > 0.0) == (self == Direction::Up)) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -112,12 +60,13 @@ mod tests {
 
     #[test]
     fn kinds_parse_from_the_catalogue_columns() {
-        assert_eq!(Kind::parse("sum", None).unwrap(), Kind::Single(Aggregation::Sum));
-        assert_eq!(Kind::parse("ratio", Some("last")).unwrap(), Kind::Ratio(Aggregation::Last));
-        assert!(Kind::parse("ratio", None).is_err());
-        assert!(Kind::parse("avg", None).is_err());
-        assert!(!Kind::parse("ratio", Some("distinct")).unwrap().derivable());
-        assert!(Kind::parse("last", None).unwrap().derivable());
+        assert_eq!(Kind::from_columns(MetricKind::Sum, None).unwrap(), Kind::Single(Aggregation::Sum));
+        let ratio = Kind::from_columns(MetricKind::Ratio, Some(Aggregation::Last)).unwrap();
+        assert_eq!(ratio, Kind::Ratio(Aggregation::Last));
+        assert_eq!(ratio.columns(), (MetricKind::Ratio, Some(Aggregation::Last)));
+        assert!(Kind::from_columns(MetricKind::Ratio, None).is_err());
+        assert!(!Kind::from_columns(MetricKind::Ratio, Some(Aggregation::Distinct)).unwrap().derivable());
+        assert!(Kind::from_columns(MetricKind::Last, None).unwrap().derivable());
     }
 
     #[test]

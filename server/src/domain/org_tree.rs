@@ -3,15 +3,17 @@
 
 use std::collections::HashMap;
 
+pub use entities::ids::OrgId;
+pub use entities::org::OrgKind;
+
 /// A node as the tree needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgNode {
-    pub id: i32,
-    pub parent_id: Option<i32>,
+    pub id: OrgId,
+    pub parent_id: Option<OrgId>,
     pub code: String,
     pub name: String,
-    /// `region` or `department`.
-    pub kind: String,
+    pub kind: OrgKind,
     pub level: i16,
     /// Materialised path, `/1/7/42/`.
     pub path: String,
@@ -22,8 +24,8 @@ pub struct OrgNode {
 #[derive(Debug, Clone, Default)]
 pub struct OrgTree {
     nodes: Vec<OrgNode>,
-    index: HashMap<i32, usize>,
-    children: HashMap<i32, Vec<usize>>,
+    index: HashMap<OrgId, usize>,
+    children: HashMap<OrgId, Vec<usize>>,
 }
 
 impl OrgTree {
@@ -31,7 +33,7 @@ impl OrgTree {
     pub fn new(mut nodes: Vec<OrgNode>) -> OrgTree {
         nodes.sort_by_key(|n| (n.level, n.sort_order, n.id));
         let index = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-        let mut children: HashMap<i32, Vec<usize>> = HashMap::new();
+        let mut children: HashMap<OrgId, Vec<usize>> = HashMap::new();
         for (i, n) in nodes.iter().enumerate() {
             if let Some(p) = n.parent_id {
                 children.entry(p).or_default().push(i);
@@ -49,25 +51,25 @@ impl OrgTree {
     }
 
     /// The ids of the active nodes.
-    pub fn ids(&self) -> impl Iterator<Item = i32> + '_ {
+    pub fn ids(&self) -> impl Iterator<Item = OrgId> + '_ {
         self.nodes.iter().filter(|n| n.active).map(|n| n.id)
     }
 
-    pub fn get(&self, id: i32) -> Option<&OrgNode> {
+    pub fn get(&self, id: OrgId) -> Option<&OrgNode> {
         self.index.get(&id).map(|i| &self.nodes[*i]).filter(|n| n.active)
     }
 
     /// Active children in display order.
-    pub fn children(&self, id: i32) -> impl Iterator<Item = &OrgNode> {
+    pub fn children(&self, id: OrgId) -> impl Iterator<Item = &OrgNode> {
         self.children.get(&id).into_iter().flatten().map(|i| &self.nodes[*i]).filter(|n| n.active)
     }
 
-    pub fn child_count(&self, id: i32) -> usize {
+    pub fn child_count(&self, id: OrgId) -> usize {
         self.children(id).count()
     }
 
     /// The node and its siblings of the same kind (ranking compares like with like).
-    pub fn peers(&self, id: i32) -> Vec<&OrgNode> {
+    pub fn peers(&self, id: OrgId) -> Vec<&OrgNode> {
         let Some(node) = self.get(id) else { return Vec::new() };
         match node.parent_id {
             Some(p) => self.children(p).filter(|n| n.kind == node.kind).collect(),
@@ -76,7 +78,7 @@ impl OrgTree {
     }
 
     /// From the root down to the node itself.
-    pub fn breadcrumb(&self, id: i32) -> Vec<&OrgNode> {
+    pub fn breadcrumb(&self, id: OrgId) -> Vec<&OrgNode> {
         let mut trail = Vec::new();
         let mut next = self.get(id);
         // The depth bound guards against a cycle in corrupt data.
@@ -89,7 +91,7 @@ impl OrgTree {
     }
 
     /// Whether `id` lies in the subtree of `root` (itself included).
-    pub fn is_within(&self, id: i32, root: i32) -> bool {
+    pub fn is_within(&self, id: OrgId, root: OrgId) -> bool {
         match (self.get(id), self.get(root)) {
             (Some(n), Some(r)) => n.path.starts_with(&r.path),
             _ => false,
@@ -98,7 +100,7 @@ impl OrgTree {
 
     /// The ids of the subtree of `root` (itself included), inactive nodes too: records of an
     /// org deactivated since still belong to the subtree they were filed under.
-    pub fn subtree(&self, root: i32) -> Vec<i32> {
+    pub fn subtree(&self, root: OrgId) -> Vec<OrgId> {
         let Some(r) = self.index.get(&root).map(|i| &self.nodes[*i]) else { return Vec::new() };
         self.nodes.iter().filter(|n| n.path.starts_with(&r.path)).map(|n| n.id).collect()
     }
@@ -109,17 +111,17 @@ impl OrgTree {
     }
 
     /// Whether the `scopes` subtrees cover the whole tree.
-    pub fn covers_all(&self, scopes: &[i32]) -> bool {
+    pub fn covers_all(&self, scopes: &[OrgId]) -> bool {
         self.roots().all(|r| self.in_scope(r.id, scopes))
     }
 
     /// Whether `id` lies in any of the `scopes` subtrees.
-    pub fn in_scope(&self, id: i32, scopes: &[i32]) -> bool {
+    pub fn in_scope(&self, id: OrgId, scopes: &[OrgId]) -> bool {
         scopes.iter().any(|root| self.is_within(id, *root))
     }
 
     /// Active nodes whose name contains `q`, inside the scopes, shallowest first.
-    pub fn search(&self, q: &str, scopes: &[i32], limit: usize) -> Vec<&OrgNode> {
+    pub fn search(&self, q: &str, scopes: &[OrgId], limit: usize) -> Vec<&OrgNode> {
         let q = q.trim().to_lowercase();
         self.nodes
             .iter()
@@ -129,7 +131,7 @@ impl OrgTree {
     }
 
     /// `东海省 / 明州市 / 东城区` for a node.
-    pub fn path_names(&self, id: i32) -> String {
+    pub fn path_names(&self, id: OrgId) -> String {
         self.breadcrumb(id).iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(" / ")
     }
 }
@@ -141,11 +143,11 @@ mod tests {
 
     fn node(id: i32, parent: Option<i32>, name: &str, kind: &str, path: &str) -> OrgNode {
         OrgNode {
-            id,
-            parent_id: parent,
+            id: OrgId(id),
+            parent_id: parent.map(OrgId),
             code: format!("c{id}"),
             name: name.into(),
-            kind: kind.into(),
+            kind: kind.parse().unwrap(),
             level: path.matches('/').count() as i16 - 2,
             path: path.into(),
             sort_order: id,
@@ -168,30 +170,30 @@ mod tests {
     #[test]
     fn scope_covers_a_subtree_and_nothing_else() {
         let t = tree();
-        assert!(t.in_scope(4, &[2]));
-        assert!(t.in_scope(2, &[2]));
-        assert!(!t.in_scope(1, &[2]));
-        assert!(!t.in_scope(7, &[2]));
-        assert!(!t.in_scope(99, &[2]));
-        assert!(t.covers_all(&[1]));
-        assert!(!t.covers_all(&[2, 3]));
+        assert!(t.in_scope(OrgId(4), &[OrgId(2)]));
+        assert!(t.in_scope(OrgId(2), &[OrgId(2)]));
+        assert!(!t.in_scope(OrgId(1), &[OrgId(2)]));
+        assert!(!t.in_scope(OrgId(7), &[OrgId(2)]));
+        assert!(!t.in_scope(OrgId(99), &[OrgId(2)]));
+        assert!(t.covers_all(&[OrgId(1)]));
+        assert!(!t.covers_all(&[OrgId(2), OrgId(3)]));
     }
 
     #[test]
     fn peers_are_siblings_of_the_same_kind() {
         let t = tree();
-        let peers: Vec<i32> = t.peers(4).iter().map(|n| n.id).collect();
+        let peers: Vec<i32> = t.peers(OrgId(4)).iter().map(|n| n.id.0).collect();
         assert_eq!(peers, vec![4, 6]);
-        assert_eq!(t.peers(1).len(), 1);
+        assert_eq!(t.peers(OrgId(1)).len(), 1);
     }
 
     #[test]
     fn search_stays_inside_the_scope() {
         let t = tree();
-        let found: Vec<i32> = t.search("东城", &[2], 10).iter().map(|n| n.id).collect();
+        let found: Vec<i32> = t.search("东城", &[OrgId(2)], 10).iter().map(|n| n.id.0).collect();
         assert_eq!(found, vec![4]);
-        assert_eq!(t.search("东城", &[1], 10).len(), 2);
-        assert_eq!(t.path_names(4), "东海省 / 明州市 / 东城区");
+        assert_eq!(t.search("东城", &[OrgId(1)], 10).len(), 2);
+        assert_eq!(t.path_names(OrgId(4)), "东海省 / 明州市 / 东城区");
     }
 
     #[test]
@@ -199,8 +201,8 @@ mod tests {
         let mut nodes = vec![node(1, None, "东海省", "region", "/1/"), node(2, Some(1), "明州市", "region", "/1/2/")];
         nodes[1].active = false;
         let t = OrgTree::new(nodes);
-        assert!(t.get(2).is_none());
-        assert_eq!(t.child_count(1), 0);
-        assert!(!t.in_scope(2, &[1]));
+        assert!(t.get(OrgId(2)).is_none());
+        assert_eq!(t.child_count(OrgId(1)), 0);
+        assert!(!t.in_scope(OrgId(2), &[OrgId(1)]));
     }
 }

@@ -3,87 +3,10 @@
 //! Dates are business dates in the configured time zone (`Asia/Shanghai` by default). In
 //! storage a date is a day number: days since 1970-01-01.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, TimeZone, Utc, Weekday};
-use serde::{Deserialize, Serialize};
 
-/// The length of a period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Grain {
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
-}
-
-impl Grain {
-    pub const ALL: [Grain; 5] = [Grain::Day, Grain::Week, Grain::Month, Grain::Quarter, Grain::Year];
-
-    /// The code stored in `facts.grain`.
-    pub const fn code(self) -> i16 {
-        match self {
-            Grain::Day => 0,
-            Grain::Week => 1,
-            Grain::Month => 2,
-            Grain::Quarter => 3,
-            Grain::Year => 4,
-        }
-    }
-
-    pub const fn from_code(code: i16) -> Option<Grain> {
-        match code {
-            0 => Some(Grain::Day),
-            1 => Some(Grain::Week),
-            2 => Some(Grain::Month),
-            3 => Some(Grain::Quarter),
-            4 => Some(Grain::Year),
-            _ => None,
-        }
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Grain::Day => "day",
-            Grain::Week => "week",
-            Grain::Month => "month",
-            Grain::Quarter => "quarter",
-            Grain::Year => "year",
-        }
-    }
-
-    /// The Chinese word shown to users.
-    pub const fn label_zh(self) -> &'static str {
-        match self {
-            Grain::Day => "日",
-            Grain::Week => "周",
-            Grain::Month => "月",
-            Grain::Quarter => "季",
-            Grain::Year => "年",
-        }
-    }
-}
-
-impl fmt::Display for Grain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown grain `{0}`: expected day, week, month, quarter or year")]
-pub struct UnknownGrain(pub String);
-
-impl FromStr for Grain {
-    type Err = UnknownGrain;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Grain::ALL.into_iter().find(|g| g.as_str() == s).ok_or_else(|| UnknownGrain(s.to_owned()))
-    }
-}
+/// The length of a period: stored through sea-orm, so it lives with the entities.
+pub use entities::grain::{Grain, UnknownGrain};
 
 /// Why a (grain, date) pair is not a period.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

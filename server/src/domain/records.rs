@@ -5,8 +5,6 @@
 //! Everything here is pure: the store turns a [`Query`] into SQL, the routes parse requests
 //! into one.
 
-use std::fmt;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
@@ -14,53 +12,24 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::period::Period;
+use entities::ids::OrgId;
 
-/// The three kinds of records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordKind {
-    /// 目录
-    Catalog,
-    /// 事项
-    Items,
-    /// 办件
-    Cases,
+/// The three kinds of records (stored through sea-orm as `user_columns.kind`).
+pub use entities::user_column::RecordKind;
+
+/// What the query API exposes of a kind of records: columns, filters, sort keys.
+pub trait KindSchema {
+    fn default_columns(self) -> &'static [&'static str];
+    fn default_sort(self) -> Sort;
+    fn columns(self) -> &'static [Column];
+    fn column(self, key: &str) -> Option<&'static Column>;
+    fn filters(self) -> &'static [FilterDef];
+    fn search_columns(self) -> &'static [&'static str];
 }
 
-impl RecordKind {
-    pub const ALL: [RecordKind; 3] = [RecordKind::Catalog, RecordKind::Items, RecordKind::Cases];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            RecordKind::Catalog => "catalog",
-            RecordKind::Items => "items",
-            RecordKind::Cases => "cases",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<RecordKind> {
-        RecordKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub const fn table(self) -> &'static str {
-        match self {
-            RecordKind::Catalog => "record_catalog",
-            RecordKind::Items => "record_items",
-            RecordKind::Cases => "record_cases",
-        }
-    }
-
-    /// The Chinese name, for file names and sheet titles.
-    pub const fn label(self) -> &'static str {
-        match self {
-            RecordKind::Catalog => "目录",
-            RecordKind::Items => "事项",
-            RecordKind::Cases => "办件",
-        }
-    }
-
+impl KindSchema for RecordKind {
     /// The column set shown when the caller neither asks nor has saved one.
-    pub fn default_columns(self) -> &'static [&'static str] {
+    fn default_columns(self) -> &'static [&'static str] {
         match self {
             RecordKind::Catalog => &["code", "name", "org", "category", "status", "statusAt"],
             RecordKind::Items => &["code", "name", "org", "implementation", "onlineLevel", "mobile"],
@@ -69,7 +38,7 @@ impl RecordKind {
     }
 
     /// Where a list is sorted when the caller does not say.
-    pub fn default_sort(self) -> Sort {
+    fn default_sort(self) -> Sort {
         match self {
             RecordKind::Catalog | RecordKind::Items => Sort { key: "code", descending: false },
             RecordKind::Cases => Sort { key: "acceptedAt", descending: true },
@@ -77,7 +46,7 @@ impl RecordKind {
     }
 
     /// The columns of the kind, in their natural order.
-    pub fn columns(self) -> &'static [Column] {
+    fn columns(self) -> &'static [Column] {
         match self {
             RecordKind::Catalog => CATALOG_COLUMNS,
             RecordKind::Items => ITEM_COLUMNS,
@@ -85,12 +54,12 @@ impl RecordKind {
         }
     }
 
-    pub fn column(self, key: &str) -> Option<&'static Column> {
+    fn column(self, key: &str) -> Option<&'static Column> {
         self.columns().iter().find(|c| c.key == key)
     }
 
     /// The filters the kind takes, besides `org` and `q`.
-    pub fn filters(self) -> &'static [FilterDef] {
+    fn filters(self) -> &'static [FilterDef] {
         match self {
             RecordKind::Catalog => CATALOG_FILTERS,
             RecordKind::Items => ITEM_FILTERS,
@@ -99,18 +68,12 @@ impl RecordKind {
     }
 
     /// Columns `q` searches by substring.
-    pub fn search_columns(self) -> &'static [&'static str] {
+    fn search_columns(self) -> &'static [&'static str] {
         match self {
             RecordKind::Catalog => &["name", "code"],
             RecordKind::Items => &["name", "code"],
             RecordKind::Cases => &["case_no", "item_name", "item_code"],
         }
-    }
-}
-
-impl fmt::Display for RecordKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -405,7 +368,7 @@ pub fn parse_columns(kind: RecordKind, raw: &str) -> Result<Vec<&'static Column>
 pub struct Query {
     pub kind: RecordKind,
     /// The org subtree asked for (`None`: the caller's whole scope).
-    pub org: Option<i32>,
+    pub org: Option<OrgId>,
     /// A search by substring, already trimmed; `None` when absent or blank.
     pub q: Option<String>,
     /// Filters in the kind's declaration order.
@@ -530,7 +493,7 @@ fn drill_filters(code: &str, period: Period) -> Option<(RecordKind, String)> {
 
 /// The API path of the record list behind a records-backed metric's figure for `org` and
 /// `period` (what the mini-program turns into its list page); `None` for other metrics.
-pub fn drill_link(code: &str, org: i32, period: Period) -> Option<String> {
+pub fn drill_link(code: &str, org: OrgId, period: Period) -> Option<String> {
     let (kind, filters) = drill_filters(code, period)?;
     let mut link = format!("/api/v1/records/{kind}?org={org}");
     if !filters.is_empty() {
@@ -549,7 +512,7 @@ mod tests {
     fn query(sort: &str) -> Query {
         Query {
             kind: RecordKind::Cases,
-            org: Some(2),
+            org: Some(OrgId(2)),
             q: None,
             filters: Vec::new(),
             sort: Sort::parse(RecordKind::Cases, sort).unwrap(),
@@ -572,7 +535,7 @@ mod tests {
         let q = query("-acceptedAt");
         let c = Cursor { hash: q.hash(), value: SortValue::Int(42), id: "a".into() };
         assert_eq!(Cursor::decode(&c.encode(), &q).unwrap(), c);
-        let other = Query { org: Some(3), ..q.clone() };
+        let other = Query { org: Some(OrgId(3)), ..q.clone() };
         assert_eq!(Cursor::decode(&c.encode(), &other).unwrap_err().param, "cursor");
         assert!(Cursor::decode("not-a-cursor!", &q).is_err());
         let by_no = query("caseNo");
@@ -613,9 +576,9 @@ mod tests {
     fn the_overdue_card_opens_the_overdue_cases_of_its_org_and_period() {
         let p = Period::containing(Grain::Month, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
         assert_eq!(
-            drill_link("records.cases_overdue", 2, p).unwrap(),
+            drill_link("records.cases_overdue", OrgId(2), p).unwrap(),
             "/api/v1/records/cases?org=2&completedFrom=2026-11-01&completedTo=2026-11-30&overdue=true"
         );
-        assert!(drill_link("collab.msg_total", 2, p).is_none());
+        assert!(drill_link("collab.msg_total", OrgId(2), p).is_none());
     }
 }

@@ -10,22 +10,22 @@ use entities::open_app;
 use moka::future::Cache;
 use sea_orm::DatabaseConnection;
 
-use crate::domain::org_tree::OrgTree;
+use crate::domain::org_tree::{OrgId, OrgTree};
 use crate::domain::period::Grain;
 
-pub use crate::store::open_apps::{ACTIVE, SUSPENDED};
+pub use crate::store::open_apps::AppStatus;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct App {
     pub id: i32,
     pub name: String,
     pub client_id: String,
-    pub owner_org_id: i32,
+    pub owner_org_id: OrgId,
     pub contact: String,
     /// The allowlist: metric codes.
     pub metrics: Vec<String>,
     /// Roots of the org subtrees it may read.
-    pub orgs: Vec<i32>,
+    pub orgs: Vec<OrgId>,
     pub grains: Vec<Grain>,
     /// How many days back a period may start.
     pub history_days: i32,
@@ -56,7 +56,7 @@ impl From<open_app::Model> for App {
             history_days: m.history_days,
             rate_per_second: m.rate_per_second,
             daily_quota: m.daily_quota,
-            active: m.status == ACTIVE,
+            active: m.status == AppStatus::Active,
             secret_hash: m.secret_hash,
             previous_secret_hash: m.previous_secret_hash,
             previous_expires_at: m.previous_expires_at,
@@ -76,7 +76,7 @@ impl App {
     }
 
     /// Whether `org` lies in one of the application's subtrees.
-    pub fn sees(&self, tree: &OrgTree, org: i32) -> bool {
+    pub fn sees(&self, tree: &OrgTree, org: OrgId) -> bool {
         tree.in_scope(org, &self.orgs)
     }
 

@@ -7,6 +7,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use entities::ids::UserId;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::extract::SESSION_COOKIE;
@@ -53,7 +54,7 @@ fn limit(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
 }
 
 /// The Canmou user behind a DingTalk userid, if they may sign in.
-async fn admit(state: &AppState, userid: &str) -> Result<i32, ApiError> {
+async fn admit(state: &AppState, userid: &str) -> Result<UserId, ApiError> {
     let user = users::by_userid(&state.db, userid).await?.ok_or_else(|| {
         ApiError::Forbidden("你的账号尚未同步到参谋，请稍后再试或联系管理员 (not in the synced directory yet)".into())
     })?;
@@ -66,16 +67,16 @@ async fn admit(state: &AppState, userid: &str) -> Result<i32, ApiError> {
     Ok(id)
 }
 
-fn issue(state: &AppState, id: i32, session: &str) -> Result<(String, DateTime<Utc>), ApiError> {
+fn issue(state: &AppState, id: UserId, session: &str) -> Result<(String, DateTime<Utc>), ApiError> {
     state
         .jwt
-        .issue(id, session, Utc::now())
+        .issue(id.get(), session, Utc::now())
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("signing a token")))
 }
 
 /// Opens a session for `id`: the mini-program's lasts `auth.session_ttl_days` through
 /// refreshes, the console's as long as its one token.
-async fn open_session(state: &AppState, id: i32, client: Client) -> Result<sessions::Opened, ApiError> {
+async fn open_session(state: &AppState, id: UserId, client: Client) -> Result<sessions::Opened, ApiError> {
     let now = Utc::now();
     let auth = &state.settings.auth;
     let lasts = match client {

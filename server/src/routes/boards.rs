@@ -73,7 +73,7 @@ pub async fn board(
     let period = params::period(&snap, q.date.as_deref(), grain, today)?;
     let index = boards::BOARDS.iter().position(|b| b.code == board.layout.code).unwrap_or(0);
     let subject = (i32::try_from(index).unwrap_or(0), 0);
-    let key = AnswerKey::new("board", subject, org.id, period, hidden.key(), snap.version, today);
+    let key = AnswerKey::new("board", subject, org.id.get(), period, hidden.key(), snap.version, today);
     serve(&req, &state.answers, key, || async { to_json(&screen(&state.db, &snap, &board, org, period, today).await?) })
         .await
 }

@@ -2,6 +2,7 @@
 //! status and the failures with their reasons), `POST /api/v1/admin/briefings/run` (send D's
 //! briefings now), `POST /api/v1/admin/briefings/resend` (again, for chosen failed users).
 
+use entities::ids::{OrgId, UserId};
 use std::collections::{BTreeMap, HashSet};
 
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
@@ -17,7 +18,7 @@ use crate::routes::admin::user_allowed;
 use crate::routes::extract::{Json, Query};
 use crate::state::AppState;
 use crate::store::audit;
-use crate::store::briefings::{self as ledger, DeliveryView, Status, kind};
+use crate::store::briefings::{self as ledger, DeliveryKind, DeliveryView, Status};
 use crate::store::users;
 use crate::workers::briefing::{self, BriefingReport};
 
@@ -36,7 +37,7 @@ fn parse_date(state: &AppState, raw: &str) -> Result<NaiveDate, ApiError> {
 
 /// The users a briefing action by this administrator reaches: `None` when the policy lets them
 /// act for everyone, else the users it lets them act on.
-async fn audience(state: &AppState, admin: &AdminUser, action: Action) -> Result<Option<HashSet<i32>>, ApiError> {
+async fn audience(state: &AppState, admin: &AdminUser, action: Action) -> Result<Option<HashSet<UserId>>, ApiError> {
     let snap = state.snapshot();
     if policy::allows(&snap, admin, action, Target::Province) {
         return Ok(None);
@@ -77,7 +78,7 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser, q: Query<DateQue
         Some(raw) => parse_date(&state, raw)?,
         None => reported_date(state.today(), &state.snapshot().calendar),
     };
-    let audience: Option<Vec<i32>> = audience(&state, &admin, Action::View).await?.map(|a| a.into_iter().collect());
+    let audience: Option<Vec<UserId>> = audience(&state, &admin, Action::View).await?.map(|a| a.into_iter().collect());
     let only = audience.as_deref();
     let counts = ledger::counts(&state.db, date, only).await?;
     let failures: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_failure()).collect();
@@ -89,7 +90,7 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser, q: Query<DateQue
         deliveries,
         date: date.to_string(),
         total: counts.values().sum(),
-        delayed_notices: ledger::count_kind(&state.db, date, kind::DELAYED, only).await?,
+        delayed_notices: ledger::count_kind(&state.db, date, DeliveryKind::Delayed, only).await?,
         counts,
         failures,
     }))
@@ -134,7 +135,7 @@ pub async fn run(
         }
     };
     let request_id = request_id(&req);
-    tracing::info!(run = run_id, admin = admin.id, %date, "briefing run started by hand");
+    tracing::info!(run = run_id, admin = admin.id.get(), %date, "briefing run started by hand");
     let state = state.into_inner();
     state.jobs.clone().spawn(async move {
         let (status, detail) = briefing::execute_by_hand(&state, run_id, date, audience, about).await;
@@ -212,20 +213,21 @@ pub async fn resend(
     let snap = state.snapshot();
     for (i, id) in body.users.iter().enumerate() {
         let param = format!("users[{i}]");
-        let m = users::managed(&state.db, *id)
+        let m = users::managed(&state.db, UserId(*id))
             .await?
             .ok_or_else(|| ApiError::invalid(param.clone(), format!("user {id} does not exist")))?;
         user_allowed(&snap, &admin, Action::Manage, &m).map_err(|d| d.at(&param))?;
     }
-    let rows = ledger::deliveries(&state.db, date, &[], Some(&body.users), MAX_RESEND as u64).await?;
-    let by_user: BTreeMap<i32, (i64, Option<Status>, DeliveryView)> =
-        rows.into_iter().map(|(m, v)| (m.user_id, (m.id, Status::parse(&m.status), v))).collect();
+    let wanted: Vec<UserId> = body.users.iter().copied().map(UserId).collect();
+    let rows = ledger::deliveries(&state.db, date, &[], Some(&wanted), MAX_RESEND as u64).await?;
+    let by_user: BTreeMap<UserId, (i64, Option<Status>, DeliveryView)> =
+        rows.into_iter().map(|(m, v)| (m.user_id, (m.id, Some(m.status), v))).collect();
     let mut resent = Vec::new();
     let mut reopen = Vec::new();
     let mut refused = Vec::new();
     let mut before = Vec::new();
     for user_id in &body.users {
-        let row = by_user.get(user_id);
+        let row = by_user.get(&UserId(*user_id));
         let status = row.and_then(|r| r.1);
         match refusal(status, body.force) {
             Some(reason) => refused.push(Refused {
@@ -284,7 +286,7 @@ async fn check_recent(state: &AppState, date: NaiveDate) -> Result<(), ApiError>
 
 /// Where an audit entry of this administrator's briefing action is filed: their subtree (all
 /// of it for a province-level administrator).
-fn about(state: &AppState, admin: &AdminUser) -> Option<i32> {
+fn about(state: &AppState, admin: &AdminUser) -> Option<OrgId> {
     let snap = state.snapshot();
     if policy::is_province_level(&snap, admin) { None } else { policy::anchor(&snap, &admin.scopes) }
 }

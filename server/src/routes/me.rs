@@ -21,7 +21,7 @@ pub struct UserDto {
 impl From<&crate::auth::Principal> for UserDto {
     fn from(p: &crate::auth::Principal) -> Self {
         UserDto {
-            id: p.id,
+            id: p.id.get(),
             userid: p.userid.clone(),
             name: p.name.clone(),
             title: p.title.clone(),
@@ -75,10 +75,10 @@ pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<HttpRes
         .iter()
         .filter_map(|id| snap.orgs.get(*id))
         .map(|n| ScopeDto {
-            id: n.id,
+            id: n.id.get(),
             name: n.name.clone(),
             path: n.path.clone(),
-            kind: n.kind.clone(),
+            kind: n.kind.as_str().to_owned(),
             level: n.level,
         })
         .collect();

@@ -124,7 +124,7 @@ pub async fn detail(
     let show_peers =
         !crate::domain::boards::Hidden::for_audience(&snap.board_rules, &snap.orgs, user.scopes.first().copied()).peers;
     let extra = if show_peers { "peers" } else { "" };
-    let key = AnswerKey::new("metric", (m.id, 0), org.id, period, extra.to_owned(), snap.version, today);
+    let key = AnswerKey::new("metric", (m.id.get(), 0), org.id.get(), period, extra.to_owned(), snap.version, today);
     serve(&req, &state.answers, key, || async {
         let def = CardDef { id: 0, ..cards::metric_card(m.id) };
         let spec = [CardSpec { def: &def, metric: m.clone() }];
@@ -148,7 +148,7 @@ pub async fn detail(
         let parent = org.parent_id.and_then(|p| snap.orgs.get(p)).filter(|_| show_peers);
         let peers = match parent {
             Some(parent) => {
-                let by = if org.kind == "region" { "region" } else { "department" };
+                let by = org.kind;
                 let spec = breakdown::Spec { by, order: Order::Desc, limit: 200 };
                 Some(breakdown::compute(&state.db, &snap, &m, parent, period, spec).await?)
             }
@@ -187,7 +187,7 @@ pub async fn series(
     let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
     let (from, to) = params::range(&snap, &q, grain, today, default_trend_len(grain))?;
     let extra = day_number(from.start()).to_string();
-    let key = AnswerKey::new("series", (m.id, 0), org.id, to, extra, snap.version, today);
+    let key = AnswerKey::new("series", (m.id.get(), 0), org.id.get(), to, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {
         to_json(&Series {
             metric: MetricRef::from(m.as_ref()),
@@ -222,7 +222,7 @@ pub async fn breakdown(
     let order = params::order(q.order.as_deref())?;
     let limit = params::limit(q.limit.as_deref(), 50)?;
     let extra = format!("{by}:{order:?}:{limit}");
-    let key = AnswerKey::new("breakdown", (m.id, 0), org.id, period, extra, snap.version, today);
+    let key = AnswerKey::new("breakdown", (m.id.get(), 0), org.id.get(), period, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {
         to_json(&BreakdownBody {
             metric: MetricRef::from(m.as_ref()),

@@ -40,9 +40,9 @@ pub struct SearchQuery {
 
 fn item(snap: &crate::state::Snapshot, n: &crate::domain::org_tree::OrgNode) -> OrgItem {
     OrgItem {
-        id: n.id,
+        id: n.id.get(),
         name: n.name.clone(),
-        kind: n.kind.clone(),
+        kind: n.kind.as_str().to_owned(),
         level: n.level,
         child_count: snap.orgs.child_count(n.id),
         path_names: snap.orgs.path_names(n.id),

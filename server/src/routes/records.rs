@@ -5,6 +5,7 @@
 //! (`GET /api/v1/exports/records-{kind}.{csv|xlsx}`). Every list is scoped like the read path:
 //! an org outside the caller's scope is `403`, and nothing outside it is ever listed.
 
+use entities::ids::OrgId;
 use std::collections::HashSet;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::auth::CurrentUser;
 use crate::domain::period::from_day_number;
 use crate::domain::records::{
-    self, COUNT_CAP, Column, ColumnType, Cursor, Invalid, Query, RecordKind, Sort, SortValue,
+    self, COUNT_CAP, Column, ColumnType, Cursor, Invalid, KindSchema, Query, RecordKind, Sort, SortValue,
 };
 use crate::error::ApiError;
 use crate::routes::extract::Json;
@@ -53,12 +54,7 @@ pub fn parse_list(kind: RecordKind, query_string: &str) -> Result<ListRequest, A
         }
         match key.as_str() {
             "org" => {
-                org = Some(
-                    value
-                        .trim()
-                        .parse::<i32>()
-                        .map_err(|_| ApiError::invalid("org", format!("`{value}` is not an org id")))?,
-                );
+                org = Some(value.parse::<OrgId>().map_err(|e| ApiError::invalid("org", e.to_string()))?);
             }
             "q" => {
                 let t = value.trim();
@@ -91,7 +87,7 @@ pub fn parse_list(kind: RecordKind, query_string: &str) -> Result<ListRequest, A
 
 /// The orgs a query may list: the asked org's subtree (in scope, else `403`), or the caller's
 /// whole scope (`None` when that is the whole tree).
-pub fn scoped_orgs(snap: &Snapshot, user: &CurrentUser, org: Option<i32>) -> Result<Option<Vec<i32>>, ApiError> {
+pub fn scoped_orgs(snap: &Snapshot, user: &CurrentUser, org: Option<OrgId>) -> Result<Option<Vec<OrgId>>, ApiError> {
     let scopes = user.require_scope()?;
     match org {
         Some(id) => {
@@ -103,7 +99,7 @@ pub fn scoped_orgs(snap: &Snapshot, user: &CurrentUser, org: Option<i32>) -> Res
         }
         None if snap.orgs.covers_all(scopes) => Ok(None),
         None => {
-            let mut ids: Vec<i32> = scopes.iter().flat_map(|s| snap.orgs.subtree(*s)).collect();
+            let mut ids: Vec<OrgId> = scopes.iter().flat_map(|s| snap.orgs.subtree(*s)).collect();
             ids.sort_unstable();
             ids.dedup();
             Ok(Some(ids))
@@ -136,7 +132,7 @@ pub fn json_cell(snap: &Snapshot, tz: &chrono_tz::Tz, c: &Column, cell: &Cell) -
     match (c.ty, cell) {
         (_, Cell::Null) => Value::Null,
         (ColumnType::Org, Cell::Int(id)) => {
-            snap.orgs.get(*id as i32).map_or_else(|| Value::from(*id), |o| Value::from(o.name.clone()))
+            snap.orgs.get(OrgId(*id as i32)).map_or_else(|| Value::from(*id), |o| Value::from(o.name.clone()))
         }
         (ColumnType::Day, Cell::Int(d)) => {
             i32::try_from(*d).ok().and_then(from_day_number).map_or(Value::Null, |d| Value::from(d.to_string()))
@@ -248,12 +244,18 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ListBody { kind, sort, columns: column_dtos(&cols), items, next_cursor, total }))
 }
 
-fn record_json(snap: &Snapshot, tz: &chrono_tz::Tz, kind: RecordKind, org: i32, cells: &[Cell]) -> Map<String, Value> {
+fn record_json(
+    snap: &Snapshot,
+    tz: &chrono_tz::Tz,
+    kind: RecordKind,
+    org: OrgId,
+    cells: &[Cell],
+) -> Map<String, Value> {
     let mut o = Map::new();
     for (c, cell) in kind.columns().iter().zip(cells) {
         o.insert(c.key.into(), json_cell(snap, tz, c, cell));
     }
-    o.insert("orgId".into(), Value::from(org));
+    o.insert("orgId".into(), Value::from(org.get()));
     o
 }
 
@@ -430,7 +432,7 @@ struct ExportJob {
     state: web::Data<AppState>,
     snap: std::sync::Arc<Snapshot>,
     query: Query,
-    orgs: Option<Vec<i32>>,
+    orgs: Option<Vec<OrgId>>,
     cols: Vec<&'static Column>,
     cap: usize,
 }

@@ -231,7 +231,7 @@ pub async fn run(
         Err(feed::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "feed sync", run_id }),
         Err(feed::RunError::Other(e)) => return Err(ApiError::Internal(e)),
     };
-    tracing::info!(run = run_id, admin = admin.id, "feed sync started by hand");
+    tracing::info!(run = run_id, admin = admin.id.get(), "feed sync started by hand");
     jobs.spawn(async move {
         feed::execute(&ctx, run_id).await;
     });
@@ -247,7 +247,7 @@ async fn run_records(state: web::Data<AppState>, admin: AdminUser) -> Result<Htt
         Err(records::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "record sync", run_id }),
         Err(records::RunError::Other(e)) => return Err(ApiError::Internal(e)),
     };
-    tracing::info!(run = run_id, admin = admin.id, "record sync started by hand");
+    tracing::info!(run = run_id, admin = admin.id.get(), "record sync started by hand");
     jobs.spawn(async move {
         records::execute(&ctx, run_id).await;
     });
@@ -260,7 +260,7 @@ async fn run_directory(state: web::Data<AppState>, admin: AdminUser) -> Result<H
         sync::Claim::Started(id) => id,
         sync::Claim::Busy(run_id) => return Err(ApiError::RunInProgress { what: "directory sync", run_id }),
     };
-    tracing::info!(run = run_id, admin = admin.id, "directory sync started by hand");
+    tracing::info!(run = run_id, admin = admin.id.get(), "directory sync started by hand");
     let state = state.into_inner();
     state.jobs.clone().spawn(async move {
         let token = state.jobs.token();
@@ -306,7 +306,8 @@ pub async fn one(
         .as_ref()
         .filter(|r| r.source == workers::briefing::SOURCE)
         .and_then(|r| r.detail.as_ref()?.get("scopeOrg")?.as_i64())
-        .and_then(|org| i32::try_from(org).ok());
+        .and_then(|org| i32::try_from(org).ok())
+        .map(entities::ids::OrgId);
     let orgs = scope_org.map(|o| [o]);
     let target = orgs.as_ref().map_or(Target::Province, |o| Target::Orgs(o));
     policy::can(&state.snapshot(), &admin, Action::View, target)?;

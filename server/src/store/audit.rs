@@ -2,11 +2,12 @@
 
 use chrono::Utc;
 use entities::audit_log;
+use entities::ids::{OrgId, UserId};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, NotSet};
 
 /// One entry to write.
 pub struct Entry<'a> {
-    pub actor_id: Option<i32>,
+    pub actor_id: Option<UserId>,
     pub actor: &'a str,
     pub action: &'a str,
     pub target: String,
@@ -15,7 +16,7 @@ pub struct Entry<'a> {
     pub request_id: Option<String>,
     /// The narrowest org holding what the entry is about (`policy::anchor`); `None`:
     /// province-wide, readable by province-level administrators only.
-    pub scope_org: Option<i32>,
+    pub scope_org: Option<OrgId>,
 }
 
 pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), DbErr> {
@@ -39,13 +40,13 @@ pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), DbEr
 /// Which entries to list.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub actor_id: Option<i32>,
+    pub actor_id: Option<UserId>,
     /// Exact action, or a prefix when it ends with `*` (`card_set.*`).
     pub action: Option<String>,
     pub from: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub to: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Only entries filed under these orgs (a scoped administrator's subtree); `None`: all.
-    pub within: Option<Vec<i32>>,
+    pub within: Option<Vec<OrgId>>,
 }
 
 /// A page of entries, newest first, and the number of entries matching.

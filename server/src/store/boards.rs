@@ -1,17 +1,18 @@
 //! Administrators' rules hiding boards and indicators from audiences.
 
 use chrono::Utc;
-use entities::board_rule;
+use entities::board_rule::{self, RuleKind};
+use entities::ids::{OrgId, UserId};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::boards::{Rule, Target};
 
-fn parts(target: &Target) -> (&'static str, &str) {
+fn parts(target: &Target) -> (RuleKind, &str) {
     match target {
-        Target::Board(code) => ("board", code),
-        Target::Metric(code) => ("metric", code),
-        Target::Peers => ("peers", ""),
+        Target::Board(code) => (RuleKind::Board, code),
+        Target::Metric(code) => (RuleKind::Metric, code),
+        Target::Peers => (RuleKind::Peers, ""),
     }
 }
 
@@ -19,21 +20,25 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<Rule>, DbErr> {
     let rows = board_rule::Entity::find().order_by_asc(board_rule::Column::Id).all(db).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            let target = match r.kind.as_str() {
-                "board" => Target::Board(r.code),
-                "metric" => Target::Metric(r.code),
-                "peers" => Target::Peers,
-                _ => return None,
+        .map(|r| {
+            let target = match r.kind {
+                RuleKind::Board => Target::Board(r.code),
+                RuleKind::Metric => Target::Metric(r.code),
+                RuleKind::Peers => Target::Peers,
             };
-            Some(Rule { id: r.id, audience: r.audience_org_id, target })
+            Rule { id: r.id, audience: r.audience_org_id, target }
         })
         .collect())
 }
 
 /// Hides `target` from `audience`; hiding what is hidden already changes nothing. Returns the
 /// rule.
-pub async fn hide<C: ConnectionTrait>(db: &C, audience: Option<i32>, target: &Target, by: i32) -> Result<Rule, DbErr> {
+pub async fn hide<C: ConnectionTrait>(
+    db: &C,
+    audience: Option<OrgId>,
+    target: &Target,
+    by: UserId,
+) -> Result<Rule, DbErr> {
     if let Some(existing) = find(db, audience, target).await? {
         return Ok(existing);
     }
@@ -41,7 +46,7 @@ pub async fn hide<C: ConnectionTrait>(db: &C, audience: Option<i32>, target: &Ta
     let row = board_rule::ActiveModel {
         id: NotSet,
         audience_org_id: Set(audience),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         code: Set(code.to_owned()),
         created_by: Set(Some(by)),
         created_at: Set(Utc::now().fixed_offset()),
@@ -52,13 +57,13 @@ pub async fn hide<C: ConnectionTrait>(db: &C, audience: Option<i32>, target: &Ta
 }
 
 /// Shows `target` to `audience` again; returns the rule removed, if there was one.
-pub async fn show<C: ConnectionTrait>(db: &C, audience: Option<i32>, target: &Target) -> Result<Option<Rule>, DbErr> {
+pub async fn show<C: ConnectionTrait>(db: &C, audience: Option<OrgId>, target: &Target) -> Result<Option<Rule>, DbErr> {
     let Some(existing) = find(db, audience, target).await? else { return Ok(None) };
     board_rule::Entity::delete_by_id(existing.id).exec(db).await?;
     Ok(Some(existing))
 }
 
-async fn find<C: ConnectionTrait>(db: &C, audience: Option<i32>, target: &Target) -> Result<Option<Rule>, DbErr> {
+async fn find<C: ConnectionTrait>(db: &C, audience: Option<OrgId>, target: &Target) -> Result<Option<Rule>, DbErr> {
     let (kind, code) = parts(target);
     let mut q =
         board_rule::Entity::find().filter(board_rule::Column::Kind.eq(kind)).filter(board_rule::Column::Code.eq(code));

@@ -5,6 +5,7 @@
 //! `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED)` (SQLite, which serialises writers,
 //! ignores the lock clause), so that two workers never take the same row.
 
+use entities::ids::UserId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,76 +20,8 @@ use serde::Serialize;
 use crate::domain::briefing::{SendTime, Subscription};
 use crate::domain::period::{Grain, from_day_number};
 
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Recorded, not yet sent.
-    Pending,
-    /// Taken by a run that is calling DingTalk.
-    Sending,
-    /// Accepted by DingTalk; its result not yet known.
-    Sent,
-    Read,
-    Unread,
-    /// Silently refused by DingTalk (`143105` daily cap, `143106` same content, ...).
-    Forbidden,
-    /// Not a user of the organisation (or no longer).
-    InvalidUser,
-    /// Refused, or not sent within the attempts allowed.
-    Failed,
-    /// The send may or may not have gone out (crash or lost answer): never repeated
-    /// automatically.
-    Unknown,
-}
-
-impl Status {
-    pub const ALL: [Status; 9] = [
-        Status::Pending,
-        Status::Sending,
-        Status::Sent,
-        Status::Read,
-        Status::Unread,
-        Status::Forbidden,
-        Status::InvalidUser,
-        Status::Failed,
-        Status::Unknown,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Sending => "sending",
-            Status::Sent => "sent",
-            Status::Read => "read",
-            Status::Unread => "unread",
-            Status::Forbidden => "forbidden",
-            Status::InvalidUser => "invalid_user",
-            Status::Failed => "failed",
-            Status::Unknown => "unknown",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// Failures an administrator may resend without forcing.
-    pub fn is_resendable(self) -> bool {
-        matches!(self, Status::Failed | Status::Forbidden | Status::InvalidUser)
-    }
-
-    /// Failures worth an administrator's attention.
-    pub fn is_failure(self) -> bool {
-        self.is_resendable() || self == Status::Unknown
-    }
-}
-
-/// `briefing` or `delayed`.
-pub mod kind {
-    pub const BRIEFING: &str = "briefing";
-    pub const DELAYED: &str = "delayed";
-}
+/// Where a delivery stands, and what it is: stored through sea-orm.
+pub use entities::briefing_delivery::{DeliveryKind, DeliveryStatus as Status};
 
 // ---- subscriptions ----
 
@@ -100,18 +33,18 @@ fn from_row(row: &briefing_subscription::Model) -> Subscription {
     }
 }
 
-pub async fn subscription<C: ConnectionTrait>(db: &C, user_id: i32) -> Result<Subscription, DbErr> {
+pub async fn subscription<C: ConnectionTrait>(db: &C, user_id: UserId) -> Result<Subscription, DbErr> {
     Ok(briefing_subscription::Entity::find_by_id(user_id).one(db).await?.map(|r| from_row(&r)).unwrap_or_default())
 }
 
 /// Every stored subscription; users absent have the default.
-pub async fn subscriptions<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, Subscription>, DbErr> {
+pub async fn subscriptions<C: ConnectionTrait>(db: &C) -> Result<HashMap<UserId, Subscription>, DbErr> {
     Ok(briefing_subscription::Entity::find().all(db).await?.iter().map(|r| (r.user_id, from_row(r))).collect())
 }
 
 pub async fn save_subscription<C: ConnectionTrait>(
     db: &C,
-    user_id: i32,
+    user_id: UserId,
     sub: &Subscription,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -178,8 +111,8 @@ pub async fn content<C: ConnectionTrait>(db: &C, hash: &str) -> Result<Option<St
 // ---- the ledger ----
 
 /// Users who already have a delivery for `date` (whatever its status).
-pub async fn recorded_users<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<HashSet<i32>, DbErr> {
-    let ids: Vec<i32> = briefing_delivery::Entity::find()
+pub async fn recorded_users<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<HashSet<UserId>, DbErr> {
+    let ids: Vec<UserId> = briefing_delivery::Entity::find()
         .select_only()
         .column(briefing_delivery::Column::UserId)
         .filter(briefing_delivery::Column::BusinessDate.eq(date))
@@ -191,8 +124,8 @@ pub async fn recorded_users<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Resu
 
 /// A delivery to record.
 pub struct NewDelivery<'a> {
-    pub user_id: i32,
-    pub kind: &'static str,
+    pub user_id: UserId,
+    pub kind: DeliveryKind,
     pub content_hash: &'a str,
 }
 
@@ -210,9 +143,9 @@ pub async fn record<C: ConnectionTrait>(
             id: NotSet,
             user_id: Set(d.user_id),
             business_date: Set(date),
-            kind: Set(d.kind.to_owned()),
+            kind: Set(d.kind),
             content_hash: Set(d.content_hash.to_owned()),
-            status: Set(Status::Pending.as_str().to_owned()),
+            status: Set(Status::Pending),
             claim: Set(None),
             task_id: Set(None),
             attempts: Set(0),
@@ -237,7 +170,7 @@ pub async fn record<C: ConnectionTrait>(
 pub struct Batch {
     pub content_hash: String,
     /// (delivery id, user id, DingTalk userid, attempts including this one).
-    pub rows: Vec<(i64, i32, String, i32)>,
+    pub rows: Vec<(i64, UserId, String, i32)>,
 }
 
 /// The contents with deliveries of `date` waiting to be sent.
@@ -248,7 +181,7 @@ pub async fn pending_contents<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Re
         .column(D::ContentHash)
         .distinct()
         .filter(D::BusinessDate.eq(date))
-        .filter(D::Status.eq(Status::Pending.as_str()))
+        .filter(D::Status.eq(Status::Pending))
         .order_by_asc(D::ContentHash)
         .into_tuple()
         .all(db)
@@ -270,31 +203,31 @@ pub async fn take_batch<C: ConnectionTrait>(
     ids.column(D::Id)
         .from(briefing_delivery::Entity)
         .and_where(D::BusinessDate.eq(date))
-        .and_where(D::Status.eq(Status::Pending.as_str()))
+        .and_where(D::Status.eq(Status::Pending))
         .and_where(D::ContentHash.eq(hash))
         .order_by(D::Id, sea_orm::Order::Asc)
         .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     briefing_delivery::Entity::update_many()
-        .col_expr(D::Status, Expr::value(Status::Sending.as_str()))
+        .col_expr(D::Status, Expr::value(Status::Sending))
         .col_expr(D::Claim, Expr::value(claim))
         .col_expr(D::Attempts, Expr::col(D::Attempts).add(1))
         .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
         .filter(D::Id.in_subquery(ids))
-        .filter(D::Status.eq(Status::Pending.as_str()))
+        .filter(D::Status.eq(Status::Pending))
         .exec(db)
         .await?;
     let taken = briefing_delivery::Entity::find()
         .filter(D::Claim.eq(claim))
-        .filter(D::Status.eq(Status::Sending.as_str()))
+        .filter(D::Status.eq(Status::Sending))
         .order_by_asc(D::Id)
         .all(db)
         .await?;
     if taken.is_empty() {
         return Ok(Batch { content_hash: hash.to_owned(), rows: Vec::new() });
     }
-    let user_ids: Vec<i32> = taken.iter().map(|d| d.user_id).collect();
-    let userids: HashMap<i32, String> = user::Entity::find()
+    let user_ids: Vec<UserId> = taken.iter().map(|d| d.user_id).collect();
+    let userids: HashMap<UserId, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(user_ids))
         .all(db)
         .await?
@@ -328,7 +261,7 @@ pub async fn set_status<C: ConnectionTrait>(
     let mut affected = 0;
     for chunk in ids.chunks(500) {
         let mut update = briefing_delivery::Entity::update_many()
-            .col_expr(D::Status, Expr::value(status.as_str()))
+            .col_expr(D::Status, Expr::value(status))
             .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
             .filter(D::Id.is_in(chunk.iter().copied()));
         if let Some(task) = outcome.task_id {
@@ -354,10 +287,10 @@ pub async fn expire_sending<C: ConnectionTrait>(
 ) -> Result<u64, DbErr> {
     use briefing_delivery::Column as D;
     let result = briefing_delivery::Entity::update_many()
-        .col_expr(D::Status, Expr::value(Status::Unknown.as_str()))
+        .col_expr(D::Status, Expr::value(Status::Unknown))
         .col_expr(D::LastError, Expr::value("the sending run stopped before recording DingTalk's answer"))
         .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
-        .filter(D::Status.eq(Status::Sending.as_str()))
+        .filter(D::Status.eq(Status::Sending))
         .filter(D::UpdatedAt.lt(before.fixed_offset()))
         .exec(db)
         .await?;
@@ -368,10 +301,10 @@ pub async fn expire_sending<C: ConnectionTrait>(
 pub async fn expire_pending<C: ConnectionTrait>(db: &C, date: NaiveDate, now: DateTime<Utc>) -> Result<u64, DbErr> {
     use briefing_delivery::Column as D;
     let result = briefing_delivery::Entity::update_many()
-        .col_expr(D::Status, Expr::value(Status::Failed.as_str()))
+        .col_expr(D::Status, Expr::value(Status::Failed))
         .col_expr(D::LastError, Expr::value("not sent before the next business day"))
         .col_expr(D::UpdatedAt, Expr::value(now.fixed_offset()))
-        .filter(D::Status.eq(Status::Pending.as_str()))
+        .filter(D::Status.eq(Status::Pending))
         .filter(D::BusinessDate.lt(date))
         .exec(db)
         .await?;
@@ -395,13 +328,9 @@ pub async fn tasks_to_check<C: ConnectionTrait>(
         .distinct()
         .filter(D::BusinessDate.gte(since))
         .filter(D::TaskId.is_not_null())
-        .filter(
-            Condition::any().add(D::Status.eq(Status::Sent.as_str())).add(
-                Condition::all()
-                    .add(D::Status.eq(Status::Unread.as_str()))
-                    .add(D::UpdatedAt.lt(recheck_before.fixed_offset())),
-            ),
-        )
+        .filter(Condition::any().add(D::Status.eq(Status::Sent)).add(
+            Condition::all().add(D::Status.eq(Status::Unread)).add(D::UpdatedAt.lt(recheck_before.fixed_offset())),
+        ))
         .order_by_asc(D::TaskId)
         .limit(limit)
         .into_tuple()
@@ -415,11 +344,11 @@ pub async fn task_rows<C: ConnectionTrait>(db: &C, task_id: i64) -> Result<Vec<(
     use briefing_delivery::Column as D;
     let rows = briefing_delivery::Entity::find()
         .filter(D::TaskId.eq(task_id))
-        .filter(D::Status.is_in([Status::Sent.as_str(), Status::Unread.as_str()]))
+        .filter(D::Status.is_in([Status::Sent, Status::Unread]))
         .all(db)
         .await?;
-    let ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
-    let userids: HashMap<i32, String> = user::Entity::find()
+    let ids: Vec<UserId> = rows.iter().map(|r| r.user_id).collect();
+    let userids: HashMap<UserId, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
         .all(db)
         .await?
@@ -435,7 +364,7 @@ pub async fn task_rows<C: ConnectionTrait>(db: &C, task_id: i64) -> Result<Vec<(
 pub async fn counts<C: ConnectionTrait>(
     db: &C,
     date: NaiveDate,
-    only: Option<&[i32]>,
+    only: Option<&[UserId]>,
 ) -> Result<BTreeMap<String, i64>, DbErr> {
     use briefing_delivery::Column as D;
     let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date));
@@ -456,8 +385,8 @@ pub async fn counts<C: ConnectionTrait>(
 pub async fn count_kind<C: ConnectionTrait>(
     db: &C,
     date: NaiveDate,
-    kind: &str,
-    only: Option<&[i32]>,
+    kind: DeliveryKind,
+    only: Option<&[UserId]>,
 ) -> Result<u64, DbErr> {
     use briefing_delivery::Column as D;
     let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date)).filter(D::Kind.eq(kind));
@@ -471,7 +400,7 @@ pub async fn count_kind<C: ConnectionTrait>(
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryView {
-    pub user_id: i32,
+    pub user_id: UserId,
     pub userid: String,
     pub name: String,
     pub kind: String,
@@ -488,20 +417,20 @@ pub async fn deliveries<C: ConnectionTrait>(
     db: &C,
     date: NaiveDate,
     statuses: &[Status],
-    user_ids: Option<&[i32]>,
+    user_ids: Option<&[UserId]>,
     limit: u64,
 ) -> Result<Vec<(briefing_delivery::Model, DeliveryView)>, DbErr> {
     use briefing_delivery::Column as D;
     let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date));
     if !statuses.is_empty() {
-        q = q.filter(D::Status.is_in(statuses.iter().map(|s| s.as_str())));
+        q = q.filter(D::Status.is_in(statuses.iter().copied()));
     }
     if let Some(ids) = user_ids {
         q = q.filter(D::UserId.is_in(ids.iter().copied()));
     }
     let rows = q.order_by_asc(D::UserId).limit(limit).all(db).await?;
-    let ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
-    let users: HashMap<i32, user::Model> = user::Entity::find()
+    let ids: Vec<UserId> = rows.iter().map(|r| r.user_id).collect();
+    let users: HashMap<UserId, user::Model> = user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
         .all(db)
         .await?
@@ -516,8 +445,8 @@ pub async fn deliveries<C: ConnectionTrait>(
                 user_id: r.user_id,
                 userid: u.map(|u| u.dingtalk_userid.clone()).unwrap_or_default(),
                 name: u.map(|u| u.name.clone()).unwrap_or_default(),
-                kind: r.kind.clone(),
-                status: r.status.clone(),
+                kind: r.kind.as_str().to_owned(),
+                status: r.status.as_str().to_owned(),
                 task_id: r.task_id,
                 attempts: r.attempts,
                 error_code: r.error_code.clone(),
@@ -536,7 +465,7 @@ pub async fn reopen<C: ConnectionTrait>(db: &C, ids: &[i64], now: DateTime<Utc>)
         return Ok(0);
     }
     let result = briefing_delivery::Entity::update_many()
-        .col_expr(D::Status, Expr::value(Status::Pending.as_str()))
+        .col_expr(D::Status, Expr::value(Status::Pending))
         .col_expr(D::Attempts, Expr::value(0))
         .col_expr(D::TaskId, Expr::value(Option::<i64>::None))
         .col_expr(D::Claim, Expr::value(Option::<String>::None))

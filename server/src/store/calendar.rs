@@ -15,6 +15,12 @@ pub struct Day {
     pub name: String,
 }
 
+impl From<calendar::Model> for Day {
+    fn from(r: calendar::Model) -> Day {
+        Day { date: r.day, kind: r.kind, name: r.name }
+    }
+}
+
 /// Exceptions between `from` and `to`, inclusive.
 pub async fn between<C: ConnectionTrait>(db: &C, from: NaiveDate, to: NaiveDate) -> Result<Vec<Day>, DbErr> {
     let rows = calendar::Entity::find()
@@ -23,10 +29,7 @@ pub async fn between<C: ConnectionTrait>(db: &C, from: NaiveDate, to: NaiveDate)
         .order_by_asc(calendar::Column::Day)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| Some(Day { date: r.day, kind: DayKind::parse(&r.kind)?, name: r.name }))
-        .collect())
+    Ok(rows.into_iter().map(Day::from).collect())
 }
 
 /// The calendar around `day` (a year either side is plenty for any question asked of it).
@@ -41,7 +44,7 @@ pub async fn upsert<C: ConnectionTrait>(db: &C, days: &[Day]) -> Result<(), DbEr
     for chunk in days.chunks(300) {
         let rows = chunk.iter().map(|d| calendar::ActiveModel {
             day: Set(d.date),
-            kind: Set(d.kind.as_str().to_owned()),
+            kind: Set(d.kind),
             name: Set(d.name.clone()),
         });
         calendar::Entity::insert_many(rows)
@@ -69,8 +72,5 @@ pub async fn remove<C: ConnectionTrait>(db: &C, dates: &[NaiveDate]) -> Result<u
 /// Every stored exception (a few dozen a year).
 pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<Day>, DbErr> {
     let rows = calendar::Entity::find().order_by_asc(calendar::Column::Day).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| Some(Day { date: r.day, kind: DayKind::parse(&r.kind)?, name: r.name }))
-        .collect())
+    Ok(rows.into_iter().map(Day::from).collect())
 }

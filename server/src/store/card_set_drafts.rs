@@ -16,15 +16,19 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use entities::ids::{MetricId, OrgId, UserId};
+
 use super::card_sets::{FrozenCard, frozen_cards};
+use crate::domain::card::Comparison;
+use crate::domain::period::Grain;
 use crate::error::ApiError;
 
 /// A checked card, ready to store (its position is its place in the list).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCard {
-    pub metric_id: i32,
+    pub metric_id: MetricId,
     pub title: Option<String>,
-    pub comparison: String,
+    pub comparison: Comparison,
     pub target: Option<f64>,
     pub spark_len: i16,
 }
@@ -34,7 +38,7 @@ pub struct NewCard {
 pub struct Draft {
     pub name: String,
     pub description: String,
-    pub default_grain: String,
+    pub default_grain: Grain,
     pub cards: Vec<NewCard>,
 }
 
@@ -44,7 +48,7 @@ pub struct CardView {
     pub id: i32,
     pub metric: String,
     pub title: Option<String>,
-    pub comparison: String,
+    pub comparison: Comparison,
     pub target: Option<f64>,
     pub spark_len: i16,
     pub position: i32,
@@ -57,7 +61,7 @@ pub struct CardSetView {
     pub id: i32,
     pub name: String,
     pub description: String,
-    pub default_grain: String,
+    pub default_grain: Grain,
     pub is_default: bool,
     /// The draft's revision: send it back with an edit.
     pub revision: i32,
@@ -67,10 +71,10 @@ pub struct CardSetView {
     pub draft_changed: bool,
     pub updated_at: String,
     pub cards: Vec<CardView>,
-    pub assigned_orgs: Vec<i32>,
-    pub assigned_users: Vec<i32>,
+    pub assigned_orgs: Vec<OrgId>,
+    pub assigned_users: Vec<UserId>,
     /// The administrator who created the set (its owner while it is unassigned).
-    pub created_by: Option<i32>,
+    pub created_by: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -79,8 +83,8 @@ pub struct VersionView {
     pub version: i32,
     pub name: String,
     pub description: String,
-    pub default_grain: String,
-    pub published_by: Option<i32>,
+    pub default_grain: Grain,
+    pub published_by: Option<UserId>,
     pub published_at: String,
     pub cards: Vec<FrozenCard>,
 }
@@ -95,7 +99,7 @@ fn stale(id: i32, current: i32, sent: i32) -> ApiError {
     ))
 }
 
-async fn metric_codes<C: ConnectionTrait>(db: &C) -> Result<HashMap<i32, String>, ApiError> {
+async fn metric_codes<C: ConnectionTrait>(db: &C) -> Result<HashMap<MetricId, String>, ApiError> {
     Ok(metric::Entity::find().all(db).await?.into_iter().map(|m| (m.id, m.code)).collect())
 }
 
@@ -140,7 +144,7 @@ fn view(
     s: card_set::Model,
     cards: Vec<card::Model>,
     assignments: Vec<card_set_assignment::Model>,
-    codes: &HashMap<i32, String>,
+    codes: &HashMap<MetricId, String>,
 ) -> CardSetView {
     CardSetView {
         id: s.id,
@@ -180,7 +184,7 @@ async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard])
         card_set_id: Set(set_id),
         metric_id: Set(c.metric_id),
         title: Set(c.title.clone()),
-        comparison: Set(c.comparison.clone()),
+        comparison: Set(c.comparison),
         target: Set(c.target),
         spark_len: Set(c.spark_len),
         position: Set(position),
@@ -190,13 +194,13 @@ async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard])
 }
 
 /// A new, unpublished set (revision 1, version 0).
-pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: i32) -> Result<CardSetView, ApiError> {
+pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: UserId) -> Result<CardSetView, ApiError> {
     let txn = db.begin().await?;
     let set = card_set::ActiveModel {
         id: NotSet,
         name: Set(draft.name.clone()),
         description: Set(draft.description.clone()),
-        default_grain: Set(draft.default_grain.clone()),
+        default_grain: Set(draft.default_grain),
         is_default: Set(false),
         version: Set(0),
         revision: Set(1),
@@ -223,7 +227,7 @@ async fn claim<C: ConnectionTrait>(db: &C, id: i32, revision: i32, draft: Option
         update = update
             .col_expr(card_set::Column::Name, Expr::value(d.name.clone()))
             .col_expr(card_set::Column::Description, Expr::value(d.description.clone()))
-            .col_expr(card_set::Column::DefaultGrain, Expr::value(d.default_grain.clone()));
+            .col_expr(card_set::Column::DefaultGrain, Expr::value(d.default_grain));
     }
     if update.exec(db).await?.rows_affected == 1 {
         return Ok(());
@@ -281,7 +285,7 @@ pub async fn publish(
     db: &DatabaseConnection,
     id: i32,
     revision: Option<i32>,
-    actor: i32,
+    actor: UserId,
 ) -> Result<CardSetView, ApiError> {
     let txn = db.begin().await?;
     let view = publish_in(&txn, id, revision, actor).await?;
@@ -293,7 +297,7 @@ async fn publish_in<C: ConnectionTrait>(
     db: &C,
     id: i32,
     revision: Option<i32>,
-    actor: i32,
+    actor: UserId,
 ) -> Result<CardSetView, ApiError> {
     let draft = get(db, id).await?;
     if let Some(sent) = revision.filter(|r| *r != draft.revision) {
@@ -315,16 +319,17 @@ async fn publish_in<C: ConnectionTrait>(
     if moved.rows_affected != 1 {
         return Err(ApiError::Conflict(format!("card set {id} changed while it was being published; try again")));
     }
-    let ids: HashMap<String, i32> = metric::Entity::find().all(db).await?.into_iter().map(|m| (m.code, m.id)).collect();
+    let ids: HashMap<String, MetricId> =
+        metric::Entity::find().all(db).await?.into_iter().map(|m| (m.code, m.id)).collect();
     let frozen: Vec<FrozenCard> = draft
         .cards
         .iter()
         .map(|c| FrozenCard {
             id: c.id,
-            metric_id: ids.get(&c.metric).copied().unwrap_or_default(),
+            metric_id: ids.get(&c.metric).copied().unwrap_or(MetricId(0)),
             metric: c.metric.clone(),
             title: c.title.clone(),
-            comparison: c.comparison.clone(),
+            comparison: c.comparison.as_str().to_owned(),
             target: c.target,
             spark_len: c.spark_len,
             position: c.position,
@@ -337,7 +342,7 @@ async fn publish_in<C: ConnectionTrait>(
         version: Set(next),
         name: Set(draft.name.clone()),
         description: Set(draft.description.clone()),
-        default_grain: Set(draft.default_grain.clone()),
+        default_grain: Set(draft.default_grain),
         cards: Set(cards),
         published_by: Set(Some(actor)),
         published_at: Set(Utc::now().fixed_offset()),
@@ -375,7 +380,7 @@ pub async fn restore(
     id: i32,
     version: i32,
     revision: Option<i32>,
-    actor: i32,
+    actor: UserId,
 ) -> Result<CardSetView, ApiError> {
     let txn = db.begin().await?;
     let current = get(&txn, id).await?;
@@ -391,7 +396,7 @@ pub async fn restore(
             .map(|c| NewCard {
                 metric_id: c.metric_id,
                 title: c.title,
-                comparison: c.comparison,
+                comparison: Comparison::parse(&c.comparison).unwrap_or(Comparison::Prev),
                 target: c.target,
                 spark_len: c.spark_len,
             })
@@ -411,43 +416,62 @@ pub async fn restore(
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Moved {
-    pub orgs: Vec<(i32, Option<i32>)>,
-    pub users: Vec<(i32, Option<i32>)>,
+    pub orgs: Vec<(OrgId, Option<i32>)>,
+    pub users: Vec<(UserId, Option<i32>)>,
 }
 
 /// Assigns the set to `orgs` and `users` (taking them from any other set).
-pub async fn assign(db: &DatabaseConnection, id: i32, orgs: &[i32], users: &[i32]) -> Result<Moved, ApiError> {
+pub async fn assign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[UserId]) -> Result<Moved, ApiError> {
     let txn = db.begin().await?;
     card_set::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
     let mut moved = Moved::default();
-    let now = Utc::now().fixed_offset();
-    for (targets, column, is_org) in
-        [(orgs, card_set_assignment::Column::OrgId, true), (users, card_set_assignment::Column::UserId, false)]
-    {
-        for target in targets {
-            let before = card_set_assignment::Entity::find().filter(column.eq(*target)).one(&txn).await?;
-            let previous = before.as_ref().map(|a| a.card_set_id);
-            if let Some(a) = before {
-                card_set_assignment::Entity::delete_by_id(a.id).exec(&txn).await?;
-            }
-            card_set_assignment::ActiveModel {
-                id: NotSet,
-                card_set_id: Set(id),
-                org_id: Set(is_org.then_some(*target)),
-                user_id: Set((!is_org).then_some(*target)),
-                updated_at: Set(now),
-            }
-            .insert(&txn)
-            .await?;
-            if is_org { moved.orgs.push((*target, previous)) } else { moved.users.push((*target, previous)) }
-        }
+    for org in orgs {
+        let previous = take_assignment(&txn, card_set_assignment::Column::OrgId.eq(*org)).await?;
+        insert_assignment(&txn, id, Some(*org), None).await?;
+        moved.orgs.push((*org, previous));
+    }
+    for user in users {
+        let previous = take_assignment(&txn, card_set_assignment::Column::UserId.eq(*user)).await?;
+        insert_assignment(&txn, id, None, Some(*user)).await?;
+        moved.users.push((*user, previous));
     }
     txn.commit().await?;
     Ok(moved)
 }
 
+/// Removes the assignment matching `which`; returns the set it assigned.
+async fn take_assignment<C: ConnectionTrait>(
+    db: &C,
+    which: sea_orm::sea_query::SimpleExpr,
+) -> Result<Option<i32>, ApiError> {
+    let before = card_set_assignment::Entity::find().filter(which).one(db).await?;
+    let previous = before.as_ref().map(|a| a.card_set_id);
+    if let Some(a) = before {
+        card_set_assignment::Entity::delete_by_id(a.id).exec(db).await?;
+    }
+    Ok(previous)
+}
+
+async fn insert_assignment<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    org: Option<OrgId>,
+    user: Option<UserId>,
+) -> Result<(), ApiError> {
+    card_set_assignment::ActiveModel {
+        id: NotSet,
+        card_set_id: Set(id),
+        org_id: Set(org),
+        user_id: Set(user),
+        updated_at: Set(Utc::now().fixed_offset()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
 /// Removes the set's assignments to `orgs` and `users`; returns how many there were.
-pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[i32], users: &[i32]) -> Result<u64, ApiError> {
+pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[UserId]) -> Result<u64, ApiError> {
     card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
     let mut removed = 0;
     if !orgs.is_empty() {

@@ -8,6 +8,8 @@ use entities::{card_set, card_set_assignment, card_set_version};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
+use entities::ids::{MetricId, OrgId, UserId};
+
 use crate::domain::card::Comparison;
 use crate::domain::org_tree::OrgTree;
 use crate::domain::period::Grain;
@@ -15,7 +17,7 @@ use crate::domain::period::Grain;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CardDef {
     pub id: i32,
-    pub metric_id: i32,
+    pub metric_id: MetricId,
     pub title: Option<String>,
     pub comparison: Comparison,
     pub target: Option<f64>,
@@ -35,8 +37,8 @@ pub struct CardSetDef {
 #[derive(Debug, Clone, Default)]
 pub struct CardSets {
     sets: HashMap<i32, Arc<CardSetDef>>,
-    by_user: HashMap<i32, i32>,
-    by_org: HashMap<i32, i32>,
+    by_user: HashMap<UserId, i32>,
+    by_org: HashMap<OrgId, i32>,
     default: Option<i32>,
 }
 
@@ -47,9 +49,9 @@ impl CardSets {
 
     /// The default home screens: each card set with the orgs it is assigned to, and the
     /// default set with the root orgs.
-    pub fn home_screens(&self, tree: &OrgTree, roots: &[i32]) -> Vec<(Arc<CardSetDef>, i32)> {
-        let mut out: Vec<(Arc<CardSetDef>, i32)> = Vec::new();
-        let mut by_org: Vec<(&i32, &i32)> = self.by_org.iter().collect();
+    pub fn home_screens(&self, tree: &OrgTree, roots: &[OrgId]) -> Vec<(Arc<CardSetDef>, OrgId)> {
+        let mut out: Vec<(Arc<CardSetDef>, OrgId)> = Vec::new();
+        let mut by_org: Vec<(&OrgId, &i32)> = self.by_org.iter().collect();
         by_org.sort();
         for (org, set) in by_org {
             if let (Some(set), Some(_)) = (self.sets.get(set), tree.get(*org)) {
@@ -68,7 +70,7 @@ impl CardSets {
 
     /// The user's own assignment, else the assignment of the nearest ancestor of their home
     /// org, else the default set.
-    pub fn resolve(&self, user_id: i32, home_org: Option<i32>, tree: &OrgTree) -> Option<&Arc<CardSetDef>> {
+    pub fn resolve(&self, user_id: UserId, home_org: Option<OrgId>, tree: &OrgTree) -> Option<&Arc<CardSetDef>> {
         if let Some(set) = self.by_user.get(&user_id).and_then(|id| self.sets.get(id)) {
             return Some(set);
         }
@@ -88,7 +90,7 @@ impl CardSets {
 #[serde(rename_all = "camelCase")]
 pub struct FrozenCard {
     pub id: i32,
-    pub metric_id: i32,
+    pub metric_id: MetricId,
     /// The metric's code, kept so that a frozen version reads on its own.
     pub metric: String,
     pub title: Option<String>,
@@ -149,7 +151,7 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<CardSets, DbErr> {
             id: s.id,
             name: v.name,
             version: v.version,
-            default_grain: v.default_grain.parse().unwrap_or(Grain::Day),
+            default_grain: v.default_grain,
             cards: frozen_cards(&v.cards)?.iter().map(FrozenCard::def).collect(),
         };
         sets.sets.insert(s.id, Arc::new(def));

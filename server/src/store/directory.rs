@@ -5,6 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
+use entities::ids::{OrgId, UserId};
+use entities::org::OrgKind;
+use entities::scope::ScopeSource;
+use entities::user::Role;
 use entities::{fact, metric, org, scope, user, user_org};
 use sea_orm::ActiveValue::{NotSet, Set, Unchanged};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -18,7 +22,7 @@ use crate::store::facts::{self, FactRow, origin};
 
 pub const COMPLETENESS_METRIC: &str = "governance.directory_completeness";
 /// `scopes.source` of the scopes this sync derives; `admin` grants are never touched.
-const SOURCE: &str = "dingtalk";
+const SOURCE: ScopeSource = ScopeSource::Dingtalk;
 
 /// What DingTalk showed: departments parents first, and users. When `users_complete` is
 /// false (some department's members could not be listed), no user is deactivated.
@@ -60,7 +64,7 @@ pub async fn apply<C: ConnectionTrait>(db: &C, snapshot: &Snapshot<'_>, today: N
     let mut changes = Changes::default();
     let orgs = sync_orgs(db, snapshot.departments, &mut changes).await?;
     let (users, touched) = sync_users(db, snapshot, &mut changes).await?;
-    let fetched: HashMap<i32, &User> =
+    let fetched: HashMap<UserId, &User> =
         snapshot.users.iter().filter_map(|u| Some((users.get(&u.userid)?.id, u))).collect();
     sync_memberships(db, &fetched, &orgs, &mut changes).await?;
     sync_scopes(db, &fetched, &touched, &users, &orgs, &mut changes).await?;
@@ -73,7 +77,7 @@ pub async fn apply<C: ConnectionTrait>(db: &C, snapshot: &Snapshot<'_>, today: N
 
 /// The org row a department should have.
 struct OrgState {
-    parent_id: Option<i32>,
+    parent_id: Option<OrgId>,
     name: String,
     active: bool,
 }
@@ -84,10 +88,10 @@ async fn sync_orgs<C: ConnectionTrait>(
     db: &C,
     departments: &[Department],
     changes: &mut Changes,
-) -> anyhow::Result<HashMap<i64, i32>> {
+) -> anyhow::Result<HashMap<i64, OrgId>> {
     let existing = org::Entity::find().all(db).await?;
-    let mut by_dept: HashMap<i64, i32> = existing.iter().filter_map(|o| Some((o.dingtalk_dept_id?, o.id))).collect();
-    let mut wanted: HashMap<i32, OrgState> = existing
+    let mut by_dept: HashMap<i64, OrgId> = existing.iter().filter_map(|o| Some((o.dingtalk_dept_id?, o.id))).collect();
+    let mut wanted: HashMap<OrgId, OrgState> = existing
         .iter()
         .map(|o| (o.id, OrgState { parent_id: o.parent_id, name: o.name.clone(), active: o.active }))
         .collect();
@@ -114,10 +118,10 @@ async fn sync_orgs<C: ConnectionTrait>(
             w.active = false;
         }
     }
-    let parents: HashMap<i32, Option<i32>> = wanted.iter().map(|(id, w)| (*id, w.parent_id)).collect();
+    let parents: HashMap<OrgId, Option<OrgId>> = wanted.iter().map(|(id, w)| (*id, w.parent_id)).collect();
     let paths = materialise(&parents)?;
     let now = Utc::now().fixed_offset();
-    let old: HashMap<i32, &org::Model> = existing.iter().map(|o| (o.id, o)).collect();
+    let old: HashMap<OrgId, &org::Model> = existing.iter().map(|o| (o.id, o)).collect();
     for (id, w) in &wanted {
         let Some((path, level)) = paths.get(id) else { continue };
         let same = old.get(id).is_some_and(|o| {
@@ -152,14 +156,18 @@ async fn sync_orgs<C: ConnectionTrait>(
     Ok(by_dept)
 }
 
-async fn insert_department<C: ConnectionTrait>(db: &C, dept: &Department, parent: Option<i32>) -> anyhow::Result<i32> {
+async fn insert_department<C: ConnectionTrait>(
+    db: &C,
+    dept: &Department,
+    parent: Option<OrgId>,
+) -> anyhow::Result<OrgId> {
     let model = org::ActiveModel {
         id: NotSet,
         code: Set(format!("dingtalk-{}", dept.dept_id)),
         dingtalk_dept_id: Set(Some(dept.dept_id)),
         parent_id: Set(parent),
         name: Set(dept.name.clone()),
-        kind: Set("department".into()),
+        kind: Set(OrgKind::Department),
         level: Set(0),
         // Set properly once the id is known (the path ends with it).
         path: Set(format!("/pending-{}/", dept.dept_id)),
@@ -183,7 +191,7 @@ fn stored_flags(m: &user::Model) -> [bool; 7] {
 /// A user row as stored after the sync.
 #[derive(Debug, Clone, Copy)]
 struct UserRow {
-    id: i32,
+    id: UserId,
     active: bool,
 }
 
@@ -213,7 +221,7 @@ async fn sync_users<C: ConnectionTrait>(
     db: &C,
     snapshot: &Snapshot<'_>,
     changes: &mut Changes,
-) -> anyhow::Result<(HashMap<String, UserRow>, HashSet<i32>)> {
+) -> anyhow::Result<(HashMap<String, UserRow>, HashSet<UserId>)> {
     let existing: HashMap<String, user::Model> =
         user::Entity::find().all(db).await?.into_iter().map(|m| (m.dingtalk_userid.clone(), m)).collect();
     let mut inserts = Vec::new();
@@ -222,7 +230,7 @@ async fn sync_users<C: ConnectionTrait>(
             None => {
                 let mut model = user_model(u);
                 model.dingtalk_userid = Set(u.userid.clone());
-                model.role = Set("viewer".into());
+                model.role = Set(Role::Viewer);
                 inserts.push(model);
             }
             Some(m) => {
@@ -276,11 +284,11 @@ async fn sync_users<C: ConnectionTrait>(
 /// Memberships and leader flags of the listed users, in the active orgs.
 async fn sync_memberships<C: ConnectionTrait>(
     db: &C,
-    fetched: &HashMap<i32, &User>,
-    orgs: &HashMap<i64, i32>,
+    fetched: &HashMap<UserId, &User>,
+    orgs: &HashMap<i64, OrgId>,
     changes: &mut Changes,
 ) -> anyhow::Result<()> {
-    let mut wanted: HashMap<(i32, i32), bool> = HashMap::new();
+    let mut wanted: HashMap<(UserId, OrgId), bool> = HashMap::new();
     for (&user_id, u) in fetched {
         for dept in &u.dept_ids {
             if let Some(&org_id) = orgs.get(dept) {
@@ -332,14 +340,14 @@ async fn sync_memberships<C: ConnectionTrait>(
 /// user keeps none. Scopes granted by an administrator are left alone.
 async fn sync_scopes<C: ConnectionTrait>(
     db: &C,
-    fetched: &HashMap<i32, &User>,
-    touched: &HashSet<i32>,
+    fetched: &HashMap<UserId, &User>,
+    touched: &HashSet<UserId>,
     users: &HashMap<String, UserRow>,
-    orgs: &HashMap<i64, i32>,
+    orgs: &HashMap<i64, OrgId>,
     changes: &mut Changes,
 ) -> anyhow::Result<()> {
-    let active: HashSet<i32> = users.values().filter(|u| u.active).map(|u| u.id).collect();
-    let mut wanted: HashSet<(i32, i32)> = HashSet::new();
+    let active: HashSet<UserId> = users.values().filter(|u| u.active).map(|u| u.id).collect();
+    let mut wanted: HashSet<(UserId, OrgId)> = HashSet::new();
     for (&user_id, u) in fetched.iter().filter(|(id, _)| active.contains(id)) {
         let map = |ids: &[i64]| ids.iter().filter_map(|d| orgs.get(d).copied()).collect::<Vec<_>>();
         for org_id in default_scope(&map(&u.leader_of), &map(&u.dept_ids)) {
@@ -347,7 +355,7 @@ async fn sync_scopes<C: ConnectionTrait>(
         }
     }
     let existing = scope::Entity::find().all(db).await?;
-    let have: HashSet<(i32, i32)> = existing.iter().map(|s| (s.user_id, s.org_id)).collect();
+    let have: HashSet<(UserId, OrgId)> = existing.iter().map(|s| (s.user_id, s.org_id)).collect();
     for s in existing.iter().filter(|s| s.source == SOURCE && touched.contains(&s.user_id)) {
         if !wanted.contains(&(s.user_id, s.org_id)) {
             scope::Entity::delete_many()
@@ -365,7 +373,7 @@ async fn sync_scopes<C: ConnectionTrait>(
         .map(|&(user_id, org_id)| scope::ActiveModel {
             user_id: Set(user_id),
             org_id: Set(org_id),
-            source: Set(SOURCE.into()),
+            source: Set(SOURCE),
             granted_by: Set(None),
             granted_at: Set(now),
         })
@@ -387,19 +395,20 @@ async fn write_completeness<C: ConnectionTrait>(db: &C, today: NaiveDate, change
         return Ok(());
     };
     let orgs = org::Entity::find().all(db).await?;
-    let parents: HashMap<i32, Option<i32>> = orgs.iter().filter(|o| o.active).map(|o| (o.id, o.parent_id)).collect();
-    let filled: HashMap<i32, u32> = user::Entity::find()
+    let parents: HashMap<OrgId, Option<OrgId>> =
+        orgs.iter().filter(|o| o.active).map(|o| (o.id, o.parent_id)).collect();
+    let filled: HashMap<UserId, u32> = user::Entity::find()
         .filter(user::Column::Active.eq(true))
         .all(db)
         .await?
         .iter()
         .map(|m| (m.id, stored_flags(m).iter().filter(|f| **f).count() as u32))
         .collect();
-    let memberships: Vec<(i32, i32)> =
+    let memberships: Vec<(UserId, OrgId)> =
         user_org::Entity::find().all(db).await?.iter().map(|m| (m.user_id, m.org_id)).collect();
     let figures = completeness(&parents, &memberships, &filled);
     let (grain, day) = (Grain::Day.code(), day_number(today));
-    let stored: HashMap<i32, fact::Model> = fact::Entity::find()
+    let stored: HashMap<OrgId, fact::Model> = fact::Entity::find()
         .filter(fact::Column::MetricId.eq(metric.id))
         .filter(fact::Column::Grain.eq(grain))
         .filter(fact::Column::PeriodStart.eq(day))
@@ -419,8 +428,8 @@ async fn write_completeness<C: ConnectionTrait>(db: &C, today: NaiveDate, change
         let same = stored.get(&o.id).is_some_and(|f| (f.value, f.num, f.den) == (figure.value, figure.num, figure.den));
         if !same {
             rows.push(FactRow {
-                metric_id: metric.id,
-                org_id: o.id,
+                metric_id: metric.id.get(),
+                org_id: o.id.get(),
                 grain,
                 period_start: day,
                 value: figure.value,

@@ -167,8 +167,8 @@ pub async fn load<C: ConnectionTrait>(
             .all(db)
             .await?;
         out.extend(rows.into_iter().map(|f| FactRow {
-            metric_id: f.metric_id,
-            org_id: f.org_id,
+            metric_id: f.metric_id.get(),
+            org_id: f.org_id.get(),
             grain: f.grain,
             period_start: f.period_start,
             value: f.value,

@@ -1,6 +1,7 @@
 //! Registered applications of the open API, and their daily quota counters.
 
 use chrono::{DateTime, FixedOffset, Utc};
+use entities::ids::{OrgId, UserId};
 use entities::{open_app, open_quota};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -8,19 +9,16 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
-/// The stored `status` of an application that may call.
-pub const ACTIVE: &str = "active";
-/// The stored `status` of an application an administrator suspended.
-pub const SUSPENDED: &str = "suspended";
+pub use entities::open_app::AppStatus;
 
 /// What an administrator says about an application.
 #[derive(Debug, Clone)]
 pub struct Spec {
     pub name: String,
-    pub owner_org_id: i32,
+    pub owner_org_id: OrgId,
     pub contact: String,
     pub metrics: Vec<String>,
-    pub orgs: Vec<i32>,
+    pub orgs: Vec<OrgId>,
     pub grains: Vec<String>,
     pub history_days: i32,
     pub rate_per_second: f64,
@@ -48,7 +46,7 @@ pub async fn create<C: ConnectionTrait>(
     spec: &Spec,
     client_id: String,
     secret_hash: String,
-    created_by: i32,
+    created_by: UserId,
 ) -> Result<open_app::Model, DbErr> {
     open_app::ActiveModel {
         id: NotSet,
@@ -56,7 +54,7 @@ pub async fn create<C: ConnectionTrait>(
         secret_hash: Set(secret_hash),
         previous_secret_hash: Set(None),
         previous_expires_at: Set(None),
-        status: Set(ACTIVE.into()),
+        status: Set(AppStatus::Active),
         created_by: Set(Some(created_by)),
         created_at: Set(now()),
         ..spec_model(spec)
@@ -88,10 +86,10 @@ pub async fn update<C: ConnectionTrait>(db: &C, id: i32, spec: &Spec) -> Result<
 pub async fn set_status<C: ConnectionTrait>(
     db: &C,
     app: open_app::Model,
-    status: &str,
+    status: AppStatus,
 ) -> Result<open_app::Model, DbErr> {
     let mut am = app.into_active_model();
-    am.status = Set(status.to_owned());
+    am.status = Set(status);
     am.updated_at = Set(now());
     am.update(db).await
 }

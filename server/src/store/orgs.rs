@@ -1,18 +1,19 @@
 //! The org tree.
 
 use chrono::Utc;
-use entities::org;
+use entities::ids::OrgId;
+use entities::org::{self, OrgKind};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
 /// A node to insert with a known id (the demo generator and fixtures use this).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrg {
-    pub id: i32,
+    pub id: OrgId,
     pub code: String,
     pub dingtalk_dept_id: Option<i64>,
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<OrgId>,
     pub name: String,
-    pub kind: &'static str,
+    pub kind: OrgKind,
     pub level: i16,
     pub path: String,
     pub sort_order: i32,
@@ -28,7 +29,7 @@ pub async fn insert_all<C: ConnectionTrait>(db: &C, nodes: &[NewOrg]) -> Result<
             dingtalk_dept_id: Set(n.dingtalk_dept_id),
             parent_id: Set(n.parent_id),
             name: Set(n.name.clone()),
-            kind: Set(n.kind.to_owned()),
+            kind: Set(n.kind),
             level: Set(n.level),
             path: Set(n.path.clone()),
             sort_order: Set(n.sort_order),

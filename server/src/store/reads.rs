@@ -1,4 +1,5 @@
 //! Reading facts: point and range lookups on the primary key (metric, org, grain, period).
+//! The read hot path: ids are bare `i32` here, as in the facts table and the peer-value memo.
 
 use entities::fact;
 use sea_orm::sea_query::{Expr, UnionType};

@@ -119,7 +119,7 @@ pub async fn refresh(
         .all(db)
         .await?
         .into_iter()
-        .map(|m| (m.code, m.id))
+        .map(|m| (m.code, m.id.get()))
         .collect();
     let id = |code: &str| ids.get(code).copied();
     let mut changes = Changes::default();

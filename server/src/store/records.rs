@@ -5,9 +5,12 @@
 //! the whitelists of `domain::records`, never from the request), so that a keyset condition
 //! is one row-value comparison the database answers from an index.
 
+use entities::ids::{OrgId, UserId};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 
-use crate::domain::records::{Column, ColumnType, Cursor, FilterType, FilterValue, Query, RecordKind, SortValue};
+use crate::domain::records::{
+    Column, ColumnType, Cursor, FilterType, FilterValue, KindSchema, Query, RecordKind, SortValue,
+};
 
 /// A record to store: its id, its `updatedAt`, and its row in the table's column order
 /// ([`insert_columns`]).
@@ -199,7 +202,7 @@ pub struct ListSpec<'a> {
     pub query: &'a Query,
     /// The orgs the list may show; `None` when the caller's scope is the whole tree and no org
     /// was asked for.
-    pub orgs: Option<Vec<i32>>,
+    pub orgs: Option<Vec<OrgId>>,
     pub after: Option<Cursor>,
     pub limit: usize,
     pub columns: &'a [&'static Column],
@@ -223,7 +226,7 @@ fn read_cell(row: &QueryResult, c: &Column) -> Result<Cell, DbErr> {
 }
 
 /// `WHERE ...` of a query (without the keyset condition).
-fn push_where(sql: &mut Sql, query: &Query, orgs: Option<&[i32]>) {
+fn push_where(sql: &mut Sql, query: &Query, orgs: Option<&[OrgId]>) {
     sql.push(" WHERE 1 = 1");
     if let Some(orgs) = orgs {
         if orgs.is_empty() {
@@ -313,7 +316,7 @@ fn select_expr_key(c: &Column) -> String {
 pub async fn count_capped<C: ConnectionTrait>(
     db: &C,
     query: &Query,
-    orgs: Option<&[i32]>,
+    orgs: Option<&[OrgId]>,
     cap: u64,
 ) -> Result<u64, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
@@ -328,7 +331,7 @@ pub async fn count_capped<C: ConnectionTrait>(
 }
 
 /// One record with every column, and its org.
-pub async fn one<C: ConnectionTrait>(db: &C, kind: RecordKind, id: &str) -> Result<Option<(i32, Vec<Cell>)>, DbErr> {
+pub async fn one<C: ConnectionTrait>(db: &C, kind: RecordKind, id: &str) -> Result<Option<(OrgId, Vec<Cell>)>, DbErr> {
     let columns: Vec<&'static Column> = kind.columns().iter().collect();
     let mut sql = Sql::new(db.get_database_backend());
     let select: Vec<String> = columns.iter().map(|c| select_expr(c)).collect();
@@ -340,7 +343,7 @@ pub async fn one<C: ConnectionTrait>(db: &C, kind: RecordKind, id: &str) -> Resu
         .param(id.to_owned());
     let Some(row) = db.query_one_raw(sql.build()).await? else { return Ok(None) };
     let cells = columns.iter().map(|c| read_cell(&row, c)).collect::<Result<Vec<_>, _>>()?;
-    let org = row.try_get::<i64>("", "org_id")? as i32;
+    let org = OrgId(row.try_get::<i64>("", "org_id")? as i32);
     Ok(Some((org, cells)))
 }
 
@@ -349,7 +352,7 @@ pub async fn id_by_code<C: ConnectionTrait>(
     db: &C,
     kind: RecordKind,
     code: &str,
-    org: i32,
+    org: OrgId,
 ) -> Result<Option<String>, DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT id FROM ")
@@ -368,17 +371,22 @@ pub async fn id_by_code<C: ConnectionTrait>(
 /// A user's saved column keys for `kind`.
 pub async fn saved_columns<C: ConnectionTrait>(
     db: &C,
-    user: i32,
+    user: UserId,
     kind: RecordKind,
 ) -> Result<Option<Vec<String>>, DbErr> {
     use entities::user_column;
     use sea_orm::EntityTrait;
-    let row = user_column::Entity::find_by_id((user, kind.as_str().to_owned())).one(db).await?;
+    let row = user_column::Entity::find_by_id((user, kind)).one(db).await?;
     Ok(row.and_then(|r| serde_json::from_str(&r.columns).ok()))
 }
 
 /// Saves a user's column keys for `kind`.
-pub async fn save_columns<C: ConnectionTrait>(db: &C, user: i32, kind: RecordKind, keys: &[&str]) -> Result<(), DbErr> {
+pub async fn save_columns<C: ConnectionTrait>(
+    db: &C,
+    user: UserId,
+    kind: RecordKind,
+    keys: &[&str],
+) -> Result<(), DbErr> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("INSERT INTO user_columns (user_id, kind, columns, updated_at) VALUES (")
         .param(user)

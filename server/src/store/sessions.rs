@@ -4,6 +4,7 @@
 //! session (the token family) is revoked.
 
 use chrono::{DateTime, Utc};
+use entities::ids::UserId;
 use entities::{refresh_token, session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -62,7 +63,7 @@ async fn insert_refresh<C: ConnectionTrait>(db: &C, session_id: &str, now: DateT
 /// Opens a session for `user_id` lasting until `expires_at`.
 pub async fn open<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    user_id: i32,
+    user_id: UserId,
     client: Client,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
@@ -86,7 +87,7 @@ pub async fn open<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The user of a live session (not revoked, not expired); `None` otherwise.
-pub async fn live_user<C: ConnectionTrait>(db: &C, id: &str, now: DateTime<Utc>) -> Result<Option<i32>, DbErr> {
+pub async fn live_user<C: ConnectionTrait>(db: &C, id: &str, now: DateTime<Utc>) -> Result<Option<UserId>, DbErr> {
     let row = session::Entity::find_by_id(id.to_owned()).one(db).await?;
     Ok(row.filter(|s| s.revoked_at.is_none() && s.expires_at > now.fixed_offset()).map(|s| s.user_id))
 }
@@ -105,7 +106,7 @@ pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Result<(String, i32, String), Refused>, DbErr> {
+) -> Result<Result<(String, UserId, String), Refused>, DbErr> {
     let hash = digest(token);
     let Some(row) = refresh_token::Entity::find_by_id(hash.clone()).one(db).await? else {
         return Ok(Err(Refused::Invalid));
@@ -150,7 +151,7 @@ pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str, reason: &str, now: Dat
 /// Ends every live session of a user; the ids ended.
 pub async fn revoke_user<C: ConnectionTrait>(
     db: &C,
-    user_id: i32,
+    user_id: UserId,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, DbErr> {

@@ -7,9 +7,10 @@ use entities::{data_version, metric, org, period_status};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Statement};
 
 use crate::domain::calendar::WorkCalendar;
+use crate::domain::catalogue::MetricId;
 use crate::domain::catalogue::{Catalogue, MetricDef};
 use crate::domain::compare::Coverage;
-use crate::domain::metric::{Direction, Kind};
+use crate::domain::metric::Kind;
 use crate::domain::org_tree::{OrgNode, OrgTree};
 use crate::domain::period::{Grain, Period, from_day_number};
 use crate::store::card_sets::CardSets;
@@ -91,10 +92,10 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
         .await?
         .into_iter()
         .filter_map(|m| {
-            let kind = Kind::parse(&m.kind, m.part_kind.as_deref()).ok()?;
+            let kind = Kind::from_columns(m.kind, m.part_kind).ok()?;
             Some(MetricDef {
                 id: m.id,
-                direction: Direction::parse(&m.direction),
+                direction: m.direction,
                 precision: u8::try_from(m.precision).unwrap_or(0).min(6),
                 code: m.code,
                 name: m.name,
@@ -134,7 +135,7 @@ pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
 async fn coverage<C: ConnectionTrait>(
     db: &C,
     orgs: &OrgTree,
-    metrics: impl Iterator<Item = i32>,
+    metrics: impl Iterator<Item = MetricId>,
 ) -> Result<Coverage, DbErr> {
     let roots: Vec<String> = orgs.roots().map(|n| n.id.to_string()).collect();
     if roots.is_empty() {
@@ -158,7 +159,7 @@ async fn coverage<C: ConnectionTrait>(
     let rows = db.query_all_raw(Statement::from_string(backend, parts.join(" UNION ALL "))).await?;
     let mut first = Vec::with_capacity(rows.len());
     for r in rows {
-        let metric: i32 = r.try_get("", "metric_id")?;
+        let metric: MetricId = r.try_get("", "metric_id")?;
         let day: Option<i32> = r.try_get("", "first_day")?;
         if let Some(day) = day.and_then(from_day_number) {
             first.push((metric, day));

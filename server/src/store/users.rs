@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+use entities::ids::{OrgId, UserId};
+use entities::scope::ScopeSource;
+use entities::user::Role;
 use entities::{scope, user, user_org};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
@@ -11,7 +14,7 @@ use sea_orm::{
 
 /// A new, active user with only a name on their profile — for fixtures and benchmarks that
 /// make users without a directory sync; set any other field with struct update syntax.
-pub fn new_user(userid: &str, name: &str, role: &str) -> user::ActiveModel {
+pub fn new_user(userid: &str, name: &str, role: Role) -> user::ActiveModel {
     use sea_orm::NotSet;
     user::ActiveModel {
         id: NotSet,
@@ -19,7 +22,7 @@ pub fn new_user(userid: &str, name: &str, role: &str) -> user::ActiveModel {
         unionid: Set(None),
         name: Set(name.into()),
         title: Set(None),
-        role: Set(role.into()),
+        role: Set(role),
         active: Set(true),
         has_name: Set(true),
         has_title: Set(false),
@@ -49,24 +52,24 @@ pub async fn touch_login<C: ConnectionTrait>(db: &C, u: user::Model) -> Result<(
 pub struct Managed {
     pub user: user::Model,
     /// Orgs the user is a member of (DingTalk departments).
-    pub memberships: Vec<i32>,
+    pub memberships: Vec<OrgId>,
     pub scopes: Vec<scope::Model>,
 }
 
 impl Managed {
     /// Every org the user is attached to: memberships and scope roots.
-    pub fn orgs(&self) -> impl Iterator<Item = i32> + '_ {
+    pub fn orgs(&self) -> impl Iterator<Item = OrgId> + '_ {
         self.memberships.iter().copied().chain(self.scopes.iter().map(|s| s.org_id))
     }
 }
 
 /// Every user with memberships and scopes (a directory is thousands of users, not millions).
 pub async fn managed_all<C: ConnectionTrait>(db: &C) -> Result<Vec<Managed>, DbErr> {
-    let mut memberships: HashMap<i32, Vec<i32>> = HashMap::new();
+    let mut memberships: HashMap<UserId, Vec<OrgId>> = HashMap::new();
     for m in user_org::Entity::find().all(db).await? {
         memberships.entry(m.user_id).or_default().push(m.org_id);
     }
-    let mut scopes: HashMap<i32, Vec<scope::Model>> = HashMap::new();
+    let mut scopes: HashMap<UserId, Vec<scope::Model>> = HashMap::new();
     for s in
         scope::Entity::find().order_by_asc(scope::Column::GrantedAt).order_by_asc(scope::Column::OrgId).all(db).await?
     {
@@ -85,7 +88,7 @@ pub async fn managed_all<C: ConnectionTrait>(db: &C) -> Result<Vec<Managed>, DbE
         .collect())
 }
 
-pub async fn managed<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Managed>, DbErr> {
+pub async fn managed<C: ConnectionTrait>(db: &C, id: UserId) -> Result<Option<Managed>, DbErr> {
     let Some(u) = user::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
     let memberships =
         user_org::Entity::find().filter(user_org::Column::UserId.eq(id)).all(db).await?.into_iter().map(|m| m.org_id);
@@ -102,11 +105,11 @@ pub async fn managed<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Manag
 pub async fn set_role_and_status<C: ConnectionTrait>(
     db: &C,
     u: user::Model,
-    role: &str,
+    role: Role,
     active: bool,
 ) -> Result<(), DbErr> {
     let mut m = u.into_active_model();
-    m.role = Set(role.to_owned());
+    m.role = Set(role);
     m.active = Set(active);
     m.updated_at = Set(Utc::now().fixed_offset());
     m.update(db).await?;
@@ -116,10 +119,10 @@ pub async fn set_role_and_status<C: ConnectionTrait>(
 /// Grants `orgs` (source `admin`) that the user does not have yet, and revokes `revoke`.
 pub async fn change_scopes<C: ConnectionTrait>(
     db: &C,
-    user_id: i32,
-    grant: &[i32],
-    revoke: &[i32],
-    granted_by: i32,
+    user_id: UserId,
+    grant: &[OrgId],
+    revoke: &[OrgId],
+    granted_by: UserId,
 ) -> Result<(), DbErr> {
     let now = Utc::now().fixed_offset();
     if !revoke.is_empty() {
@@ -129,21 +132,21 @@ pub async fn change_scopes<C: ConnectionTrait>(
             .exec(db)
             .await?;
     }
-    let have: Vec<i32> = scope::Entity::find()
+    let have: Vec<OrgId> = scope::Entity::find()
         .filter(scope::Column::UserId.eq(user_id))
         .all(db)
         .await?
         .into_iter()
         .map(|s| s.org_id)
         .collect();
-    let mut fresh: Vec<i32> = grant.iter().copied().filter(|o| !have.contains(o)).collect();
+    let mut fresh: Vec<OrgId> = grant.iter().copied().filter(|o| !have.contains(o)).collect();
     fresh.sort_unstable();
     fresh.dedup();
     for org_id in fresh {
         scope::ActiveModel {
             user_id: Set(user_id),
             org_id: Set(org_id),
-            source: Set(ADMIN_SOURCE.to_owned()),
+            source: Set(ScopeSource::Admin),
             granted_by: Set(Some(granted_by)),
             granted_at: Set(now),
         }
@@ -152,6 +155,3 @@ pub async fn change_scopes<C: ConnectionTrait>(
     }
     Ok(())
 }
-
-/// `scopes.source` of a scope granted by an administrator.
-pub const ADMIN_SOURCE: &str = "admin";

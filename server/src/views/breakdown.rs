@@ -10,7 +10,7 @@ use super::dto::{OrgRef, display};
 use super::params::Order;
 use crate::domain::catalogue::MetricDef;
 use crate::domain::compare;
-use crate::domain::org_tree::{OrgNode, OrgTree};
+use crate::domain::org_tree::{OrgId, OrgKind, OrgNode, OrgTree};
 use crate::domain::period::{Period, day_number};
 use crate::domain::{card, format};
 use crate::error::ApiError;
@@ -54,15 +54,14 @@ pub struct Breakdown {
 /// Which children, in what order, how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Spec {
-    /// `region` or `department`.
-    pub by: &'static str,
+    pub by: OrgKind,
     pub order: Order,
     pub limit: usize,
 }
 
 /// Regions when the org has region children, else departments.
-pub fn default_by(tree: &OrgTree, org: i32) -> &'static str {
-    if tree.children(org).any(|c| c.kind == "region") { "region" } else { "department" }
+pub fn default_by(tree: &OrgTree, org: OrgId) -> OrgKind {
+    if tree.children(org).any(|c| c.kind == OrgKind::Region) { OrgKind::Region } else { OrgKind::Department }
 }
 
 pub async fn compute<C: ConnectionTrait>(
@@ -75,11 +74,11 @@ pub async fn compute<C: ConnectionTrait>(
 ) -> Result<Breakdown, ApiError> {
     let tree = &snap.orgs;
     let children: Vec<&OrgNode> = tree.children(org.id).filter(|c| c.kind == by).collect();
-    let ids: Vec<i32> = children.iter().map(|c| c.id).collect();
+    let ids: Vec<i32> = children.iter().map(|c| c.id.get()).collect();
     // The same base as the card's 环比; none when history starts inside it.
     let base = compare::base(&snap.coverage, m.id, compare::previous(period, m.working_days, &snap.calendar)).ok();
     let (now, before) = (day_number(period.start()), base.map_or(i32::MIN, |b| day_number(b.start())));
-    let rows = reads::at(db, &[m.id], &ids, period.grain(), &[now, before]).await?;
+    let rows = reads::at(db, &[m.id.get()], &ids, period.grain(), &[now, before]).await?;
     let values: HashMap<(i32, i32), Option<f64>> =
         rows.iter().map(|p| ((p.org_id, p.period_start), p.figure.value)).collect();
     let current: Vec<(i32, Option<f64>)> =
@@ -88,13 +87,13 @@ pub async fn compute<C: ConnectionTrait>(
         .iter()
         .zip(&current)
         .map(|(child, (_, value))| {
-            let prev = values.get(&(child.id, before)).copied().flatten();
+            let prev = values.get(&(child.id.get(), before)).copied().flatten();
             let (delta, delta_pct) = card::change(*value, prev);
             BreakdownItem {
                 org: OrgRef::from(*child),
                 value: *value,
                 display: display(*value, m),
-                rank: card::rank(&current, child.id, m.direction).map(|r| r.0),
+                rank: card::rank(&current, child.id.get(), m.direction).map(|r| r.0),
                 prev,
                 delta: delta.map(format::derived),
                 delta_pct: delta_pct.map(format::derived),
@@ -119,6 +118,10 @@ pub async fn compute<C: ConnectionTrait>(
     });
     let total = items.len();
     items.truncate(limit);
-    let kinds = ["region", "department"].into_iter().filter(|k| tree.children(org.id).any(|c| c.kind == *k)).collect();
-    Ok(Breakdown { by, items, total, kinds })
+    let kinds = [OrgKind::Region, OrgKind::Department]
+        .into_iter()
+        .filter(|k| tree.children(org.id).any(|c| c.kind == *k))
+        .map(OrgKind::as_str)
+        .collect();
+    Ok(Breakdown { by: by.as_str(), items, total, kinds })
 }

@@ -2,6 +2,7 @@
 //! among peers — one statement for the whole screen, whatever the number of cards. The peers'
 //! values behind the ranks are remembered for the data version, so siblings share one read.
 
+use entities::ids::MetricId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -51,9 +52,9 @@ pub struct CardSpec<'a> {
 
 /// The card of a metric outside any card set (a board's, a metric page's): 环比, a sparkline
 /// of twelve periods, the card id being the metric's.
-pub fn metric_card(metric_id: i32) -> CardDef {
+pub fn metric_card(metric_id: MetricId) -> CardDef {
     CardDef {
-        id: metric_id,
+        id: metric_id.get(),
         metric_id,
         title: None,
         comparison: Comparison::Prev,
@@ -105,7 +106,7 @@ pub async fn compute<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let grain = period.grain();
-    let metric_ids: Vec<i32> = specs.iter().map(|s| s.metric.id).collect();
+    let metric_ids: Vec<i32> = specs.iter().map(|s| s.metric.id.get()).collect();
     let longest = specs.iter().map(|s| s.def.spark_len).max().unwrap_or(12).max(2);
     let window = period.trailing(longest);
     // Each card's base of 环比 (by the calendar for indicators of the working week), which may
@@ -116,7 +117,7 @@ pub async fn compute<C: ConnectionTrait>(
 
     let year_ago = day_number(period.year_ago().start());
     let to = day_number(period.start());
-    let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id).collect();
+    let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id.get()).collect();
     // The peers' values at the period, from this version's memo where a sibling has read them.
     let at = (peers.len() > 1).then(|| peers.iter().copied().min()).flatten().map(|group| PeerGroup {
         grain: grain.code(),
@@ -131,7 +132,7 @@ pub async fn compute<C: ConnectionTrait>(
         db,
         reads::HomeQuery {
             metrics: &metric_ids,
-            org: org.id,
+            org: org.id.get(),
             peers: &peers,
             peer_metrics: &peer_metrics,
             grain,
@@ -155,10 +156,10 @@ pub async fn compute<C: ConnectionTrait>(
         .zip(bases)
         .map(|(spec, base)| {
             let m = &spec.metric;
-            let value = by_key.get(&(m.id, to)).and_then(|f| f.value);
+            let value = by_key.get(&(m.id.get(), to)).and_then(|f| f.value);
             let compared = |base: Period| -> (Option<f64>, Option<Missing>) {
                 let found = compare::base(&snap.coverage, m.id, base).and_then(|b| {
-                    by_key.get(&(m.id, day_number(b.start()))).and_then(|f| f.value).ok_or(Missing::Nodata)
+                    by_key.get(&(m.id.get(), day_number(b.start()))).and_then(|f| f.value).ok_or(Missing::Nodata)
                 });
                 match (value, found) {
                     (None, _) => (None, None),
@@ -180,10 +181,11 @@ pub async fn compute<C: ConnectionTrait>(
             let spark = window
                 .iter()
                 .skip(longest - spec.def.spark_len.min(longest))
-                .map(|p| by_key.remove(&(m.id, day_number(p.start()))).and_then(|f| f.value).map(format::derived))
+                .map(|p| by_key.remove(&(m.id.get(), day_number(p.start()))).and_then(|f| f.value).map(format::derived))
                 .collect();
-            let rank =
-                value.zip(peer_values.get(&m.id)).map(|(mine, sorted)| card::rank_in_sorted(sorted, mine, m.direction));
+            let rank = value
+                .zip(peer_values.get(&m.id.get()))
+                .map(|(mine, sorted)| card::rank_in_sorted(sorted, mine, m.direction));
             let target = spec.def.target;
             CardDto {
                 id: spec.def.id,

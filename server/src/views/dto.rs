@@ -7,7 +7,7 @@ use crate::domain::catalogue::MetricDef;
 use crate::domain::compare::Missing;
 use crate::domain::format;
 use crate::domain::metric::Direction;
-use crate::domain::org_tree::{OrgNode, OrgTree};
+use crate::domain::org_tree::{OrgId, OrgNode, OrgTree};
 use crate::domain::period::Period;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -39,20 +39,23 @@ impl PeriodDto {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Crumb {
-    pub id: i32,
+    #[schema(value_type = i32)]
+    pub id: OrgId,
     pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgDto {
-    pub id: i32,
+    #[schema(value_type = i32)]
+    pub id: OrgId,
     pub name: String,
     /// `region` or `department`.
-    pub kind: String,
+    pub kind: &'static str,
     pub level: i16,
     pub path: String,
-    pub parent_id: Option<i32>,
+    #[schema(value_type = Option<i32>)]
+    pub parent_id: Option<OrgId>,
     pub breadcrumb: Vec<Crumb>,
     pub child_count: usize,
 }
@@ -64,7 +67,7 @@ impl OrgDto {
         OrgDto {
             id: node.id,
             name: node.name.clone(),
-            kind: node.kind.clone(),
+            kind: node.kind.as_str(),
             level: node.level,
             path: node.path.clone(),
             parent_id: node.parent_id,
@@ -77,14 +80,16 @@ impl OrgDto {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgRef {
-    pub id: i32,
+    #[schema(value_type = i32)]
+    pub id: OrgId,
     pub name: String,
-    pub kind: String,
+    /// `region` or `department`.
+    pub kind: &'static str,
 }
 
 impl From<&OrgNode> for OrgRef {
     fn from(n: &OrgNode) -> Self {
-        OrgRef { id: n.id, name: n.name.clone(), kind: n.kind.clone() }
+        OrgRef { id: n.id, name: n.name.clone(), kind: n.kind.as_str() }
     }
 }
 

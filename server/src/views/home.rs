@@ -13,7 +13,7 @@ use crate::views::cards;
 
 /// What determines a home answer (the cache key).
 pub fn answer_key(snap: &Snapshot, set: &CardSetDef, org: &OrgNode, period: Period, today: NaiveDate) -> AnswerKey {
-    AnswerKey::new("home", (set.id, set.version), org.id, period, String::new(), snap.version, today)
+    AnswerKey::new("home", (set.id, set.version), org.id.get(), period, String::new(), snap.version, today)
 }
 
 /// The home answer's JSON, rendered without an HTTP request (the handler, and the workers

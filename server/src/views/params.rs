@@ -8,10 +8,11 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::domain::catalogue::MetricDef;
-use crate::domain::org_tree::OrgNode;
+use crate::domain::org_tree::{OrgId, OrgKind, OrgNode};
 use crate::domain::period::{Grain, Period};
 use crate::error::ApiError;
 use crate::state::Snapshot;
+use entities::ids::BadId;
 
 /// The longest series served: more points than a phone can show.
 pub const MAX_SERIES_POINTS: i64 = 1_000;
@@ -65,8 +66,7 @@ pub fn org<'a>(snap: &'a Snapshot, user: &CurrentUser, raw: Option<&str>) -> Res
     let scopes = user.require_scope()?;
     match raw {
         Some(raw) => {
-            let id: i32 =
-                raw.trim().parse().map_err(|_| ApiError::invalid("org", format!("`{raw}` is not an org id")))?;
+            let id: OrgId = raw.parse().map_err(|e: BadId| ApiError::invalid("org", e.to_string()))?;
             let node = snap.orgs.get(id).ok_or_else(|| ApiError::NotFound(format!("org {id} does not exist")))?;
             if !snap.orgs.in_scope(id, scopes) {
                 return Err(ApiError::OutOfScope(id));
@@ -217,13 +217,8 @@ pub fn order(raw: Option<&str>) -> Result<Order, ApiError> {
 }
 
 /// Children by kind: `region` or `department`.
-pub fn by(raw: Option<&str>) -> Result<Option<&'static str>, ApiError> {
-    match raw {
-        None => Ok(None),
-        Some("region") => Ok(Some("region")),
-        Some("department") => Ok(Some("department")),
-        Some(other) => Err(ApiError::invalid("by", format!("`{other}`: expected region or department"))),
-    }
+pub fn by(raw: Option<&str>) -> Result<Option<OrgKind>, ApiError> {
+    raw.map(|r| r.parse().map_err(|e: String| ApiError::invalid("by", e))).transpose()
 }
 
 #[cfg(test)]

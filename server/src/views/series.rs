@@ -1,5 +1,6 @@
 //! A metric's trend for one org: one value a period.
 
+use entities::ids::OrgId;
 use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
@@ -28,11 +29,13 @@ pub struct SeriesPoint {
 pub async fn points<C: ConnectionTrait>(
     db: &C,
     m: &MetricDef,
-    org: i32,
+    org: OrgId,
     from: Period,
     to: Period,
 ) -> Result<Vec<SeriesPoint>, ApiError> {
-    let rows = reads::range(db, &[m.id], org, from.grain(), day_number(from.start()), day_number(to.start())).await?;
+    let rows =
+        reads::range(db, &[m.id.get()], org.get(), from.grain(), day_number(from.start()), day_number(to.start()))
+            .await?;
     let by_day: HashMap<i32, _> = rows.iter().map(|p| (p.period_start, p.figure)).collect();
     let mut out = Vec::new();
     let mut p = from;
@@ -58,13 +61,14 @@ pub async fn year_ago<C: ConnectionTrait>(
     db: &C,
     coverage: &crate::domain::compare::Coverage,
     m: &MetricDef,
-    org: i32,
+    org: OrgId,
     from: Period,
     to: Period,
 ) -> Result<Vec<Option<f64>>, ApiError> {
     let (first, last) = (from.year_ago(), to.year_ago());
     let rows =
-        reads::range(db, &[m.id], org, from.grain(), day_number(first.start()), day_number(last.start())).await?;
+        reads::range(db, &[m.id.get()], org.get(), from.grain(), day_number(first.start()), day_number(last.start()))
+            .await?;
     let by_day: HashMap<i32, Option<f64>> = rows.iter().map(|p| (p.period_start, p.figure.value)).collect();
     let mut out = Vec::new();
     let mut p = from;

@@ -20,6 +20,7 @@
 //! workers::briefing::reconcile(&state, Utc::now()).await?;
 //! ```
 
+use entities::ids::{OrgId, UserId};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,7 +36,7 @@ use crate::dingtalk::messages::{MAX_RECIPIENTS, Message};
 use crate::domain::briefing::reported_date;
 use crate::domain::period::{Grain, Period};
 use crate::state::AppState;
-use crate::store::briefings::{self as ledger, NewDelivery, Outcome, Status, kind};
+use crate::store::briefings::{self as ledger, DeliveryKind, NewDelivery, Outcome, Status};
 use crate::store::sync;
 use crate::views::briefing::{self as render, Layout};
 use crate::views::cards;
@@ -63,7 +64,7 @@ pub struct RunOptions {
     pub date: Option<NaiveDate>,
     /// Only these users (a scoped administrator's run reaches their subtree alone); `None`:
     /// everyone due.
-    pub audience: Option<HashSet<i32>>,
+    pub audience: Option<HashSet<UserId>>,
     pub crash: Option<Crash>,
 }
 
@@ -107,7 +108,7 @@ pub const SOURCE: &str = "briefing";
 pub async fn start_by_hand(
     db: &sea_orm::DatabaseConnection,
     date: NaiveDate,
-    scope_org: Option<i32>,
+    scope_org: Option<OrgId>,
 ) -> Result<sync::Claim, sea_orm::DbErr> {
     let claim = sync::claim(db, SOURCE, sync::RunTrigger::Manual, Duration::seconds(60)).await?;
     if let sync::Claim::Started(run_id) = claim {
@@ -122,8 +123,8 @@ pub async fn execute_by_hand(
     state: &AppState,
     run_id: i64,
     date: NaiveDate,
-    audience: Option<HashSet<i32>>,
-    scope_org: Option<i32>,
+    audience: Option<HashSet<UserId>>,
+    scope_org: Option<OrgId>,
 ) -> (sync::RunStatus, serde_json::Value) {
     let _heartbeat = super::Heartbeat::start(state.db.clone(), SOURCE);
     let outcome = run_for_date(state, date, audience, Utc::now()).await;
@@ -152,7 +153,7 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Br
 pub async fn run_for_date(
     state: &AppState,
     date: NaiveDate,
-    audience: Option<HashSet<i32>>,
+    audience: Option<HashSet<UserId>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<BriefingReport> {
     run(state, now, RunOptions { date: Some(date), audience, ..RunOptions::default() }).await
@@ -192,7 +193,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>, opts: RunOptions) -> anyh
                 let hash = render::content_hash(&msg);
                 Rendered {
                     contents: vec![(hash.clone(), serde_json::to_string(&msg)?)],
-                    recipients: due.iter().map(|d| (d.user_id, kind::DELAYED, hash.clone())).collect(),
+                    recipients: due.iter().map(|d| (d.user_id, DeliveryKind::Delayed, hash.clone())).collect(),
                 }
             };
             report.contents = rendered.contents.len();
@@ -200,7 +201,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>, opts: RunOptions) -> anyh
             let deliveries: Vec<NewDelivery<'_>> = rendered
                 .recipients
                 .iter()
-                .map(|(user_id, kind, hash)| NewDelivery { user_id: *user_id, kind, content_hash: hash })
+                .map(|(user_id, kind, hash)| NewDelivery { user_id: *user_id, kind: *kind, content_hash: hash })
                 .collect();
             report.recorded = ledger::record(db, date, &deliveries, now).await?;
         }
@@ -262,8 +263,8 @@ async fn expire(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<u64> {
 /// A user whose briefing is due, with what their home screen shows.
 #[derive(Debug, Clone, Copy)]
 struct Due {
-    user_id: i32,
-    org_id: i32,
+    user_id: UserId,
+    org_id: OrgId,
     card_set_id: i32,
 }
 
@@ -275,13 +276,13 @@ async fn due_users(
     today: NaiveDate,
     minute: u16,
     manual: bool,
-    audience: Option<&HashSet<i32>>,
+    audience: Option<&HashSet<UserId>>,
 ) -> anyhow::Result<Vec<Due>> {
     let db = &state.db;
     let working = crate::store::calendar::around(db, today).await?.is_working_day(today);
     let subscriptions = ledger::subscriptions(db).await?;
     let recorded = ledger::recorded_users(db, date).await?;
-    let users: Vec<i32> = user::Entity::find()
+    let users: Vec<UserId> = user::Entity::find()
         .filter(user::Column::Active.eq(true))
         .order_by_asc(user::Column::Id)
         .all(db)
@@ -299,7 +300,7 @@ async fn due_users(
         return Ok(Vec::new());
     }
     // Scopes in grant order, as the home screen picks its default org.
-    let mut scopes: HashMap<i32, Vec<i32>> = HashMap::new();
+    let mut scopes: HashMap<UserId, Vec<OrgId>> = HashMap::new();
     for s in
         scope::Entity::find().order_by_asc(scope::Column::GrantedAt).order_by_asc(scope::Column::OrgId).all(db).await?
     {
@@ -331,7 +332,7 @@ struct Rendered {
     /// (hash, message JSON).
     contents: Vec<(String, String)>,
     /// (user, kind, hash).
-    recipients: Vec<(i32, &'static str, String)>,
+    recipients: Vec<(UserId, DeliveryKind, String)>,
 }
 
 /// One home-screen computation per (card set, org): users who share both get the same
@@ -344,7 +345,7 @@ async fn render_briefings(
     layout: Layout<'_>,
 ) -> anyhow::Result<Rendered> {
     let snap = fresh_snapshot(state, date).await?;
-    let mut groups: BTreeMap<(i32, i32), Vec<i32>> = BTreeMap::new();
+    let mut groups: BTreeMap<(i32, OrgId), Vec<UserId>> = BTreeMap::new();
     for d in due {
         groups.entry((d.card_set_id, d.org_id)).or_default().push(d.user_id);
     }
@@ -364,7 +365,7 @@ async fn render_briefings(
         if !contents.contains_key(&hash) {
             contents.insert(hash.clone(), serde_json::to_string(&msg)?);
         }
-        recipients.extend(users.into_iter().map(|u| (u, kind::BRIEFING, hash.clone())));
+        recipients.extend(users.into_iter().map(|u| (u, DeliveryKind::Briefing, hash.clone())));
     }
     Ok(Rendered { contents: contents.into_iter().collect(), recipients })
 }
@@ -469,7 +470,7 @@ async fn send_lane(
                 // DingTalk surely did not take it (throttled past the budget, busy, banned,
                 // quota, permission): try again next run, until the attempts run out.
                 let text = e.to_string();
-                let (retry, give_up): (Vec<&(i64, i32, String, i32)>, Vec<_>) =
+                let (retry, give_up): (Vec<&(i64, UserId, String, i32)>, Vec<_>) =
                     rows.iter().copied().partition(|r| r.3 < max_attempts);
                 let retry: Vec<i64> = retry.iter().map(|r| r.0).collect();
                 let give_up: Vec<i64> = give_up.iter().map(|r| r.0).collect();

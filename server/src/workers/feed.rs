@@ -174,9 +174,9 @@ impl Lookups {
             .all(db)
             .await?
             .into_iter()
-            .filter_map(|m| Some((m.code, (m.id, Kind::parse(&m.kind, m.part_kind.as_deref()).ok()?))))
+            .filter_map(|m| Some((m.code, (m.id.get(), Kind::from_columns(m.kind, m.part_kind).ok()?))))
             .collect();
-        let orgs = org::Entity::find().all(db).await?.into_iter().map(|o| (o.code, o.id)).collect();
+        let orgs = org::Entity::find().all(db).await?.into_iter().map(|o| (o.code, o.id.get())).collect();
         Ok(Lookups { metrics, orgs })
     }
 }

@@ -192,7 +192,7 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
 
 async fn sync_kinds(ctx: &Context, report: &mut Report) -> anyhow::Result<()> {
     let orgs: HashMap<String, i32> =
-        org::Entity::find().all(&ctx.db).await?.into_iter().map(|o| (o.code, o.id)).collect();
+        org::Entity::find().all(&ctx.db).await?.into_iter().map(|o| (o.code, o.id.get())).collect();
     for kind in RecordKind::ALL {
         let lookups = Lookups { orgs: &orgs, items: item_names(&ctx.db, kind).await?, tz: ctx.settings.timezone() };
         sync_kind(ctx, kind, &lookups, report).await?;

@@ -12,6 +12,7 @@
 //! marker that a sync leaves with each page is cleared in it too: a crash between a sync's
 //! commit and its roll-up leaves the marker, and the next run rolls those days up again.
 
+use entities::ids::OrgId;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
@@ -71,12 +72,14 @@ impl Tree {
         let nodes = org::Entity::find().all(db).await?;
         let mut t = Tree { parent: HashMap::new(), children: HashMap::new(), level: HashMap::new(), all: Vec::new() };
         for n in nodes.into_iter().filter(|n| n.active) {
-            if let Some(p) = n.parent_id {
-                t.parent.insert(n.id, p);
-                t.children.entry(p).or_default().push(n.id);
+            // The roll-up works on bare ids: it is the bulk path of the facts table.
+            let id = n.id.get();
+            if let Some(p) = n.parent_id.map(OrgId::get) {
+                t.parent.insert(id, p);
+                t.children.entry(p).or_default().push(id);
             }
-            t.level.insert(n.id, n.level);
-            t.all.push(n.id);
+            t.level.insert(id, n.level);
+            t.all.push(id);
         }
         Ok(t)
     }
@@ -103,7 +106,7 @@ pub async fn apply(db: &DatabaseConnection, changes: &Changes) -> anyhow::Result
         .all(db)
         .await?
         .into_iter()
-        .filter_map(|m| Some((m.id, Kind::parse(&m.kind, m.part_kind.as_deref()).ok()?)))
+        .filter_map(|m| Some((m.id.get(), Kind::from_columns(m.kind, m.part_kind).ok()?)))
         .filter(|(_, k)| k.derivable())
         .collect();
     // Metrics are independent: a few at a time, so reads overlap.

@@ -25,7 +25,7 @@ pub async fn home_screens(state: &AppState) -> usize {
                 state.answers.insert(key.clone(), Arc::new(Answer::new(key.etag(), json))).await;
                 warmed += 1;
             }
-            Err(e) => tracing::warn!(error = %e, set = set.id, org = org_id, "could not warm a home screen"),
+            Err(e) => tracing::warn!(error = %e, set = set.id, org = org_id.get(), "could not warm a home screen"),
         }
     }
     warmed

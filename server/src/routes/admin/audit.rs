@@ -96,7 +96,7 @@ pub async fn list(
         .into_iter()
         .map(|r| AuditItem {
             id: r.id,
-            actor_id: r.actor_id,
+            actor_id: r.actor_id.map(i32::from),
             actor: r.actor,
             action: r.action,
             target: r.target,

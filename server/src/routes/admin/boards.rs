@@ -2,6 +2,7 @@
 //! whose first scope lies in an org subtree, or everyone) — and showing it again.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use entities::ids::OrgId;
 use serde::{Deserialize, Serialize};
 
 use super::{org_allowed, publish_change, record};
@@ -18,7 +19,8 @@ use crate::store::boards as store;
 pub struct RuleDto {
     id: i32,
     /// `None`: everyone.
-    audience_org_id: Option<i32>,
+    #[schema(value_type = Option<i32>)]
+    audience_org_id: Option<OrgId>,
     audience_name: String,
     /// `board` or `metric`.
     kind: &'static str,
@@ -52,7 +54,7 @@ fn rule_dto(snap: &Snapshot, r: &Rule) -> RuleDto {
 
 /// Who may change what an audience sees: an org subtree inside the administrator's scope, or
 /// everyone for an administrator of the whole tree. The one place this module decides.
-fn authorize(snap: &Snapshot, admin: &AdminUser, audience: Option<i32>) -> Result<(), ApiError> {
+fn authorize(snap: &Snapshot, admin: &AdminUser, audience: Option<OrgId>) -> Result<(), ApiError> {
     match audience {
         Some(org) => org_allowed(snap, admin, Action::Manage, "audienceOrgId", org),
         None => Ok(policy::can(snap, admin, Action::Configure, policy::Target::Province)?),
@@ -135,12 +137,13 @@ pub async fn change(
         }
         _ => return Err(ApiError::invalid("board", "name exactly one of board, metric and peers")),
     };
-    authorize(&snap, &admin, body.audience_org_id)?;
+    let audience_org = body.audience_org_id.map(OrgId);
+    authorize(&snap, &admin, audience_org)?;
     let (action, before, after) = if body.hidden {
-        let rule = store::hide(&state.db, body.audience_org_id, &target, admin.id).await?;
+        let rule = store::hide(&state.db, audience_org, &target, admin.id).await?;
         ("board_rule.hide", None, Some(rule))
     } else {
-        let removed = store::show(&state.db, body.audience_org_id, &target).await?;
+        let removed = store::show(&state.db, audience_org, &target).await?;
         ("board_rule.show", removed, None)
     };
     let dto = |r: &Option<Rule>| r.as_ref().and_then(|r| serde_json::to_value(rule_dto(&snap, r)).ok());
@@ -150,7 +153,7 @@ pub async fn change(
         Target::Peers => "peers".to_owned(),
     };
     let audience = body.audience_org_id.map_or_else(|| "all".to_owned(), |o| format!("org:{o}"));
-    let about: Vec<i32> = body.audience_org_id.into_iter().collect();
+    let about: Vec<OrgId> = audience_org.into_iter().collect();
     record(&state, &req, &admin, action, format!("{what}@{audience}"), &about, dto(&before), dto(&after)).await?;
     publish_change(&state).await?;
     let snap = state.snapshot();

@@ -6,6 +6,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use entities::ids::{OrgId, UserId};
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
@@ -97,6 +98,12 @@ pub struct AssignmentsBody {
     pub users: Vec<i32>,
 }
 
+impl AssignmentsBody {
+    fn ids(&self) -> (Vec<OrgId>, Vec<UserId>) {
+        (self.orgs.iter().copied().map(OrgId).collect(), self.users.iter().copied().map(UserId).collect())
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgRef {
@@ -146,7 +153,7 @@ fn required_revision(req: &HttpRequest, body: Option<i32>) -> Result<i32, ApiErr
 
 /// Whether the administrator may change a set: everything it reaches is inside their scope.
 /// Every org a set reaches: its assigned orgs and the orgs of its assigned users.
-async fn reach(state: &AppState, set: &CardSetView) -> Result<Vec<i32>, ApiError> {
+async fn reach(state: &AppState, set: &CardSetView) -> Result<Vec<OrgId>, ApiError> {
     let mut orgs = set.assigned_orgs.clone();
     for u in &set.assigned_users {
         if let Some(m) = users::managed(&state.db, *u).await? {
@@ -177,7 +184,7 @@ async fn open_for_edit(
     state: &AppState,
     admin: &AdminUser,
     id: &web::Path<i32>,
-) -> Result<(i32, std::sync::Arc<Snapshot>, CardSetView, Vec<i32>), ApiError> {
+) -> Result<(i32, std::sync::Arc<Snapshot>, CardSetView, Vec<OrgId>), ApiError> {
     let (id, snap) = (id_of(id), state.snapshot());
     let set = drafts::get(&state.db, id).await?;
     let about = reach(state, &set).await?;
@@ -196,7 +203,7 @@ async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSetV
         .assigned_orgs
         .iter()
         .map(|id| OrgRef {
-            id: *id,
+            id: id.get(),
             name: snap.orgs.get(*id).map(|o| o.name.clone()).unwrap_or_default(),
             path: snap.orgs.path_names(*id),
         })
@@ -204,7 +211,7 @@ async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSetV
     let mut user_refs = Vec::with_capacity(set.assigned_users.len());
     for id in &set.assigned_users {
         if let Some(m) = users::managed(&state.db, *id).await? {
-            user_refs.push(UserRef { id: *id, userid: m.user.dingtalk_userid, name: m.user.name });
+            user_refs.push(UserRef { id: id.get(), userid: m.user.dingtalk_userid, name: m.user.name });
         }
     }
     Ok(CardSetDto { set, editable, orgs, users: user_refs })
@@ -265,20 +272,14 @@ fn draft(snap: &Snapshot, body: &CardSetBody) -> Result<Draft, ApiError> {
         placed.push((
             position,
             i,
-            NewCard {
-                metric_id: metric.id,
-                title,
-                comparison: comparison.as_str().to_owned(),
-                target: c.target,
-                spark_len: c.spark_len.unwrap_or(12),
-            },
+            NewCard { metric_id: metric.id, title, comparison, target: c.target, spark_len: c.spark_len.unwrap_or(12) },
         ));
     }
     placed.sort_by_key(|(p, i, _)| (*p, *i));
     Ok(Draft {
         name: name.to_owned(),
         description: body.description.trim().to_owned(),
-        default_grain: grain.as_str().to_owned(),
+        default_grain: grain,
         cards: placed.into_iter().map(|(_, _, c)| c).collect(),
     })
 }
@@ -546,11 +547,11 @@ async fn check_targets(
         return Err(ApiError::invalid("orgs", "name at least one org or user"));
     }
     for (i, org) in body.orgs.iter().enumerate() {
-        org_allowed(snap, admin, Action::Manage, &format!("orgs[{i}]"), *org)?;
+        org_allowed(snap, admin, Action::Manage, &format!("orgs[{i}]"), OrgId(*org))?;
     }
     for (i, user) in body.users.iter().enumerate() {
         let param = format!("users[{i}]");
-        let m = users::managed(&state.db, *user)
+        let m = users::managed(&state.db, UserId(*user))
             .await?
             .ok_or_else(|| ApiError::invalid(param.clone(), format!("user {user} does not exist")))?;
         user_allowed(snap, admin, Action::Manage, &m).map_err(|d| d.at(&param))?;
@@ -578,7 +579,8 @@ pub async fn assign(
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap, _, about) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;
-    let moved = drafts::assign(&state.db, id, &body.orgs, &body.users).await?;
+    let (orgs, users) = body.ids();
+    let moved = drafts::assign(&state.db, id, &orgs, &users).await?;
     publish_change(&state).await?;
     record(&state, &req, &admin, "card_set.assign", format!("card_set:{id}"), &about, to_json(&moved), to_json(&*body))
         .await?;
@@ -606,7 +608,8 @@ pub async fn unassign(
 ) -> Result<HttpResponse, ApiError> {
     let (id, snap, _, about) = open_for_edit(&state, &admin, &id).await?;
     check_targets(&state, &snap, &admin, &body).await?;
-    drafts::unassign(&state.db, id, &body.orgs, &body.users).await?;
+    let (orgs, users) = body.ids();
+    drafts::unassign(&state.db, id, &orgs, &users).await?;
     publish_change(&state).await?;
     record(&state, &req, &admin, "card_set.unassign", format!("card_set:{id}"), &about, to_json(&*body), None).await?;
     let after = drafts::get(&state.db, id).await?;

@@ -12,6 +12,7 @@ pub mod preview;
 pub mod users;
 
 use actix_web::{HttpMessage, HttpRequest};
+use entities::ids::OrgId;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::auth::AdminUser;
@@ -70,7 +71,13 @@ fn camel(snake: &str) -> String {
 }
 
 /// An org named in a request: it must exist, and the policy must allow `action` on it.
-pub fn org_allowed(snap: &Snapshot, admin: &AdminUser, action: Action, param: &str, org: i32) -> Result<(), ApiError> {
+pub fn org_allowed(
+    snap: &Snapshot,
+    admin: &AdminUser,
+    action: Action,
+    param: &str,
+    org: OrgId,
+) -> Result<(), ApiError> {
     if snap.orgs.get(org).is_none() {
         return Err(ApiError::invalid(param, format!("org {org} does not exist")));
     }
@@ -78,7 +85,7 @@ pub fn org_allowed(snap: &Snapshot, admin: &AdminUser, action: Action, param: &s
 }
 
 /// Every org a user is attached to (memberships and scope roots), as the policy weighs them.
-pub fn user_orgs(user: &Managed) -> Vec<i32> {
+pub fn user_orgs(user: &Managed) -> Vec<OrgId> {
     user.orgs().collect()
 }
 
@@ -97,7 +104,7 @@ pub async fn record(
     admin: &AdminUser,
     action: &str,
     target: String,
-    about: &[i32],
+    about: &[OrgId],
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<(), ApiError> {

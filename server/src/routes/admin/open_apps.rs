@@ -16,11 +16,12 @@ use validator::Validate;
 
 use super::{check, org_allowed, publish_change, record, to_json};
 use crate::auth::AdminUser;
+use crate::domain::org_tree::OrgId;
 use crate::domain::period::{Grain, day_number, from_day_number};
 use crate::error::ApiError;
 use crate::export::{Cell, Table};
 use crate::open::App;
-use crate::open::apps::{ACTIVE, SUSPENDED};
+use crate::open::apps::AppStatus;
 use crate::policy::{self, Action};
 use crate::routes::extract::{Json, Query};
 use crate::state::{AppState, Snapshot};
@@ -101,8 +102,8 @@ pub struct WithSecret {
     client_secret: String,
 }
 
-fn org_name(snap: &Snapshot, id: i32) -> OrgName {
-    OrgName { id, name: snap.orgs.get(id).map(|o| o.name.clone()).unwrap_or_default() }
+fn org_name(snap: &Snapshot, id: OrgId) -> OrgName {
+    OrgName { id: id.get(), name: snap.orgs.get(id).map(|o| o.name.clone()).unwrap_or_default() }
 }
 
 fn dto(snap: &Snapshot, app: &App) -> AppDto {
@@ -119,7 +120,7 @@ fn dto(snap: &Snapshot, app: &App) -> AppDto {
         history_days: app.history_days,
         rate_per_second: app.rate_per_second,
         daily_quota: app.daily_quota,
-        status: if app.active { ACTIVE } else { SUSPENDED },
+        status: if app.active { AppStatus::Active.as_str() } else { AppStatus::Suspended.as_str() },
         previous_secret_expires_at: app
             .previous_expires_at
             .filter(|t| *t > now && app.previous_secret_hash.is_some())
@@ -138,7 +139,7 @@ pub enum Target<'a> {
 }
 
 /// Every org an application reaches: its scope and its owner.
-fn reach(app: &App) -> Vec<i32> {
+fn reach(app: &App) -> Vec<OrgId> {
     app.orgs.iter().copied().chain([app.owner_org_id]).collect()
 }
 
@@ -149,10 +150,10 @@ pub fn authorize(snap: &Snapshot, admin: &AdminUser, action: Action, target: Tar
     match target {
         Target::Body(body) => {
             for (i, org) in body.orgs.iter().enumerate() {
-                org_allowed(snap, admin, action, &format!("orgs[{i}]"), *org)?;
+                org_allowed(snap, admin, action, &format!("orgs[{i}]"), OrgId(*org))?;
             }
             if let Some(owner) = body.owner_org {
-                org_allowed(snap, admin, action, "ownerOrg", owner)?;
+                org_allowed(snap, admin, action, "ownerOrg", OrgId(owner))?;
             }
             Ok(())
         }
@@ -176,10 +177,10 @@ fn spec(snap: &Snapshot, body: &AppBody) -> Result<Spec, ApiError> {
             metrics.push(m.code.clone());
         }
     }
-    let mut orgs: Vec<i32> = Vec::with_capacity(body.orgs.len());
-    for org in &body.orgs {
-        if !orgs.contains(org) {
-            orgs.push(*org);
+    let mut orgs: Vec<OrgId> = Vec::with_capacity(body.orgs.len());
+    for org in body.orgs.iter().copied().map(OrgId) {
+        if !orgs.contains(&org) {
+            orgs.push(org);
         }
     }
     let grains: Vec<Grain> = match &body.grains {
@@ -200,7 +201,7 @@ fn spec(snap: &Snapshot, body: &AppBody) -> Result<Spec, ApiError> {
     };
     Ok(Spec {
         name: name.to_owned(),
-        owner_org_id: body.owner_org.or_else(|| orgs.first().copied()).unwrap_or_default(),
+        owner_org_id: body.owner_org.map(OrgId).or_else(|| orgs.first().copied()).unwrap_or(OrgId(0)),
         contact: body.contact.trim().to_owned(),
         metrics,
         orgs,
@@ -398,13 +399,13 @@ async fn set_status(
     state: web::Data<AppState>,
     admin: AdminUser,
     id: i32,
-    status: &'static str,
+    status: AppStatus,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
     let (model, before) = open_app(&state, &snap, &admin, Action::Manage, id).await?;
     let after = App::from(store::set_status(&state.db, model, status).await?);
     changed(&state, id).await?;
-    let action = if status == SUSPENDED { "open_app.suspend" } else { "open_app.resume" };
+    let action = if status == AppStatus::Suspended { "open_app.suspend" } else { "open_app.resume" };
     let (b, a) = (dto(&snap, &before), dto(&snap, &after));
     record(&state, &req, &admin, action, format!("open_app:{id}"), &reach(&after), to_json(&b), to_json(&a)).await?;
     Ok(HttpResponse::Ok().json(a))
@@ -425,7 +426,7 @@ pub async fn suspend(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    set_status(req, state, admin, *id, SUSPENDED).await
+    set_status(req, state, admin, *id, AppStatus::Suspended).await
 }
 
 /// `POST /admin/open-apps/{id}/resume`
@@ -443,7 +444,7 @@ pub async fn resume(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    set_status(req, state, admin, *id, ACTIVE).await
+    set_status(req, state, admin, *id, AppStatus::Active).await
 }
 
 /// `DELETE /admin/open-apps/{id}` — its tokens stop working; its call records stay.

@@ -2,6 +2,7 @@
 //! inside the administrator's scope gets it (the same answer as their `/api/v1/home`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use entities::ids::{OrgId, UserId};
 use serde::Deserialize;
 
 use super::{org_allowed, user_allowed};
@@ -41,7 +42,7 @@ pub async fn preview(
     let snap = state.snapshot();
     let raw = q.user.trim();
     let found = match raw.parse::<i32>() {
-        Ok(id) => users::managed(&state.db, id).await?,
+        Ok(id) => users::managed(&state.db, UserId(id)).await?,
         Err(_) => match users::by_userid(&state.db, raw).await? {
             Some(u) => users::managed(&state.db, u.id).await?,
             None => None,
@@ -56,7 +57,7 @@ pub async fn preview(
         .ok_or_else(|| ApiError::invalid("user", format!("no user `{raw}`")))?;
     // The org shown must be one the administrator may see too.
     let org = match q.org.as_deref() {
-        Some(raw) => raw.trim().parse::<i32>().ok(),
+        Some(raw) => raw.parse::<OrgId>().ok(),
         None => principal.scopes.first().copied(),
     };
     if let Some(org) = org.filter(|o| snap.orgs.get(*o).is_some()) {

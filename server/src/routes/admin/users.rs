@@ -2,6 +2,8 @@
 //! data scopes.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use entities::ids::{OrgId, UserId};
+use entities::scope::ScopeSource;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
@@ -12,7 +14,7 @@ use crate::policy::Action;
 use crate::routes::extract::{Json, Query};
 use crate::state::{AppState, Snapshot};
 use crate::store::sessions;
-use crate::store::users::{self, ADMIN_SOURCE, Managed};
+use crate::store::users::{self, Managed};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -52,11 +54,11 @@ pub struct UserItem {
 
 fn item(snap: &Snapshot, m: &Managed) -> UserItem {
     UserItem {
-        id: m.user.id,
+        id: m.user.id.get(),
         userid: m.user.dingtalk_userid.clone(),
         name: m.user.name.clone(),
         title: m.user.title.clone(),
-        role: m.user.role.clone(),
+        role: m.user.role.as_str().to_owned(),
         active: m.user.active,
         last_login_at: m.user.last_login_at.map(|t| t.to_rfc3339()),
         orgs: m.memberships.iter().map(|o| snap.orgs.path_names(*o)).filter(|p| !p.is_empty()).collect(),
@@ -64,10 +66,10 @@ fn item(snap: &Snapshot, m: &Managed) -> UserItem {
             .scopes
             .iter()
             .map(|s| ScopeRef {
-                id: s.org_id,
+                id: s.org_id.get(),
                 name: snap.orgs.get(s.org_id).map(|o| o.name.clone()).unwrap_or_default(),
                 path: snap.orgs.path_names(s.org_id),
-                source: s.source.clone(),
+                source: s.source.as_str().to_owned(),
             })
             .collect(),
     }
@@ -134,7 +136,7 @@ pub(crate) async fn managed_allowed(
     snap: &Snapshot,
     admin: &AdminUser,
     action: Action,
-    id: i32,
+    id: UserId,
 ) -> Result<Managed, ApiError> {
     let m =
         users::managed(&state.db, id).await?.ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
@@ -153,7 +155,7 @@ pub(crate) async fn managed_allowed(
 )]
 pub async fn get(state: web::Data<AppState>, admin: AdminUser, id: web::Path<i32>) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let m = managed_allowed(&state, &snap, &admin, Action::View, id.into_inner()).await?;
+    let m = managed_allowed(&state, &snap, &admin, Action::View, UserId(id.into_inner())).await?;
     Ok(HttpResponse::Ok().json(item(&snap, &m)))
 }
 
@@ -183,15 +185,16 @@ pub async fn update(
     id: web::Path<i32>,
     body: Json<UserBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id.into_inner(), state.snapshot());
+    let (id, snap) = (UserId(id.into_inner()), state.snapshot());
     let m = managed_allowed(&state, &snap, &admin, Action::Manage, id).await?;
     let role = match body.role.as_deref() {
-        None => m.user.role.clone(),
-        Some(r @ ("viewer" | "admin")) => r.to_owned(),
+        None => m.user.role,
+        Some("viewer") => Role::Viewer,
+        Some("admin") => Role::Admin,
         Some(other) => return Err(ApiError::invalid("role", format!("`{other}`: expected viewer or admin"))),
     };
     let active = body.active.unwrap_or(m.user.active);
-    if id == admin.id && role != Role::Admin.as_str() {
+    if id == admin.id && role != Role::Admin {
         return Err(ApiError::invalid("role", "you cannot take away your own administrator role"));
     }
     if id == admin.id && !active {
@@ -199,7 +202,7 @@ pub async fn update(
     }
     let before = item(&snap, &m);
     let m_before = m.clone();
-    users::set_role_and_status(&state.db, m.user, &role, active).await?;
+    users::set_role_and_status(&state.db, m.user, role, active).await?;
     state.principals.invalidate(id).await;
     publish_change(&state).await?;
     let after = users::managed(&state.db, id).await?.map(|m| item(&snap, &m));
@@ -248,21 +251,21 @@ pub async fn scopes(
     id: web::Path<i32>,
     body: Json<ScopesBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id.into_inner(), state.snapshot());
+    let (id, snap) = (UserId(id.into_inner()), state.snapshot());
     check(&*body)?;
     if body.grant.is_empty() && body.revoke.is_empty() {
         return Err(ApiError::invalid("grant", "name at least one org to grant or revoke"));
     }
     let m = managed_allowed(&state, &snap, &admin, Action::Manage, id).await?;
     for (i, org) in body.grant.iter().enumerate() {
-        org_allowed(&snap, &admin, Action::Grant, &format!("grant[{i}]"), *org)?;
+        org_allowed(&snap, &admin, Action::Grant, &format!("grant[{i}]"), OrgId(*org))?;
     }
     for (i, org) in body.revoke.iter().enumerate() {
         let param = format!("revoke[{i}]");
-        org_allowed(&snap, &admin, Action::Grant, &param, *org)?;
-        match m.scopes.iter().find(|s| s.org_id == *org) {
+        org_allowed(&snap, &admin, Action::Grant, &param, OrgId(*org))?;
+        match m.scopes.iter().find(|s| s.org_id == OrgId(*org)) {
             None => return Err(ApiError::invalid(param, format!("the user has no scope on org {org}"))),
-            Some(s) if s.source != ADMIN_SOURCE => {
+            Some(s) if s.source != ScopeSource::Admin => {
                 return Err(ApiError::invalid(
                     param,
                     "this scope follows the DingTalk directory (the departments the user leads or belongs to); change it there",
@@ -273,7 +276,8 @@ pub async fn scopes(
     }
     let before = item(&snap, &m);
     let m_before = m;
-    users::change_scopes(&state.db, id, &body.grant, &body.revoke, admin.id).await?;
+    let ids = |orgs: &[i32]| orgs.iter().copied().map(OrgId).collect::<Vec<_>>();
+    users::change_scopes(&state.db, id, &ids(&body.grant), &ids(&body.revoke), admin.id).await?;
     state.principals.invalidate(id).await;
     publish_change(&state).await?;
     let after = users::managed(&state.db, id).await?.map(|m| item(&snap, &m));
@@ -308,7 +312,7 @@ pub async fn revoke_sessions(
     admin: AdminUser,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, snap) = (id.into_inner(), state.snapshot());
+    let (id, snap) = (UserId(id.into_inner()), state.snapshot());
     let m = managed_allowed(&state, &snap, &admin, Action::Manage, id).await?;
     let ended = sessions::revoke_user(&state.db, id, "revoked by an administrator", chrono::Utc::now()).await?;
     for session in &ended {

@@ -163,7 +163,7 @@ async fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
         ApiError::Unauthenticated("an Authorization: Bearer token from POST /open/v1/token is required".into())
     })?;
     let claims = state.open.keys.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
-    let id = claims.user_id().ok_or_else(|| ApiError::Unauthenticated("the token names no application".into()))?;
+    let id = claims.subject().ok_or_else(|| ApiError::Unauthenticated("the token names no application".into()))?;
     let version = state.snapshot().version;
     let app = state
         .open

@@ -284,8 +284,8 @@ pub async fn facts(
     }
     let total = orgs.len() * periods;
     let digest = query_digest([
-        m.id,
-        org.id,
+        m.id.get(),
+        org.id.get(),
         i32::from(grain.code()),
         day_number(from.start()),
         day_number(to.start()),
@@ -301,7 +301,7 @@ pub async fn facts(
     let end = (offset + limit).min(total);
     note_rows(&req, end - offset);
     let extra = format!("{}:{children}:{offset}:{limit}", day_number(from.start()));
-    let key = AnswerKey::new("open.facts", (m.id, 0), org.id, to, extra, snap.version, today);
+    let key = AnswerKey::new("open.facts", (m.id.get(), 0), org.id.get(), to, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {
         let mut items = Vec::with_capacity(end - offset);
         if periods > 0 && end > offset {
@@ -368,7 +368,7 @@ pub async fn ranking(
     note_rows(&req, snap.orgs.children(org.id).filter(|c| c.kind == by).count().min(limit));
     // Its own entry: the numbers are the breakdown's, the shape is not.
     let extra = format!("open:{by}:{order:?}:{limit}");
-    let key = AnswerKey::new("open.ranking", (m.id, 0), org.id, period, extra, snap.version, today);
+    let key = AnswerKey::new("open.ranking", (m.id.get(), 0), org.id.get(), period, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {
         to_json(&RankingBody {
             metric: MetricRef::from(m.as_ref()),
