@@ -51,7 +51,7 @@ pub fn days_2026() -> Vec<Day> {
 }
 
 /// Seeds the 2026 calendar (idempotent: existing days are overwritten with the same values).
-pub async fn seed<C: ConnectionTrait>(db: &C) -> Result<usize, sea_orm::DbErr> {
+pub async fn seed<C: ConnectionTrait>(db: &C) -> Result<usize, canmou::store::StoreError> {
     let days = days_2026();
     calendar::upsert(db, &days).await?;
     Ok(days.len())

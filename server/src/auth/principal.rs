@@ -9,6 +9,8 @@ use entities::{scope, user};
 use moka::future::Cache;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use crate::store::StoreError;
+
 /// What a user may do: stored through sea-orm as `users.role`.
 pub use entities::user::Role;
 
@@ -93,7 +95,7 @@ impl SessionCache {
     }
 
     /// The user of session `id` while it is live; `None` once it is revoked or over.
-    pub async fn user(&self, db: &DatabaseConnection, id: &str) -> Result<Option<UserId>, sea_orm::DbErr> {
+    pub async fn user(&self, db: &DatabaseConnection, id: &str) -> Result<Option<UserId>, StoreError> {
         if let Some(hit) = self.cache.get(id).await {
             return Ok(hit);
         }

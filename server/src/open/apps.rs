@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::org_tree::{OrgId, OrgTree};
 use crate::domain::period::Grain;
+use crate::store::StoreError;
 
 pub use crate::store::open_apps::AppStatus;
 
@@ -106,12 +107,7 @@ impl Default for AppCache {
 }
 
 impl AppCache {
-    pub async fn get(
-        &self,
-        db: &DatabaseConnection,
-        id: i32,
-        version: i64,
-    ) -> Result<Option<Arc<App>>, sea_orm::DbErr> {
+    pub async fn get(&self, db: &DatabaseConnection, id: i32, version: i64) -> Result<Option<Arc<App>>, StoreError> {
         if let Some((v, hit)) = self.cache.get(&id).await
             && v == version
         {

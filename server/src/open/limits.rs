@@ -18,6 +18,8 @@ use sea_orm::DatabaseConnection;
 
 use super::App;
 
+use crate::store::StoreError;
+
 /// What the `RateLimit-*` headers say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -140,7 +142,7 @@ impl Quota {
 
     /// Takes one call of `app`'s quota for business day `day`; `reset_secs` is the time to
     /// the end of that day.
-    pub async fn take(&self, app: &App, day: i32, reset_secs: u64) -> Result<Verdict, sea_orm::DbErr> {
+    pub async fn take(&self, app: &App, day: i32, reset_secs: u64) -> Result<Verdict, StoreError> {
         let quota = app.daily_quota;
         let h = self.held(app.id);
         let verdict = |allowed: bool| {

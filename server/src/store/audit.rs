@@ -1,9 +1,10 @@
 //! The audit log: who did what to what, with the state before and after.
 
+use crate::store::StoreError;
 use chrono::Utc;
 use entities::audit_log;
 use entities::ids::{OrgId, UserId};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, NotSet};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, NotSet};
 
 /// One entry to write.
 pub struct Entry<'a> {
@@ -19,7 +20,7 @@ pub struct Entry<'a> {
     pub scope_org: Option<OrgId>,
 }
 
-pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), DbErr> {
+pub async fn record<C: ConnectionTrait>(db: &C, e: Entry<'_>) -> Result<(), StoreError> {
     audit_log::ActiveModel {
         id: NotSet,
         actor_id: Set(e.actor_id),
@@ -55,7 +56,7 @@ pub async fn search<C: ConnectionTrait>(
     f: &Filter,
     page: u64,
     page_size: u64,
-) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
+) -> Result<(Vec<audit_log::Model>, u64), StoreError> {
     use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
     let mut q = audit_log::Entity::find();
     if let Some(actor) = f.actor_id {

@@ -4,9 +4,10 @@ use chrono::Utc;
 use entities::board_rule::{self, RuleKind};
 use entities::ids::{OrgId, UserId};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::boards::{Rule, Target};
+use crate::store::StoreError;
 
 fn parts(target: &Target) -> (RuleKind, &str) {
     match target {
@@ -16,7 +17,7 @@ fn parts(target: &Target) -> (RuleKind, &str) {
     }
 }
 
-pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<Rule>, DbErr> {
+pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<Rule>, StoreError> {
     let rows = board_rule::Entity::find().order_by_asc(board_rule::Column::Id).all(db).await?;
     Ok(rows
         .into_iter()
@@ -38,7 +39,7 @@ pub async fn hide<C: ConnectionTrait>(
     audience: Option<OrgId>,
     target: &Target,
     by: UserId,
-) -> Result<Rule, DbErr> {
+) -> Result<Rule, StoreError> {
     if let Some(existing) = find(db, audience, target).await? {
         return Ok(existing);
     }
@@ -57,13 +58,21 @@ pub async fn hide<C: ConnectionTrait>(
 }
 
 /// Shows `target` to `audience` again; returns the rule removed, if there was one.
-pub async fn show<C: ConnectionTrait>(db: &C, audience: Option<OrgId>, target: &Target) -> Result<Option<Rule>, DbErr> {
+pub async fn show<C: ConnectionTrait>(
+    db: &C,
+    audience: Option<OrgId>,
+    target: &Target,
+) -> Result<Option<Rule>, StoreError> {
     let Some(existing) = find(db, audience, target).await? else { return Ok(None) };
     board_rule::Entity::delete_by_id(existing.id).exec(db).await?;
     Ok(Some(existing))
 }
 
-async fn find<C: ConnectionTrait>(db: &C, audience: Option<OrgId>, target: &Target) -> Result<Option<Rule>, DbErr> {
+async fn find<C: ConnectionTrait>(
+    db: &C,
+    audience: Option<OrgId>,
+    target: &Target,
+) -> Result<Option<Rule>, StoreError> {
     let (kind, code) = parts(target);
     let mut q =
         board_rule::Entity::find().filter(board_rule::Column::Kind.eq(kind)).filter(board_rule::Column::Code.eq(code));

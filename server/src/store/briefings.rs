@@ -12,13 +12,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::{briefing_content, briefing_delivery, briefing_subscription, period_status, user};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 
 use crate::domain::briefing::{SendTime, Subscription};
 use crate::domain::period::{Grain, from_day_number};
+use crate::store::StoreError;
 
 /// Where a delivery stands, and what it is: stored through sea-orm.
 pub use entities::briefing_delivery::{DeliveryKind, DeliveryStatus as Status};
@@ -33,12 +34,12 @@ fn from_row(row: &briefing_subscription::Model) -> Subscription {
     }
 }
 
-pub async fn subscription<C: ConnectionTrait>(db: &C, user_id: UserId) -> Result<Subscription, DbErr> {
+pub async fn subscription<C: ConnectionTrait>(db: &C, user_id: UserId) -> Result<Subscription, StoreError> {
     Ok(briefing_subscription::Entity::find_by_id(user_id).one(db).await?.map(|r| from_row(&r)).unwrap_or_default())
 }
 
 /// Every stored subscription; users absent have the default.
-pub async fn subscriptions<C: ConnectionTrait>(db: &C) -> Result<HashMap<UserId, Subscription>, DbErr> {
+pub async fn subscriptions<C: ConnectionTrait>(db: &C) -> Result<HashMap<UserId, Subscription>, StoreError> {
     Ok(briefing_subscription::Entity::find().all(db).await?.iter().map(|r| (r.user_id, from_row(r))).collect())
 }
 
@@ -47,7 +48,7 @@ pub async fn save_subscription<C: ConnectionTrait>(
     user_id: UserId,
     sub: &Subscription,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let row = briefing_subscription::ActiveModel {
         user_id: Set(user_id),
         enabled: Set(sub.enabled),
@@ -75,7 +76,7 @@ pub async fn save_subscription<C: ConnectionTrait>(
 
 /// The latest business date the feed calls complete, read from the database (not a
 /// snapshot: the worker must see what the feed committed a moment ago).
-pub async fn complete_day<C: ConnectionTrait>(db: &C) -> Result<Option<NaiveDate>, DbErr> {
+pub async fn complete_day<C: ConnectionTrait>(db: &C) -> Result<Option<NaiveDate>, StoreError> {
     let row = period_status::Entity::find_by_id(Grain::Day.code()).one(db).await?;
     Ok(row.and_then(|r| from_day_number(r.complete_through)))
 }
@@ -88,7 +89,7 @@ pub async fn save_contents<C: ConnectionTrait>(
     date: NaiveDate,
     contents: &[(String, String)],
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     for chunk in contents.chunks(200) {
         let rows = chunk.iter().map(|(hash, message)| briefing_content::ActiveModel {
             hash: Set(hash.clone()),
@@ -104,14 +105,14 @@ pub async fn save_contents<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn content<C: ConnectionTrait>(db: &C, hash: &str) -> Result<Option<String>, DbErr> {
+pub async fn content<C: ConnectionTrait>(db: &C, hash: &str) -> Result<Option<String>, StoreError> {
     Ok(briefing_content::Entity::find_by_id(hash.to_owned()).one(db).await?.map(|c| c.message))
 }
 
 // ---- the ledger ----
 
 /// Users who already have a delivery for `date` (whatever its status).
-pub async fn recorded_users<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<HashSet<UserId>, DbErr> {
+pub async fn recorded_users<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<HashSet<UserId>, StoreError> {
     let ids: Vec<UserId> = briefing_delivery::Entity::find()
         .select_only()
         .column(briefing_delivery::Column::UserId)
@@ -136,7 +137,7 @@ pub async fn record<C: ConnectionTrait>(
     date: NaiveDate,
     deliveries: &[NewDelivery<'_>],
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     let mut inserted = 0;
     for chunk in deliveries.chunks(500) {
         let rows = chunk.iter().map(|d| briefing_delivery::ActiveModel {
@@ -174,7 +175,7 @@ pub struct Batch {
 }
 
 /// The contents with deliveries of `date` waiting to be sent.
-pub async fn pending_contents<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<Vec<String>, DbErr> {
+pub async fn pending_contents<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Result<Vec<String>, StoreError> {
     use briefing_delivery::Column as D;
     briefing_delivery::Entity::find()
         .select_only()
@@ -186,6 +187,7 @@ pub async fn pending_contents<C: ConnectionTrait>(db: &C, date: NaiveDate) -> Re
         .into_tuple()
         .all(db)
         .await
+        .map_err(Into::into)
 }
 
 /// Takes up to `limit` pending deliveries of `date` with content `hash`, marking them
@@ -197,7 +199,7 @@ pub async fn take_batch<C: ConnectionTrait>(
     claim: &str,
     limit: u64,
     now: DateTime<Utc>,
-) -> Result<Batch, DbErr> {
+) -> Result<Batch, StoreError> {
     use briefing_delivery::Column as D;
     let mut ids = Query::select();
     ids.column(D::Id)
@@ -256,7 +258,7 @@ pub async fn set_status<C: ConnectionTrait>(
     status: Status,
     outcome: Outcome<'_>,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     use briefing_delivery::Column as D;
     let mut affected = 0;
     for chunk in ids.chunks(500) {
@@ -284,7 +286,7 @@ pub async fn expire_sending<C: ConnectionTrait>(
     db: &C,
     before: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     use briefing_delivery::Column as D;
     let result = briefing_delivery::Entity::update_many()
         .col_expr(D::Status, Expr::value(Status::Unknown))
@@ -298,7 +300,11 @@ pub async fn expire_sending<C: ConnectionTrait>(
 }
 
 /// Pending deliveries of dates before `date`: too late to send.
-pub async fn expire_pending<C: ConnectionTrait>(db: &C, date: NaiveDate, now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn expire_pending<C: ConnectionTrait>(
+    db: &C,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
     use briefing_delivery::Column as D;
     let result = briefing_delivery::Entity::update_many()
         .col_expr(D::Status, Expr::value(Status::Failed))
@@ -319,7 +325,7 @@ pub async fn tasks_to_check<C: ConnectionTrait>(
     since: NaiveDate,
     recheck_before: DateTime<Utc>,
     limit: u64,
-) -> Result<Vec<i64>, DbErr> {
+) -> Result<Vec<i64>, StoreError> {
     use briefing_delivery::Column as D;
     use sea_orm::Condition;
     let ids: Vec<Option<i64>> = briefing_delivery::Entity::find()
@@ -340,7 +346,7 @@ pub async fn tasks_to_check<C: ConnectionTrait>(
 }
 
 /// The deliveries of a task still open to reconciliation: (delivery id, DingTalk userid).
-pub async fn task_rows<C: ConnectionTrait>(db: &C, task_id: i64) -> Result<Vec<(i64, String)>, DbErr> {
+pub async fn task_rows<C: ConnectionTrait>(db: &C, task_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
     use briefing_delivery::Column as D;
     let rows = briefing_delivery::Entity::find()
         .filter(D::TaskId.eq(task_id))
@@ -365,7 +371,7 @@ pub async fn counts<C: ConnectionTrait>(
     db: &C,
     date: NaiveDate,
     only: Option<&[UserId]>,
-) -> Result<BTreeMap<String, i64>, DbErr> {
+) -> Result<BTreeMap<String, i64>, StoreError> {
     use briefing_delivery::Column as D;
     let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date));
     if let Some(ids) = only {
@@ -387,13 +393,13 @@ pub async fn count_kind<C: ConnectionTrait>(
     date: NaiveDate,
     kind: DeliveryKind,
     only: Option<&[UserId]>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     use briefing_delivery::Column as D;
     let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date)).filter(D::Kind.eq(kind));
     if let Some(ids) = only {
         q = q.filter(D::UserId.is_in(ids.iter().copied()));
     }
-    q.count(db).await
+    q.count(db).await.map_err(Into::into)
 }
 
 /// A delivery with its user, for the console.
@@ -419,7 +425,7 @@ pub async fn deliveries<C: ConnectionTrait>(
     statuses: &[Status],
     user_ids: Option<&[UserId]>,
     limit: u64,
-) -> Result<Vec<(briefing_delivery::Model, DeliveryView)>, DbErr> {
+) -> Result<Vec<(briefing_delivery::Model, DeliveryView)>, StoreError> {
     use briefing_delivery::Column as D;
     let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date));
     if !statuses.is_empty() {
@@ -459,7 +465,7 @@ pub async fn deliveries<C: ConnectionTrait>(
 }
 
 /// Puts deliveries back to `pending` for a resend: a fresh attempt count, no task, no error.
-pub async fn reopen<C: ConnectionTrait>(db: &C, ids: &[i64], now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn reopen<C: ConnectionTrait>(db: &C, ids: &[i64], now: DateTime<Utc>) -> Result<u64, StoreError> {
     use briefing_delivery::Column as D;
     if ids.is_empty() {
         return Ok(0);

@@ -11,7 +11,7 @@ use chrono::Utc;
 use entities::{card, card_set, card_set_assignment, card_set_version, metric};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, NotSet,
     QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde::Serialize;
@@ -21,7 +21,7 @@ use entities::ids::{MetricId, OrgId, UserId};
 use super::card_sets::{FrozenCard, frozen_cards};
 use crate::domain::card::Comparison;
 use crate::domain::period::Grain;
-use crate::error::ApiError;
+use crate::store::StoreError;
 
 /// A checked card, ready to store (its position is its place in the list).
 #[derive(Debug, Clone, PartialEq)]
@@ -89,21 +89,21 @@ pub struct VersionView {
     pub cards: Vec<FrozenCard>,
 }
 
-fn not_found(id: i32) -> ApiError {
-    ApiError::NotFound(format!("card set {id} does not exist"))
+fn not_found(id: i32) -> StoreError {
+    StoreError::NotFound(format!("card set {id} does not exist"))
 }
 
-fn stale(id: i32, current: i32, sent: i32) -> ApiError {
-    ApiError::Conflict(format!(
+fn stale(id: i32, current: i32, sent: i32) -> StoreError {
+    StoreError::Conflict(format!(
         "card set {id} was changed by someone else (revision {current}, you edited revision {sent}); reload and try again"
     ))
 }
 
-async fn metric_codes<C: ConnectionTrait>(db: &C) -> Result<HashMap<MetricId, String>, ApiError> {
+async fn metric_codes<C: ConnectionTrait>(db: &C) -> Result<HashMap<MetricId, String>, StoreError> {
     Ok(metric::Entity::find().all(db).await?.into_iter().map(|m| (m.id, m.code)).collect())
 }
 
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<CardSetView>, ApiError> {
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<CardSetView>, StoreError> {
     let codes = metric_codes(db).await?;
     let mut cards: HashMap<i32, Vec<card::Model>> = HashMap::new();
     for c in card::Entity::find().order_by_asc(card::Column::Position).all(db).await? {
@@ -125,7 +125,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<CardSetView>, ApiError>
         .collect())
 }
 
-pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<CardSetView, ApiError> {
+pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<CardSetView, StoreError> {
     let s = card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
     let cards = card::Entity::find()
         .filter(card::Column::CardSetId.eq(id))
@@ -174,7 +174,7 @@ fn view(
     }
 }
 
-async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard]) -> Result<(), ApiError> {
+async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard]) -> Result<(), StoreError> {
     card::Entity::delete_many().filter(card::Column::CardSetId.eq(set_id)).exec(db).await?;
     if cards.is_empty() {
         return Ok(());
@@ -194,7 +194,7 @@ async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard])
 }
 
 /// A new, unpublished set (revision 1, version 0).
-pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: UserId) -> Result<CardSetView, ApiError> {
+pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: UserId) -> Result<CardSetView, StoreError> {
     let txn = db.begin().await?;
     let set = card_set::ActiveModel {
         id: NotSet,
@@ -217,7 +217,7 @@ pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: UserId) 
 }
 
 /// Moves the draft from `revision` to `revision + 1`, or refuses a stale revision.
-async fn claim<C: ConnectionTrait>(db: &C, id: i32, revision: i32, draft: Option<&Draft>) -> Result<(), ApiError> {
+async fn claim<C: ConnectionTrait>(db: &C, id: i32, revision: i32, draft: Option<&Draft>) -> Result<(), StoreError> {
     let mut update = card_set::Entity::update_many()
         .col_expr(card_set::Column::Revision, Expr::col(card_set::Column::Revision).add(1))
         .col_expr(card_set::Column::UpdatedAt, Expr::value(Utc::now().fixed_offset()))
@@ -237,7 +237,7 @@ async fn claim<C: ConnectionTrait>(db: &C, id: i32, revision: i32, draft: Option
 }
 
 /// Replaces the draft (name, description, grain, the whole ordered list of cards).
-pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Draft) -> Result<CardSetView, ApiError> {
+pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Draft) -> Result<CardSetView, StoreError> {
     let txn = db.begin().await?;
     claim(&txn, id, revision, Some(draft)).await?;
     write_cards(&txn, id, &draft.cards).await?;
@@ -247,7 +247,12 @@ pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Dra
 }
 
 /// Puts the draft's cards in the order of `order` (every card id of the draft, once).
-pub async fn reorder(db: &DatabaseConnection, id: i32, revision: i32, order: &[i32]) -> Result<CardSetView, ApiError> {
+pub async fn reorder(
+    db: &DatabaseConnection,
+    id: i32,
+    revision: i32,
+    order: &[i32],
+) -> Result<CardSetView, StoreError> {
     let txn = db.begin().await?;
     claim(&txn, id, revision, None).await?;
     let current = card::Entity::find()
@@ -260,7 +265,7 @@ pub async fn reorder(db: &DatabaseConnection, id: i32, revision: i32, order: &[i
     let mut have: Vec<i32> = current.iter().map(|c| c.id).collect();
     have.sort_unstable();
     if wanted != have {
-        return Err(ApiError::invalid(
+        return Err(StoreError::invalid(
             "cards",
             format!("list every card of the draft exactly once: {have:?} (in the new order)"),
         ));
@@ -286,7 +291,7 @@ pub async fn publish(
     id: i32,
     revision: Option<i32>,
     actor: UserId,
-) -> Result<CardSetView, ApiError> {
+) -> Result<CardSetView, StoreError> {
     let txn = db.begin().await?;
     let view = publish_in(&txn, id, revision, actor).await?;
     txn.commit().await?;
@@ -298,13 +303,13 @@ async fn publish_in<C: ConnectionTrait>(
     id: i32,
     revision: Option<i32>,
     actor: UserId,
-) -> Result<CardSetView, ApiError> {
+) -> Result<CardSetView, StoreError> {
     let draft = get(db, id).await?;
     if let Some(sent) = revision.filter(|r| *r != draft.revision) {
         return Err(stale(id, draft.revision, sent));
     }
     if draft.cards.is_empty() {
-        return Err(ApiError::invalid("cards", "a card set without cards cannot be published"));
+        return Err(StoreError::invalid("cards", "a card set without cards cannot be published"));
     }
     let next = draft.version + 1;
     let moved = card_set::Entity::update_many()
@@ -317,7 +322,7 @@ async fn publish_in<C: ConnectionTrait>(
         .exec(db)
         .await?;
     if moved.rows_affected != 1 {
-        return Err(ApiError::Conflict(format!("card set {id} changed while it was being published; try again")));
+        return Err(StoreError::Conflict(format!("card set {id} changed while it was being published; try again")));
     }
     let ids: HashMap<String, MetricId> =
         metric::Entity::find().all(db).await?.into_iter().map(|m| (m.code, m.id)).collect();
@@ -335,7 +340,7 @@ async fn publish_in<C: ConnectionTrait>(
             position: c.position,
         })
         .collect();
-    let cards = serde_json::to_value(&frozen).map_err(|e| ApiError::Internal(e.into()))?;
+    let cards = serde_json::to_value(&frozen).map_err(|e| DbErr::Json(e.to_string()))?;
     card_set_version::ActiveModel {
         id: NotSet,
         card_set_id: Set(id),
@@ -352,7 +357,7 @@ async fn publish_in<C: ConnectionTrait>(
     get(db, id).await
 }
 
-pub async fn versions(db: &DatabaseConnection, id: i32) -> Result<Vec<VersionView>, ApiError> {
+pub async fn versions(db: &DatabaseConnection, id: i32) -> Result<Vec<VersionView>, StoreError> {
     card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
     card_set_version::Entity::find()
         .filter(card_set_version::Column::CardSetId.eq(id))
@@ -381,7 +386,7 @@ pub async fn restore(
     version: i32,
     revision: Option<i32>,
     actor: UserId,
-) -> Result<CardSetView, ApiError> {
+) -> Result<CardSetView, StoreError> {
     let txn = db.begin().await?;
     let current = get(&txn, id).await?;
     let old = card_set_version::Entity::find()
@@ -389,7 +394,7 @@ pub async fn restore(
         .filter(card_set_version::Column::Version.eq(version))
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::invalid("version", format!("card set {id} has no version {version}")))?;
+        .ok_or_else(|| StoreError::invalid("version", format!("card set {id} has no version {version}")))?;
     let draft = Draft {
         cards: frozen_cards(&old.cards)?
             .into_iter()
@@ -421,7 +426,7 @@ pub struct Moved {
 }
 
 /// Assigns the set to `orgs` and `users` (taking them from any other set).
-pub async fn assign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[UserId]) -> Result<Moved, ApiError> {
+pub async fn assign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[UserId]) -> Result<Moved, StoreError> {
     let txn = db.begin().await?;
     card_set::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
     let mut moved = Moved::default();
@@ -443,7 +448,7 @@ pub async fn assign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[U
 async fn take_assignment<C: ConnectionTrait>(
     db: &C,
     which: sea_orm::sea_query::SimpleExpr,
-) -> Result<Option<i32>, ApiError> {
+) -> Result<Option<i32>, StoreError> {
     let before = card_set_assignment::Entity::find().filter(which).one(db).await?;
     let previous = before.as_ref().map(|a| a.card_set_id);
     if let Some(a) = before {
@@ -457,7 +462,7 @@ async fn insert_assignment<C: ConnectionTrait>(
     id: i32,
     org: Option<OrgId>,
     user: Option<UserId>,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     card_set_assignment::ActiveModel {
         id: NotSet,
         card_set_id: Set(id),
@@ -471,7 +476,7 @@ async fn insert_assignment<C: ConnectionTrait>(
 }
 
 /// Removes the set's assignments to `orgs` and `users`; returns how many there were.
-pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[UserId]) -> Result<u64, ApiError> {
+pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[UserId]) -> Result<u64, StoreError> {
     card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
     let mut removed = 0;
     if !orgs.is_empty() {
@@ -498,16 +503,16 @@ pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &
 /// with `revision`, only if the draft is still that revision. The check and the delete are one
 /// statement, so an assignment made meanwhile is never dropped with the set. Returns the set
 /// as it was.
-pub async fn delete(db: &DatabaseConnection, id: i32, revision: Option<i32>) -> Result<CardSetView, ApiError> {
+pub async fn delete(db: &DatabaseConnection, id: i32, revision: Option<i32>) -> Result<CardSetView, StoreError> {
     let set = get(db, id).await?;
-    let refuse = |set: &CardSetView| -> Option<ApiError> {
+    let refuse = |set: &CardSetView| -> Option<StoreError> {
         if set.is_default {
-            return Some(ApiError::Conflict(
+            return Some(StoreError::Conflict(
                 "the default card set cannot be deleted: it is everyone's fallback".into(),
             ));
         }
         if !set.assigned_orgs.is_empty() || !set.assigned_users.is_empty() {
-            return Some(ApiError::Conflict(format!(
+            return Some(StoreError::Conflict(format!(
                 "card set {id} is still assigned to {} org(s) and {} user(s); remove the assignments first",
                 set.assigned_orgs.len(),
                 set.assigned_users.len()
@@ -537,7 +542,7 @@ pub async fn delete(db: &DatabaseConnection, id: i32, revision: Option<i32>) -> 
         // Changed between the read and the delete: say what changed.
         let now = get(db, id).await?;
         return Err(
-            refuse(&now).unwrap_or_else(|| ApiError::Conflict(format!("card set {id} changed meanwhile; try again")))
+            refuse(&now).unwrap_or_else(|| StoreError::Conflict(format!("card set {id} changed meanwhile; try again")))
         );
     }
     Ok(set)

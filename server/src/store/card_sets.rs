@@ -13,6 +13,7 @@ use entities::ids::{MetricId, OrgId, UserId};
 use crate::domain::card::Comparison;
 use crate::domain::org_tree::OrgTree;
 use crate::domain::period::Grain;
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CardDef {
@@ -115,14 +116,14 @@ impl FrozenCard {
 }
 
 /// The cards of a frozen version, in position order.
-pub fn frozen_cards(json: &serde_json::Value) -> Result<Vec<FrozenCard>, DbErr> {
+pub fn frozen_cards(json: &serde_json::Value) -> Result<Vec<FrozenCard>, StoreError> {
     let mut cards: Vec<FrozenCard> = serde_json::from_value(json.clone())
         .map_err(|e| DbErr::Custom(format!("a card set version holds unreadable cards: {e}")))?;
     cards.sort_by_key(|c| c.position);
     Ok(cards)
 }
 
-pub async fn load<C: ConnectionTrait>(db: &C) -> Result<CardSets, DbErr> {
+pub async fn load<C: ConnectionTrait>(db: &C) -> Result<CardSets, StoreError> {
     let published: Vec<card_set::Model> =
         card_set::Entity::find().filter(card_set::Column::Version.gt(0)).all(db).await?;
     let mut sets = CardSets::default();

@@ -18,6 +18,7 @@ use crate::dingtalk::contacts::{Department, ROOT_DEPT_ID, User};
 use crate::domain::directory::{completeness, default_scope, materialise};
 use crate::domain::period::{Grain, day_number};
 use crate::domain::rollup::Figure;
+use crate::store::StoreError;
 use crate::store::facts::{self, FactRow, origin};
 
 pub const COMPLETENESS_METRIC: &str = "governance.directory_completeness";
@@ -60,7 +61,11 @@ impl Changes {
     }
 }
 
-pub async fn apply<C: ConnectionTrait>(db: &C, snapshot: &Snapshot<'_>, today: NaiveDate) -> anyhow::Result<Changes> {
+pub async fn apply<C: ConnectionTrait>(
+    db: &C,
+    snapshot: &Snapshot<'_>,
+    today: NaiveDate,
+) -> Result<Changes, StoreError> {
     let mut changes = Changes::default();
     let orgs = sync_orgs(db, snapshot.departments, &mut changes).await?;
     let (users, touched) = sync_users(db, snapshot, &mut changes).await?;
@@ -88,7 +93,7 @@ async fn sync_orgs<C: ConnectionTrait>(
     db: &C,
     departments: &[Department],
     changes: &mut Changes,
-) -> anyhow::Result<HashMap<i64, OrgId>> {
+) -> Result<HashMap<i64, OrgId>, StoreError> {
     let existing = org::Entity::find().all(db).await?;
     let mut by_dept: HashMap<i64, OrgId> = existing.iter().filter_map(|o| Some((o.dingtalk_dept_id?, o.id))).collect();
     let mut wanted: HashMap<OrgId, OrgState> = existing
@@ -160,7 +165,7 @@ async fn insert_department<C: ConnectionTrait>(
     db: &C,
     dept: &Department,
     parent: Option<OrgId>,
-) -> anyhow::Result<OrgId> {
+) -> Result<OrgId, StoreError> {
     let model = org::ActiveModel {
         id: NotSet,
         code: Set(format!("dingtalk-{}", dept.dept_id)),
@@ -221,7 +226,7 @@ async fn sync_users<C: ConnectionTrait>(
     db: &C,
     snapshot: &Snapshot<'_>,
     changes: &mut Changes,
-) -> anyhow::Result<(HashMap<String, UserRow>, HashSet<UserId>)> {
+) -> Result<(HashMap<String, UserRow>, HashSet<UserId>), StoreError> {
     let existing: HashMap<String, user::Model> =
         user::Entity::find().all(db).await?.into_iter().map(|m| (m.dingtalk_userid.clone(), m)).collect();
     let mut inserts = Vec::new();
@@ -287,7 +292,7 @@ async fn sync_memberships<C: ConnectionTrait>(
     fetched: &HashMap<UserId, &User>,
     orgs: &HashMap<i64, OrgId>,
     changes: &mut Changes,
-) -> anyhow::Result<()> {
+) -> Result<(), StoreError> {
     let mut wanted: HashMap<(UserId, OrgId), bool> = HashMap::new();
     for (&user_id, u) in fetched {
         for dept in &u.dept_ids {
@@ -345,7 +350,7 @@ async fn sync_scopes<C: ConnectionTrait>(
     users: &HashMap<String, UserRow>,
     orgs: &HashMap<i64, OrgId>,
     changes: &mut Changes,
-) -> anyhow::Result<()> {
+) -> Result<(), StoreError> {
     let active: HashSet<UserId> = users.values().filter(|u| u.active).map(|u| u.id).collect();
     let mut wanted: HashSet<(UserId, OrgId)> = HashSet::new();
     for (&user_id, u) in fetched.iter().filter(|(id, _)| active.contains(id)) {
@@ -388,7 +393,11 @@ async fn sync_scopes<C: ConnectionTrait>(
 /// Directory completeness of every active org for `today`, as computed facts; a node whose
 /// members all left, or that left DingTalk itself, gets an empty figure rather than keeping a
 /// stale one.
-async fn write_completeness<C: ConnectionTrait>(db: &C, today: NaiveDate, changes: &mut Changes) -> anyhow::Result<()> {
+async fn write_completeness<C: ConnectionTrait>(
+    db: &C,
+    today: NaiveDate,
+    changes: &mut Changes,
+) -> Result<(), StoreError> {
     let Some(metric) = metric::Entity::find().filter(metric::Column::Code.eq(COMPLETENESS_METRIC)).one(db).await?
     else {
         tracing::warn!("the catalogue has no {COMPLETENESS_METRIC}: directory completeness not computed");

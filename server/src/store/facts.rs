@@ -7,6 +7,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 use crate::domain::period::{Period, day_number};
+use crate::store::StoreError;
 
 /// One row of `facts`, as stored.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,16 +76,16 @@ fn insert_sql(backend: DbBackend, rows: usize, condition: &str) -> String {
 
 /// Upserts `rows` in batches of [`BATCH_ROWS`]. Run it inside a transaction to make the whole
 /// call atomic. Returns the number of rows written.
-pub async fn upsert<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, sea_orm::DbErr> {
+pub async fn upsert<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, StoreError> {
     upsert_where(db, rows, UPSTREAM_WINS).await
 }
 
 /// Upserts roll-up rows: they replace earlier roll-ups, never a figure the upstream delivered.
-pub async fn upsert_rollups<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, sea_orm::DbErr> {
+pub async fn upsert_rollups<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, StoreError> {
     upsert_where(db, rows, ROLLUP_WINS).await
 }
 
-async fn upsert_where<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, sea_orm::DbErr> {
+async fn upsert_where<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, StoreError> {
     let backend = db.get_database_backend();
     let full_sql = insert_sql(backend, BATCH_ROWS, condition);
     let mut written = 0;
@@ -112,7 +113,7 @@ async fn upsert_where<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &
 }
 
 /// Moves the data version on: every cached answer rendered before this commit stops matching.
-pub async fn bump_data_version<C: ConnectionTrait>(db: &C) -> Result<(), sea_orm::DbErr> {
+pub async fn bump_data_version<C: ConnectionTrait>(db: &C) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_string(
         backend,
@@ -123,7 +124,7 @@ pub async fn bump_data_version<C: ConnectionTrait>(db: &C) -> Result<(), sea_orm
 }
 
 /// Records that the upstream calls `period` (and everything before it) final.
-pub async fn mark_complete<C: ConnectionTrait>(db: &C, period: Period) -> Result<(), sea_orm::DbErr> {
+pub async fn mark_complete<C: ConnectionTrait>(db: &C, period: Period) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
     let sql = match backend {
         DbBackend::Postgres => {
@@ -153,7 +154,7 @@ pub async fn load<C: ConnectionTrait>(
     orgs: &[i32],
     from: i32,
     to: i32,
-) -> Result<Vec<FactRow>, sea_orm::DbErr> {
+) -> Result<Vec<FactRow>, StoreError> {
     use entities::fact;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let mut out = Vec::new();

@@ -1,4 +1,10 @@
-//! Queries over sea-orm. Handlers and workers go through here.
+//! Queries over sea-orm. Handlers and workers go through here. Every function answers in
+//! domain types (or rows) and [`StoreError`]; the HTTP layer maps that to its answers once
+//! (`routes`), the workers report it.
+
+use sea_orm::DbErr;
+
+use crate::domain::directory::CycleError;
 
 pub mod audit;
 pub mod boards;
@@ -18,3 +24,29 @@ pub mod sessions;
 pub mod snapshot;
 pub mod sync;
 pub mod users;
+
+/// What the store could not do, in its own terms.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed, or held what could not be read.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    /// What was named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// It changed meanwhile (a stale revision), or its state forbids the change.
+    #[error("{0}")]
+    Conflict(String),
+    /// A field of what was asked cannot be done as given.
+    #[error("`{field}`: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// The directory's parent links go round in a circle.
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+}
+
+impl StoreError {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> StoreError {
+        StoreError::Invalid { field, reason: reason.into() }
+    }
+}

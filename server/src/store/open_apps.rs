@@ -1,5 +1,6 @@
 //! Registered applications of the open API, and their daily quota counters.
 
+use crate::store::StoreError;
 use chrono::{DateTime, FixedOffset, Utc};
 use entities::ids::{OrgId, UserId};
 use entities::{open_app, open_quota};
@@ -25,16 +26,16 @@ pub struct Spec {
     pub daily_quota: i64,
 }
 
-pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<open_app::Model>, DbErr> {
-    open_app::Entity::find_by_id(id).one(db).await
+pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<open_app::Model>, StoreError> {
+    open_app::Entity::find_by_id(id).one(db).await.map_err(Into::into)
 }
 
-pub async fn by_client_id<C: ConnectionTrait>(db: &C, client_id: &str) -> Result<Option<open_app::Model>, DbErr> {
-    open_app::Entity::find().filter(open_app::Column::ClientId.eq(client_id)).one(db).await
+pub async fn by_client_id<C: ConnectionTrait>(db: &C, client_id: &str) -> Result<Option<open_app::Model>, StoreError> {
+    open_app::Entity::find().filter(open_app::Column::ClientId.eq(client_id)).one(db).await.map_err(Into::into)
 }
 
-pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<open_app::Model>, DbErr> {
-    open_app::Entity::find().order_by_asc(open_app::Column::Id).all(db).await
+pub async fn list<C: ConnectionTrait>(db: &C) -> Result<Vec<open_app::Model>, StoreError> {
+    open_app::Entity::find().order_by_asc(open_app::Column::Id).all(db).await.map_err(Into::into)
 }
 
 fn now() -> DateTime<FixedOffset> {
@@ -47,7 +48,7 @@ pub async fn create<C: ConnectionTrait>(
     client_id: String,
     secret_hash: String,
     created_by: UserId,
-) -> Result<open_app::Model, DbErr> {
+) -> Result<open_app::Model, StoreError> {
     open_app::ActiveModel {
         id: NotSet,
         client_id: Set(client_id),
@@ -61,6 +62,7 @@ pub async fn create<C: ConnectionTrait>(
     }
     .insert(db)
     .await
+    .map_err(Into::into)
 }
 
 fn spec_model(spec: &Spec) -> open_app::ActiveModel {
@@ -79,19 +81,19 @@ fn spec_model(spec: &Spec) -> open_app::ActiveModel {
     }
 }
 
-pub async fn update<C: ConnectionTrait>(db: &C, id: i32, spec: &Spec) -> Result<open_app::Model, DbErr> {
-    open_app::ActiveModel { id: Set(id), ..spec_model(spec) }.update(db).await
+pub async fn update<C: ConnectionTrait>(db: &C, id: i32, spec: &Spec) -> Result<open_app::Model, StoreError> {
+    open_app::ActiveModel { id: Set(id), ..spec_model(spec) }.update(db).await.map_err(Into::into)
 }
 
 pub async fn set_status<C: ConnectionTrait>(
     db: &C,
     app: open_app::Model,
     status: AppStatus,
-) -> Result<open_app::Model, DbErr> {
+) -> Result<open_app::Model, StoreError> {
     let mut am = app.into_active_model();
     am.status = Set(status);
     am.updated_at = Set(now());
-    am.update(db).await
+    am.update(db).await.map_err(Into::into)
 }
 
 /// A new secret; the old one stays valid until `overlap_until`.
@@ -100,18 +102,18 @@ pub async fn rotate<C: ConnectionTrait>(
     app: open_app::Model,
     new_hash: String,
     overlap_until: DateTime<FixedOffset>,
-) -> Result<open_app::Model, DbErr> {
+) -> Result<open_app::Model, StoreError> {
     let old = app.secret_hash.clone();
     let mut am = app.into_active_model();
     am.previous_secret_hash = Set(Some(old));
     am.previous_expires_at = Set(Some(overlap_until));
     am.secret_hash = Set(new_hash);
     am.updated_at = Set(now());
-    am.update(db).await
+    am.update(db).await.map_err(Into::into)
 }
 
 /// Deletes the application and its quota counters (its call records stay, for the history).
-pub async fn delete<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), DbErr> {
+pub async fn delete<C: ConnectionTrait>(db: &C, id: i32) -> Result<(), StoreError> {
     open_quota::Entity::delete_many().filter(open_quota::Column::AppId.eq(id)).exec(db).await?;
     open_app::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
@@ -126,7 +128,7 @@ pub async fn reserve<C: ConnectionTrait>(
     day: i32,
     want: i64,
     quota: i64,
-) -> Result<Option<(i64, i64)>, DbErr> {
+) -> Result<Option<(i64, i64)>, StoreError> {
     let backend = db.get_database_backend();
     let insert = Query::insert()
         .into_table(open_quota::Entity)
@@ -162,6 +164,6 @@ pub async fn reserve<C: ConnectionTrait>(
 }
 
 /// Forgets counters of days before `day`.
-pub async fn prune_quota<C: ConnectionTrait>(db: &C, day: i32) -> Result<u64, DbErr> {
+pub async fn prune_quota<C: ConnectionTrait>(db: &C, day: i32) -> Result<u64, StoreError> {
     Ok(open_quota::Entity::delete_many().filter(open_quota::Column::Day.lt(day)).exec(db).await?.rows_affected)
 }

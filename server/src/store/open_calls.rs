@@ -1,5 +1,6 @@
 //! The record of open API calls: written in batches, summed by day, pruned by age.
 
+use crate::store::StoreError;
 use chrono::{DateTime, FixedOffset};
 use entities::open_call;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -19,7 +20,7 @@ pub struct Call {
 }
 
 /// Writes `calls` in one statement.
-pub async fn insert<C: ConnectionTrait>(db: &C, calls: Vec<Call>) -> Result<(), DbErr> {
+pub async fn insert<C: ConnectionTrait>(db: &C, calls: Vec<Call>) -> Result<(), StoreError> {
     if calls.is_empty() {
         return Ok(());
     }
@@ -51,7 +52,7 @@ pub struct DayUsage {
 }
 
 /// Usage of `app` by day, from `from` to `to` (day numbers, inclusive).
-pub async fn usage<C: ConnectionTrait>(db: &C, app: i32, from: i32, to: i32) -> Result<Vec<DayUsage>, DbErr> {
+pub async fn usage<C: ConnectionTrait>(db: &C, app: i32, from: i32, to: i32) -> Result<Vec<DayUsage>, StoreError> {
     let q = Query::select()
         .column(open_call::Column::Day)
         .expr_as(Expr::cust("COUNT(*)"), "calls")
@@ -87,6 +88,6 @@ pub async fn usage<C: ConnectionTrait>(db: &C, app: i32, from: i32, to: i32) -> 
 }
 
 /// Deletes records from before `cutoff`.
-pub async fn prune<C: ConnectionTrait>(db: &C, cutoff: DateTime<FixedOffset>) -> Result<u64, DbErr> {
+pub async fn prune<C: ConnectionTrait>(db: &C, cutoff: DateTime<FixedOffset>) -> Result<u64, StoreError> {
     Ok(open_call::Entity::delete_many().filter(open_call::Column::At.lt(cutoff)).exec(db).await?.rows_affected)
 }

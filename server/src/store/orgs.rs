@@ -1,9 +1,10 @@
 //! The org tree.
 
+use crate::store::StoreError;
 use chrono::Utc;
 use entities::ids::OrgId;
 use entities::org::{self, OrgKind};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 /// A node to insert with a known id (the demo generator and fixtures use this).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub struct NewOrg {
 }
 
 /// Inserts nodes, parents before children.
-pub async fn insert_all<C: ConnectionTrait>(db: &C, nodes: &[NewOrg]) -> Result<(), DbErr> {
+pub async fn insert_all<C: ConnectionTrait>(db: &C, nodes: &[NewOrg]) -> Result<(), StoreError> {
     let now = Utc::now().fixed_offset();
     for chunk in nodes.chunks(500) {
         let models = chunk.iter().map(|n| org::ActiveModel {

@@ -3,10 +3,11 @@
 
 use entities::fact;
 use sea_orm::sea_query::{Expr, UnionType};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use crate::domain::period::Grain;
 use crate::domain::rollup::Figure;
+use crate::store::StoreError;
 
 /// One stored figure with its key.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,7 +45,7 @@ pub async fn range<C: ConnectionTrait>(
     grain: Grain,
     from: i32,
     to: i32,
-) -> Result<Vec<Point>, DbErr> {
+) -> Result<Vec<Point>, StoreError> {
     Ok(fact::Entity::find()
         .filter(fact::Column::MetricId.is_in(metrics.iter().copied()))
         .filter(fact::Column::OrgId.eq(org))
@@ -69,7 +70,7 @@ pub async fn at<C: ConnectionTrait>(
     orgs: &[i32],
     grain: Grain,
     periods: &[i32],
-) -> Result<Vec<Point>, DbErr> {
+) -> Result<Vec<Point>, StoreError> {
     if metrics.is_empty() || orgs.is_empty() || periods.is_empty() {
         return Ok(Vec::new());
     }
@@ -115,7 +116,7 @@ pub struct HomeQuery<'a> {
     pub year_ago: i32,
 }
 
-pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRead, DbErr> {
+pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRead, StoreError> {
     if q.metrics.is_empty() {
         return Ok(HomeRead::default());
     }

@@ -20,6 +20,7 @@ use super::sync;
 use crate::domain::period::{Grain, day_number};
 use crate::domain::rollup::Changes;
 use crate::domain::rollup::Figure;
+use crate::store::StoreError;
 
 /// The `sync_state` row holding the completion days still to recompute (`lo:hi`).
 pub const PENDING: &str = "records.stats";
@@ -48,7 +49,7 @@ const FLOWS: &[&str] = &[
 ];
 
 /// Inside a page's transaction: completion days `from..=to` need their statistics redone.
-pub async fn mark_pending<C: ConnectionTrait>(db: &C, from: i32, to: i32) -> Result<(), sea_orm::DbErr> {
+pub async fn mark_pending<C: ConnectionTrait>(db: &C, from: i32, to: i32) -> Result<(), StoreError> {
     let (lo, hi) = match pending(db).await? {
         Some((a, b)) => (a.min(from), b.max(to)),
         None => (from, to),
@@ -56,7 +57,7 @@ pub async fn mark_pending<C: ConnectionTrait>(db: &C, from: i32, to: i32) -> Res
     sync::set_cursor(db, PENDING, Some(&format!("{lo}:{hi}"))).await
 }
 
-async fn pending<C: ConnectionTrait>(db: &C) -> Result<Option<(i32, i32)>, sea_orm::DbErr> {
+async fn pending<C: ConnectionTrait>(db: &C) -> Result<Option<(i32, i32)>, StoreError> {
     let state = sync::state(db, PENDING).await?;
     Ok(state.and_then(|s| s.cursor).and_then(|c| {
         let (a, b) = c.split_once(':')?;
@@ -78,7 +79,7 @@ fn fact(metric_id: i32, org_id: i32, day: i32, f: Figure, at: i64) -> FactRow {
     }
 }
 
-fn int(row: &sea_orm::QueryResult, col: &str) -> Result<f64, sea_orm::DbErr> {
+fn int(row: &sea_orm::QueryResult, col: &str) -> Result<f64, StoreError> {
     // SUM over no rows is NULL; integer sums are BIGINT on PostgreSQL, INTEGER on SQLite.
     Ok(row.try_get::<Option<i64>>("", col)?.unwrap_or(0) as f64)
 }
@@ -91,7 +92,7 @@ async fn clear<C: ConnectionTrait>(
     lo: i32,
     hi: i32,
     changes: &mut Changes,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
     let mut select = Sql::new(backend);
     select.push("SELECT metric_id, org_id, period_start FROM facts WHERE metric_id IN ").list(ids.iter().copied());
@@ -113,7 +114,7 @@ pub async fn refresh(
     db: &DatabaseConnection,
     as_of: NaiveDate,
     stocks_changed: bool,
-) -> anyhow::Result<(u64, Changes)> {
+) -> Result<(u64, Changes), StoreError> {
     let ids: HashMap<String, i32> = metric::Entity::find()
         .filter(metric::Column::Source.eq("records"))
         .all(db)

@@ -11,6 +11,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 use crate::domain::records::{
     Column, ColumnType, Cursor, FilterType, FilterValue, KindSchema, Query, RecordKind, SortValue,
 };
+use crate::store::StoreError;
 
 /// A record to store: its id, its `updatedAt`, and its row in the table's column order
 /// ([`insert_columns`]).
@@ -128,7 +129,7 @@ pub async fn apply<C: ConnectionTrait>(
     kind: RecordKind,
     upserts: &[Upsert],
     tombstones: &[(String, i64)],
-) -> Result<Option<(i32, i32)>, DbErr> {
+) -> Result<Option<(i32, i32)>, StoreError> {
     let backend = db.get_database_backend();
     let table = kind.table();
     let mut days: Option<(i32, i32)> = None;
@@ -217,7 +218,7 @@ fn select_expr(c: &Column) -> String {
     }
 }
 
-fn read_cell(row: &QueryResult, c: &Column) -> Result<Cell, DbErr> {
+fn read_cell(row: &QueryResult, c: &Column) -> Result<Cell, StoreError> {
     Ok(match c.ty {
         ColumnType::Text => row.try_get::<Option<String>>("", c.sql)?.map_or(Cell::Null, Cell::Text),
         ColumnType::Bool => row.try_get::<Option<bool>>("", c.sql)?.map_or(Cell::Null, Cell::Bool),
@@ -270,7 +271,7 @@ fn push_where(sql: &mut Sql, query: &Query, orgs: Option<&[OrgId]>) {
 }
 
 /// One page: at most `limit` rows after the cursor, and whether more follow.
-pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Vec<Row>, bool), DbErr> {
+pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Vec<Row>, bool), StoreError> {
     let query = spec.query;
     let kind = query.kind;
     let sort = query.sort.column(kind).ok_or_else(|| DbErr::Custom("sort column".into()))?;
@@ -318,7 +319,7 @@ pub async fn count_capped<C: ConnectionTrait>(
     query: &Query,
     orgs: Option<&[OrgId]>,
     cap: u64,
-) -> Result<u64, DbErr> {
+) -> Result<u64, StoreError> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM ").push(query.kind.table());
     push_where(&mut sql, query, orgs);
@@ -331,7 +332,11 @@ pub async fn count_capped<C: ConnectionTrait>(
 }
 
 /// One record with every column, and its org.
-pub async fn one<C: ConnectionTrait>(db: &C, kind: RecordKind, id: &str) -> Result<Option<(OrgId, Vec<Cell>)>, DbErr> {
+pub async fn one<C: ConnectionTrait>(
+    db: &C,
+    kind: RecordKind,
+    id: &str,
+) -> Result<Option<(OrgId, Vec<Cell>)>, StoreError> {
     let columns: Vec<&'static Column> = kind.columns().iter().collect();
     let mut sql = Sql::new(db.get_database_backend());
     let select: Vec<String> = columns.iter().map(|c| select_expr(c)).collect();
@@ -353,7 +358,7 @@ pub async fn id_by_code<C: ConnectionTrait>(
     kind: RecordKind,
     code: &str,
     org: OrgId,
-) -> Result<Option<String>, DbErr> {
+) -> Result<Option<String>, StoreError> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT id FROM ")
         .push(kind.table())
@@ -373,7 +378,7 @@ pub async fn saved_columns<C: ConnectionTrait>(
     db: &C,
     user: UserId,
     kind: RecordKind,
-) -> Result<Option<Vec<String>>, DbErr> {
+) -> Result<Option<Vec<String>>, StoreError> {
     use entities::user_column;
     use sea_orm::EntityTrait;
     let row = user_column::Entity::find_by_id((user, kind)).one(db).await?;
@@ -386,7 +391,7 @@ pub async fn save_columns<C: ConnectionTrait>(
     user: UserId,
     kind: RecordKind,
     keys: &[&str],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("INSERT INTO user_columns (user_id, kind, columns, updated_at) VALUES (")
         .param(user)
@@ -405,7 +410,7 @@ pub async fn save_columns<C: ConnectionTrait>(
 
 /// Inserts records known to be new (the demo's history): plain multi-row inserts, no conflict
 /// handling.
-pub async fn insert_new<C: ConnectionTrait>(db: &C, kind: RecordKind, rows: &[Upsert]) -> Result<(), DbErr> {
+pub async fn insert_new<C: ConnectionTrait>(db: &C, kind: RecordKind, rows: &[Upsert]) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
     let columns = insert_columns(kind);
     let per_statement = (MAX_PARAMS / columns.len()).max(1);

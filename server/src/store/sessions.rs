@@ -3,13 +3,14 @@
 //! that rotate on every use; a refresh token presented twice means it was copied, and the whole
 //! session (the token family) is revoked.
 
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use entities::ids::UserId;
 use entities::{refresh_token, session};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionSession,
+    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 
@@ -47,7 +48,11 @@ fn new_secret() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
-async fn insert_refresh<C: ConnectionTrait>(db: &C, session_id: &str, now: DateTime<Utc>) -> Result<String, DbErr> {
+async fn insert_refresh<C: ConnectionTrait>(
+    db: &C,
+    session_id: &str,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
     let token = new_secret();
     refresh_token::ActiveModel {
         hash: Set(digest(&token)),
@@ -67,7 +72,7 @@ pub async fn open<C: ConnectionTrait + TransactionTrait>(
     client: Client,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<Opened, DbErr> {
+) -> Result<Opened, StoreError> {
     let txn = db.begin().await?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     session::ActiveModel {
@@ -87,7 +92,7 @@ pub async fn open<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// The user of a live session (not revoked, not expired); `None` otherwise.
-pub async fn live_user<C: ConnectionTrait>(db: &C, id: &str, now: DateTime<Utc>) -> Result<Option<UserId>, DbErr> {
+pub async fn live_user<C: ConnectionTrait>(db: &C, id: &str, now: DateTime<Utc>) -> Result<Option<UserId>, StoreError> {
     let row = session::Entity::find_by_id(id.to_owned()).one(db).await?;
     Ok(row.filter(|s| s.revoked_at.is_none() && s.expires_at > now.fixed_offset()).map(|s| s.user_id))
 }
@@ -106,7 +111,7 @@ pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     token: &str,
     now: DateTime<Utc>,
-) -> Result<Result<(String, UserId, String), Refused>, DbErr> {
+) -> Result<Result<(String, UserId, String), Refused>, StoreError> {
     let hash = digest(token);
     let Some(row) = refresh_token::Entity::find_by_id(hash.clone()).one(db).await? else {
         return Ok(Err(Refused::Invalid));
@@ -136,7 +141,12 @@ pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Ends one session; `false` when it was over already.
-pub async fn revoke<C: ConnectionTrait>(db: &C, id: &str, reason: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn revoke<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
     let n = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now.fixed_offset()))
         .col_expr(session::Column::RevokedReason, Expr::value(reason))
@@ -154,7 +164,7 @@ pub async fn revoke_user<C: ConnectionTrait>(
     user_id: UserId,
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, DbErr> {
+) -> Result<Vec<String>, StoreError> {
     let live: Vec<String> = session::Entity::find()
         .filter(session::Column::UserId.eq(user_id))
         .filter(session::Column::RevokedAt.is_null())

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use entities::{data_version, metric, org, period_status};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::catalogue::MetricId;
@@ -13,6 +13,7 @@ use crate::domain::compare::Coverage;
 use crate::domain::metric::Kind;
 use crate::domain::org_tree::{OrgNode, OrgTree};
 use crate::domain::period::{Grain, Period, from_day_number};
+use crate::store::StoreError;
 use crate::store::card_sets::CardSets;
 
 /// Per grain, the start of the latest period the upstream calls complete.
@@ -65,11 +66,11 @@ impl Snapshot {
     }
 }
 
-pub async fn data_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+pub async fn data_version<C: ConnectionTrait>(db: &C) -> Result<i64, StoreError> {
     Ok(data_version::Entity::find_by_id(1).one(db).await?.map_or(0, |v| v.version))
 }
 
-pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, DbErr> {
+pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Snapshot, StoreError> {
     let version = data_version(db).await?;
     let orgs: Vec<OrgNode> = org::Entity::find()
         .all(db)
@@ -136,7 +137,7 @@ async fn coverage<C: ConnectionTrait>(
     db: &C,
     orgs: &OrgTree,
     metrics: impl Iterator<Item = MetricId>,
-) -> Result<Coverage, DbErr> {
+) -> Result<Coverage, StoreError> {
     let roots: Vec<String> = orgs.roots().map(|n| n.id.to_string()).collect();
     if roots.is_empty() {
         return Ok(Coverage::default());

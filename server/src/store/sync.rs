@@ -6,6 +6,7 @@
 //! write lock on SQLite), so two claims serialise. A `running` run whose source has shown no
 //! progress for the stale period belonged to a process that died; it is closed as `failed`.
 
+use crate::store::StoreError;
 use chrono::{DateTime, FixedOffset, Utc};
 use entities::{rejected_row, sync_run, sync_state};
 use sea_orm::{
@@ -30,7 +31,7 @@ fn now() -> DateTime<FixedOffset> {
 
 /// Makes sure the source has a `sync_state` row and writes it, which locks it until the
 /// transaction ends.
-async fn lock_state<C: ConnectionTrait>(db: &C, source: &str) -> Result<sync_state::Model, DbErr> {
+async fn lock_state<C: ConnectionTrait>(db: &C, source: &str) -> Result<sync_state::Model, StoreError> {
     sync_state::Entity::insert(sync_state::ActiveModel {
         source: Set(source.to_owned()),
         watermark: Set(None),
@@ -48,7 +49,7 @@ async fn lock_state<C: ConnectionTrait>(db: &C, source: &str) -> Result<sync_sta
     sync_state::Entity::find_by_id(source.to_owned())
         .one(db)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("sync_state {source}")))
+        .ok_or_else(|| StoreError::from(DbErr::RecordNotFound(format!("sync_state {source}"))))
 }
 
 /// Starts a run of `source` unless one is in progress.
@@ -57,7 +58,7 @@ pub async fn claim(
     source: &str,
     trigger: RunTrigger,
     stale_after: chrono::Duration,
-) -> Result<Claim, DbErr> {
+) -> Result<Claim, StoreError> {
     let txn = db.begin().await?;
     let state = lock_state(&txn, source).await?;
     let running = sync_run::Entity::find()
@@ -103,7 +104,7 @@ pub async fn claim(
 }
 
 /// Records progress (the heartbeat that keeps a run from looking dead).
-pub async fn touch<C: ConnectionTrait>(db: &C, source: &str) -> Result<(), DbErr> {
+pub async fn touch<C: ConnectionTrait>(db: &C, source: &str) -> Result<(), StoreError> {
     sync_state::Entity::update_many()
         .col_expr(sync_state::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()))
         .filter(sync_state::Column::Source.eq(source))
@@ -113,8 +114,8 @@ pub async fn touch<C: ConnectionTrait>(db: &C, source: &str) -> Result<(), DbErr
 }
 
 /// Where `source` resumes.
-pub async fn state<C: ConnectionTrait>(db: &C, source: &str) -> Result<Option<sync_state::Model>, DbErr> {
-    sync_state::Entity::find_by_id(source.to_owned()).one(db).await
+pub async fn state<C: ConnectionTrait>(db: &C, source: &str) -> Result<Option<sync_state::Model>, StoreError> {
+    sync_state::Entity::find_by_id(source.to_owned()).one(db).await.map_err(Into::into)
 }
 
 /// Inside a page's transaction: the resume point after this page — `cursor` for the next
@@ -124,7 +125,7 @@ pub async fn save_position<C: ConnectionTrait>(
     source: &str,
     cursor: Option<&str>,
     watermark: Option<&str>,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let mut update = sync_state::Entity::update_many()
         .col_expr(sync_state::Column::Cursor, sea_orm::sea_query::Expr::value(cursor.map(str::to_owned)))
         .col_expr(sync_state::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now()));
@@ -136,7 +137,7 @@ pub async fn save_position<C: ConnectionTrait>(
 }
 
 /// Sets the cursor of `source` outright (also the roll-up's pending marker).
-pub async fn set_cursor<C: ConnectionTrait>(db: &C, source: &str, cursor: Option<&str>) -> Result<(), DbErr> {
+pub async fn set_cursor<C: ConnectionTrait>(db: &C, source: &str, cursor: Option<&str>) -> Result<(), StoreError> {
     lock_state(db, source).await?;
     sync_state::Entity::update_many()
         .col_expr(sync_state::Column::Cursor, sea_orm::sea_query::Expr::value(cursor.map(str::to_owned)))
@@ -148,7 +149,11 @@ pub async fn set_cursor<C: ConnectionTrait>(db: &C, source: &str, cursor: Option
 }
 
 /// Sets the watermark of `source` outright (demo start-up; operators' resets).
-pub async fn set_watermark<C: ConnectionTrait>(db: &C, source: &str, watermark: Option<&str>) -> Result<(), DbErr> {
+pub async fn set_watermark<C: ConnectionTrait>(
+    db: &C,
+    source: &str,
+    watermark: Option<&str>,
+) -> Result<(), StoreError> {
     lock_state(db, source).await?;
     sync_state::Entity::update_many()
         .col_expr(sync_state::Column::Watermark, sea_orm::sea_query::Expr::value(watermark.map(str::to_owned)))
@@ -160,7 +165,7 @@ pub async fn set_watermark<C: ConnectionTrait>(db: &C, source: &str, watermark: 
 }
 
 /// Inside a page's transaction: adds the page's counts to the run.
-pub async fn add_counts<C: ConnectionTrait>(db: &C, run: i64, stored: i64, rejected: i64) -> Result<(), DbErr> {
+pub async fn add_counts<C: ConnectionTrait>(db: &C, run: i64, stored: i64, rejected: i64) -> Result<(), StoreError> {
     use sea_orm::sea_query::{Expr, ExprTrait};
     sync_run::Entity::update_many()
         .col_expr(sync_run::Column::RowsStored, Expr::col(sync_run::Column::RowsStored).add(stored))
@@ -177,7 +182,7 @@ pub async fn reject<C: ConnectionTrait>(
     run: i64,
     source: &str,
     rows: &[(String, String)],
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let at = now();
     for chunk in rows.chunks(500) {
         let models = chunk.iter().map(|(payload, reason)| rejected_row::ActiveModel {
@@ -194,7 +199,7 @@ pub async fn reject<C: ConnectionTrait>(
 }
 
 /// Sets a running run's `detail` (what it is about, its progress).
-pub async fn describe<C: ConnectionTrait>(db: &C, run: i64, detail: serde_json::Value) -> Result<(), DbErr> {
+pub async fn describe<C: ConnectionTrait>(db: &C, run: i64, detail: serde_json::Value) -> Result<(), StoreError> {
     sync_run::ActiveModel { id: Set(run), detail: Set(Some(detail)), ..Default::default() }.update(db).await?;
     Ok(())
 }
@@ -206,7 +211,7 @@ pub async fn finish<C: ConnectionTrait>(
     status: RunStatus,
     error: Option<String>,
     detail: serde_json::Value,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     sync_run::ActiveModel {
         id: Set(run),
         status: Set(status),
@@ -220,25 +225,34 @@ pub async fn finish<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn run<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<sync_run::Model>, DbErr> {
-    sync_run::Entity::find_by_id(id).one(db).await
+pub async fn run<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<sync_run::Model>, StoreError> {
+    sync_run::Entity::find_by_id(id).one(db).await.map_err(Into::into)
 }
 
 /// Runs, newest first.
-pub async fn runs<C: ConnectionTrait>(db: &C, source: Option<&str>, limit: u64) -> Result<Vec<sync_run::Model>, DbErr> {
+pub async fn runs<C: ConnectionTrait>(
+    db: &C,
+    source: Option<&str>,
+    limit: u64,
+) -> Result<Vec<sync_run::Model>, StoreError> {
     let mut q = sync_run::Entity::find();
     if let Some(source) = source {
         q = q.filter(sync_run::Column::Source.eq(source));
     }
-    q.order_by_desc(sync_run::Column::Id).limit(limit).all(db).await
+    q.order_by_desc(sync_run::Column::Id).limit(limit).all(db).await.map_err(Into::into)
 }
 
 /// A run's rejected rows, in the order they were refused.
-pub async fn rejected<C: ConnectionTrait>(db: &C, run: i64, limit: u64) -> Result<Vec<rejected_row::Model>, DbErr> {
+pub async fn rejected<C: ConnectionTrait>(
+    db: &C,
+    run: i64,
+    limit: u64,
+) -> Result<Vec<rejected_row::Model>, StoreError> {
     rejected_row::Entity::find()
         .filter(rejected_row::Column::RunId.eq(run))
         .order_by_asc(rejected_row::Column::Id)
         .limit(limit)
         .all(db)
         .await
+        .map_err(Into::into)
 }

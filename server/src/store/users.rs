@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
+use crate::store::StoreError;
 use chrono::Utc;
 use entities::ids::{OrgId, UserId};
 use entities::scope::ScopeSource;
 use entities::user::Role;
 use entities::{scope, user, user_org};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder,
 };
 
@@ -36,11 +37,11 @@ pub fn new_user(userid: &str, name: &str, role: Role) -> user::ActiveModel {
     }
 }
 
-pub async fn by_userid<C: ConnectionTrait>(db: &C, userid: &str) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find().filter(user::Column::DingtalkUserid.eq(userid)).one(db).await
+pub async fn by_userid<C: ConnectionTrait>(db: &C, userid: &str) -> Result<Option<user::Model>, StoreError> {
+    user::Entity::find().filter(user::Column::DingtalkUserid.eq(userid)).one(db).await.map_err(Into::into)
 }
 
-pub async fn touch_login<C: ConnectionTrait>(db: &C, u: user::Model) -> Result<(), DbErr> {
+pub async fn touch_login<C: ConnectionTrait>(db: &C, u: user::Model) -> Result<(), StoreError> {
     let mut m = u.into_active_model();
     m.last_login_at = Set(Some(Utc::now().fixed_offset()));
     m.update(db).await?;
@@ -64,7 +65,7 @@ impl Managed {
 }
 
 /// Every user with memberships and scopes (a directory is thousands of users, not millions).
-pub async fn managed_all<C: ConnectionTrait>(db: &C) -> Result<Vec<Managed>, DbErr> {
+pub async fn managed_all<C: ConnectionTrait>(db: &C) -> Result<Vec<Managed>, StoreError> {
     let mut memberships: HashMap<UserId, Vec<OrgId>> = HashMap::new();
     for m in user_org::Entity::find().all(db).await? {
         memberships.entry(m.user_id).or_default().push(m.org_id);
@@ -88,7 +89,7 @@ pub async fn managed_all<C: ConnectionTrait>(db: &C) -> Result<Vec<Managed>, DbE
         .collect())
 }
 
-pub async fn managed<C: ConnectionTrait>(db: &C, id: UserId) -> Result<Option<Managed>, DbErr> {
+pub async fn managed<C: ConnectionTrait>(db: &C, id: UserId) -> Result<Option<Managed>, StoreError> {
     let Some(u) = user::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
     let memberships =
         user_org::Entity::find().filter(user_org::Column::UserId.eq(id)).all(db).await?.into_iter().map(|m| m.org_id);
@@ -107,7 +108,7 @@ pub async fn set_role_and_status<C: ConnectionTrait>(
     u: user::Model,
     role: Role,
     active: bool,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let mut m = u.into_active_model();
     m.role = Set(role);
     m.active = Set(active);
@@ -123,7 +124,7 @@ pub async fn change_scopes<C: ConnectionTrait>(
     grant: &[OrgId],
     revoke: &[OrgId],
     granted_by: UserId,
-) -> Result<(), DbErr> {
+) -> Result<(), StoreError> {
     let now = Utc::now().fixed_offset();
     if !revoke.is_empty() {
         scope::Entity::delete_many()

@@ -36,6 +36,7 @@ use crate::dingtalk::messages::{MAX_RECIPIENTS, Message};
 use crate::domain::briefing::reported_date;
 use crate::domain::period::{Grain, Period};
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::briefings::{self as ledger, DeliveryKind, NewDelivery, Outcome, Status};
 use crate::store::sync;
 use crate::views::briefing::{self as render, Layout};
@@ -109,7 +110,7 @@ pub async fn start_by_hand(
     db: &sea_orm::DatabaseConnection,
     date: NaiveDate,
     scope_org: Option<OrgId>,
-) -> Result<sync::Claim, sea_orm::DbErr> {
+) -> Result<sync::Claim, StoreError> {
     let claim = sync::claim(db, SOURCE, sync::RunTrigger::Manual, Duration::seconds(60)).await?;
     if let sync::Claim::Started(run_id) = claim {
         sync::describe(db, run_id, serde_json::json!({ "date": date, "scopeOrg": scope_org })).await?;

@@ -19,6 +19,7 @@ use super::RunTrigger;
 use crate::dingtalk::contacts::{Department, MAX_PAGE_SIZE, ROOT_DEPT_ID, User};
 use crate::dingtalk::{DingTalkClient, DingTalkError};
 use crate::domain::period::business_date;
+use crate::store::StoreError;
 use crate::store::directory::{Changes, Snapshot, apply};
 use crate::store::sync::{self, Claim, RunStatus};
 use crate::supervisor::{Cancelled, unless_cancelled};
@@ -81,7 +82,7 @@ pub async fn run_until(
 const STALE_AFTER_SECS: i64 = 60;
 
 /// Claims a directory run (`Busy` while one is going here or on another instance).
-pub async fn start(db: &DatabaseConnection, trigger: RunTrigger) -> Result<Claim, sea_orm::DbErr> {
+pub async fn start(db: &DatabaseConnection, trigger: RunTrigger) -> Result<Claim, StoreError> {
     sync::claim(db, SOURCE, trigger, chrono::Duration::seconds(STALE_AFTER_SECS)).await
 }
 
@@ -153,7 +154,7 @@ pub async fn execute(
                 error: Some(format!("{e:#}")),
             };
             finish_run(db, &report).await?;
-            return Err(e.context("cannot store the directory"));
+            return Err(anyhow::Error::new(e).context("cannot store the directory"));
         }
     };
     let error = (!walk.failed_departments.is_empty()).then(|| {

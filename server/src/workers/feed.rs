@@ -40,9 +40,15 @@ pub enum RunError {
     Other(#[from] anyhow::Error),
 }
 
+impl From<crate::store::StoreError> for RunError {
+    fn from(e: crate::store::StoreError) -> Self {
+        RunError::Other(anyhow::Error::new(e).context("sync bookkeeping"))
+    }
+}
+
 impl From<sea_orm::DbErr> for RunError {
     fn from(e: sea_orm::DbErr) -> Self {
-        RunError::Other(anyhow::Error::new(e).context("sync bookkeeping"))
+        crate::store::StoreError::from(e).into()
     }
 }
 

@@ -23,6 +23,7 @@ use crate::domain::records::{
     APPLICANT_KINDS, CATALOG_STATUSES, CHANNELS, IMPLEMENTATIONS, LEVELS, RESULTS, RecordKind, is_overdue,
 };
 use crate::feed::{FetchError, PageRequest};
+use crate::store::StoreError;
 use crate::store::record_stats;
 use crate::store::records as store;
 pub use crate::store::records::Upsert;
@@ -58,9 +59,15 @@ pub enum RunError {
     Other(#[from] anyhow::Error),
 }
 
+impl From<crate::store::StoreError> for RunError {
+    fn from(e: crate::store::StoreError) -> Self {
+        RunError::Other(anyhow::Error::new(e).context("sync bookkeeping"))
+    }
+}
+
 impl From<sea_orm::DbErr> for RunError {
     fn from(e: sea_orm::DbErr) -> Self {
-        RunError::Other(anyhow::Error::new(e).context("sync bookkeeping"))
+        crate::store::StoreError::from(e).into()
     }
 }
 
@@ -527,7 +534,7 @@ pub async fn run_scheduled(ctx: &Context) -> anyhow::Result<()> {
 }
 
 /// Marks every kind as synced up to `watermark` (demo start-up: the generated history is in).
-pub async fn set_watermarks<C: ConnectionTrait>(db: &C, watermark: Option<&str>) -> Result<(), sea_orm::DbErr> {
+pub async fn set_watermarks<C: ConnectionTrait>(db: &C, watermark: Option<&str>) -> Result<(), StoreError> {
     for kind in RecordKind::ALL {
         sync::set_watermark(db, &state_source(kind), watermark).await?;
     }

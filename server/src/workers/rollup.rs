@@ -24,6 +24,7 @@ use crate::domain::metric::Kind;
 use crate::domain::period::{Grain, Period, day_number, from_day_number};
 pub use crate::domain::rollup::Changes;
 use crate::domain::rollup::{self, Figure};
+use crate::store::StoreError;
 use crate::store::facts::{self, FactRow, origin};
 use crate::store::sync;
 
@@ -42,7 +43,7 @@ pub struct Outcome {
 }
 
 /// Inside a sync page's transaction: remembers that days `from..=to` need a roll-up.
-pub async fn mark_pending<C: ConnectionTrait>(db: &C, from: i32, to: i32) -> Result<(), sea_orm::DbErr> {
+pub async fn mark_pending<C: ConnectionTrait>(db: &C, from: i32, to: i32) -> Result<(), StoreError> {
     let (lo, hi) = match pending(db).await? {
         Some((a, b)) => (a.min(from), b.max(to)),
         None => (from, to),
@@ -51,7 +52,7 @@ pub async fn mark_pending<C: ConnectionTrait>(db: &C, from: i32, to: i32) -> Res
 }
 
 /// Days a sync stored but no roll-up has covered yet.
-pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<Option<(i32, i32)>, sea_orm::DbErr> {
+pub async fn pending<C: ConnectionTrait>(db: &C) -> Result<Option<(i32, i32)>, StoreError> {
     let state = sync::state(db, PENDING).await?;
     Ok(state.and_then(|s| s.cursor).and_then(|c| {
         let (a, b) = c.split_once(':')?;
@@ -68,7 +69,7 @@ struct Tree {
 }
 
 impl Tree {
-    async fn load<C: ConnectionTrait>(db: &C) -> Result<Tree, sea_orm::DbErr> {
+    async fn load<C: ConnectionTrait>(db: &C) -> Result<Tree, StoreError> {
         let nodes = org::Entity::find().all(db).await?;
         let mut t = Tree { parent: HashMap::new(), children: HashMap::new(), level: HashMap::new(), all: Vec::new() };
         for n in nodes.into_iter().filter(|n| n.active) {
@@ -168,7 +169,7 @@ async fn load_map(
     grain: Grain,
     orgs: &[i32],
     range: Option<(i32, i32)>,
-) -> Result<HashMap<Key, FactRow>, sea_orm::DbErr> {
+) -> Result<HashMap<Key, FactRow>, StoreError> {
     let Some((from, to)) = range else { return Ok(HashMap::new()) };
     let rows = facts::load(db, metric_id, grain.code(), orgs, from, to).await?;
     Ok(rows.into_iter().map(|r| ((r.org_id, r.period_start), r)).collect())
