@@ -60,7 +60,7 @@ pub async fn board(
     q: Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let org = params::org(&snap, &user, q.org)?;
     let hidden = hidden(&snap, &user);
     let board = boards::board(&snap.catalogue, &hidden, &code)
         .ok_or_else(|| ApiError::NotFound(format!("no board `{code}`")))?;
@@ -68,9 +68,9 @@ pub async fn board(
         .card_sets
         .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
         .map_or(Grain::Day, |s| s.default_grain);
-    let grain = params::grain(q.grain.as_deref(), default)?;
+    let grain = q.grain.unwrap_or(default);
     let today = state.today();
-    let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+    let period = params::period(&snap, q.date, grain, today)?;
     let index = boards::BOARDS.iter().position(|b| b.code == board.layout.code).unwrap_or(0);
     let subject = (i32::try_from(index).unwrap_or(0), 0);
     let key = AnswerKey::new("board", subject, org.id.get(), period, hidden.key(), snap.version, today);

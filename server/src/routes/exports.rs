@@ -3,32 +3,74 @@
 
 use actix_web::http::header::{self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::domain::format;
+use crate::domain::org_tree::{OrgId, OrgKind};
+use crate::domain::period::Grain;
 use crate::error::ApiError;
 use crate::export::{self, Table};
 use crate::routes::metric::default_trend_len;
 use crate::state::AppState;
 use crate::store::audit;
-use crate::views::params::{self, RangeQuery};
+use crate::views::params::{self, Order};
 use crate::views::{breakdown, cards, series};
 
 /// Every parameter any export takes; each export checks the ones it needs.
-#[derive(Debug, Default, Deserialize, Clone, serde::Serialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, Clone, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// The metric, for `series` and `breakdown`.
     metric: Option<String>,
-    org: Option<String>,
-    grain: Option<String>,
-    date: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    by: Option<String>,
-    order: Option<String>,
+    #[param(value_type = Option<String>)]
+    org: Option<OrgId>,
+    #[param(value_type = Option<String>)]
+    grain: Option<Grain>,
+    #[serde(default, deserialize_with = "params::day")]
+    #[param(value_type = Option<String>)]
+    date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "params::day")]
+    #[param(value_type = Option<String>)]
+    from: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "params::day")]
+    #[param(value_type = Option<String>)]
+    to: Option<NaiveDate>,
+    #[param(value_type = Option<String>)]
+    by: Option<OrgKind>,
+    #[param(value_type = Option<String>)]
+    order: Option<Order>,
+}
+
+/// As the audit log has always recorded an export's parameters: each one as text.
+impl serde::Serialize for ExportQuery {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Recorded<'a> {
+            metric: Option<&'a str>,
+            org: Option<String>,
+            grain: Option<&'static str>,
+            date: Option<String>,
+            from: Option<String>,
+            to: Option<String>,
+            by: Option<&'static str>,
+            order: Option<&'static str>,
+        }
+        let day = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        Recorded {
+            metric: self.metric.as_deref(),
+            org: self.org.map(|o| o.to_string()),
+            grain: self.grain.map(Grain::as_str),
+            date: day(self.date),
+            from: day(self.from),
+            to: day(self.to),
+            by: self.by.map(OrgKind::as_str),
+            order: self.order.map(Order::as_str),
+        }
+        .serialize(s)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,13 +116,13 @@ pub async fn export(
     let q = crate::routes::extract::Query::<ExportQuery>::parse(req.query_string())?;
     let (kind, format) = parse_name(&name)?;
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, q.org.as_deref())?;
+    let org = params::org(&snap, &user, q.org)?;
     let today = state.today();
     let default_grain = snap
         .card_sets
         .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
         .map_or(crate::domain::period::Grain::Day, |s| s.default_grain);
-    let grain = params::grain(q.grain.as_deref(), default_grain)?;
+    let grain = q.grain.unwrap_or(default_grain);
     let metric = || -> Result<_, ApiError> {
         let code = q.metric.as_deref().ok_or_else(|| ApiError::invalid("metric", "required for this export"))?;
         params::metric(&snap, code)
@@ -91,7 +133,7 @@ pub async fn export(
                 .card_sets
                 .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
                 .ok_or_else(|| ApiError::NotFound("no card set is configured".into()))?;
-            let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+            let period = params::period(&snap, q.date, grain, today)?;
             let home = cards::home(&state.db, &snap, set, org, period, today).await?;
             let mut t = Table::new(
                 "首页指标",
@@ -132,8 +174,7 @@ pub async fn export(
         }
         "series" => {
             let m = metric()?;
-            let range = RangeQuery { org: None, grain: None, from: q.from.clone(), to: q.to.clone() };
-            let (from, to) = params::range(&snap, &range, grain, today, default_trend_len(grain))?;
+            let (from, to) = params::range(&snap, (q.from, q.to), grain, today, default_trend_len(grain))?;
             let mut t = Table::new(m.name.clone(), vec!["周期", "开始日期", "数值", "显示", "分子", "分母"]);
             for p in series::points(&state.db, &m, org.id, from, to).await? {
                 t.push(vec![
@@ -149,9 +190,9 @@ pub async fn export(
         }
         _ => {
             let m = metric()?;
-            let period = params::period(&snap, q.date.as_deref(), grain, today)?;
-            let by = params::by(q.by.as_deref())?.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
-            let order = params::order(q.order.as_deref())?;
+            let period = params::period(&snap, q.date, grain, today)?;
+            let by = q.by.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
+            let order = q.order.unwrap_or_default();
             let b =
                 breakdown::compute(&state.db, &snap, &m, org, period, breakdown::Spec { by, order, limit: usize::MAX })
                     .await?;

@@ -44,14 +44,14 @@ pub async fn answer(
     q: &PointQuery,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, user, q.org.as_deref())?;
+    let org = params::org(&snap, user, q.org)?;
     let set = snap
         .card_sets
         .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
         .ok_or_else(|| ApiError::NotFound("no card set is configured".into()))?;
-    let grain = params::grain(q.grain.as_deref(), set.default_grain)?;
+    let grain = q.grain.unwrap_or(set.default_grain);
     let today = state.today();
-    let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+    let period = params::period(&snap, q.date, grain, today)?;
     let key = answer_key(&snap, set, org, period, today);
     serve(req, &state.answers, key, || render(state, &snap, set, org, period, today)).await
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::auth::CurrentUser;
 use crate::cache::{AnswerKey, serve, to_json};
 use crate::domain::catalogue::MetricDef;
-use crate::domain::org_tree::OrgNode;
+use crate::domain::org_tree::{OrgId, OrgNode};
 use crate::domain::period::{Grain, Period, day_number};
 use crate::error::ApiError;
 use crate::routes::extract::Query;
@@ -89,8 +89,8 @@ fn ask<'a>(
     snap: &'a Snapshot,
     user: &CurrentUser,
     code: &str,
-    org: Option<&str>,
-    grain: Option<&str>,
+    org: Option<OrgId>,
+    grain: Option<Grain>,
 ) -> Result<Ask<'a>, ApiError> {
     let org = params::org(snap, user, org)?;
     let m = params::metric(snap, code)?;
@@ -98,7 +98,7 @@ fn ask<'a>(
         .card_sets
         .resolve(user.id, user.scopes.first().copied(), &snap.orgs)
         .map_or(Grain::Day, |s| s.default_grain);
-    let grain = params::grain(grain, default)?;
+    let grain = grain.unwrap_or(default);
     Ok(Ask { org, m, grain, today: state.today() })
 }
 
@@ -119,8 +119,8 @@ pub async fn detail(
     q: Query<PointQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
-    let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org, q.grain)?;
+    let period = params::period(&snap, q.date, grain, today)?;
     let show_peers =
         !crate::domain::boards::Hidden::for_audience(&snap.board_rules, &snap.orgs, user.scopes.first().copied()).peers;
     let extra = if show_peers { "peers" } else { "" };
@@ -184,8 +184,8 @@ pub async fn series(
     q: Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
-    let (from, to) = params::range(&snap, &q, grain, today, default_trend_len(grain))?;
+    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org, q.grain)?;
+    let (from, to) = params::range(&snap, (q.from, q.to), grain, today, default_trend_len(grain))?;
     let extra = day_number(from.start()).to_string();
     let key = AnswerKey::new("series", (m.id.get(), 0), org.id.get(), to, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {
@@ -216,11 +216,11 @@ pub async fn breakdown(
     q: Query<BreakdownQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org.as_deref(), q.grain.as_deref())?;
-    let period: Period = params::period(&snap, q.date.as_deref(), grain, today)?;
-    let by = params::by(q.by.as_deref())?.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
-    let order = params::order(q.order.as_deref())?;
-    let limit = params::limit(q.limit.as_deref(), 50)?;
+    let Ask { org, m, grain, today } = ask(&state, &snap, &user, &code, q.org, q.grain)?;
+    let period: Period = params::period(&snap, q.date, grain, today)?;
+    let by = q.by.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
+    let order = q.order.unwrap_or_default();
+    let limit = q.limit.unwrap_or(50);
     let extra = format!("{by}:{order:?}:{limit}");
     let key = AnswerKey::new("breakdown", (m.id.get(), 0), org.id.get(), period, extra, snap.version, today);
     serve(&req, &state.answers, key, || async {

@@ -57,7 +57,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, Some(id.as_str()))?;
+    let org = params::org(&snap, &user, Some(params::org_id(&id)?))?;
     Ok(HttpResponse::Ok().json(OrgDto::new(org, &snap.orgs)))
 }
 
@@ -69,7 +69,7 @@ pub async fn children(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let snap = state.snapshot();
-    let org = params::org(&snap, &user, Some(id.as_str()))?;
+    let org = params::org(&snap, &user, Some(params::org_id(&id)?))?;
     let items = snap.orgs.children(org.id).map(|n| item(&snap, n)).collect();
     Ok(HttpResponse::Ok().json(OrgList { items }))
 }

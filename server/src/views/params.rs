@@ -1,10 +1,12 @@
 //! Turning raw query parameters into checked values, once, at the edge. Every refusal names
 //! the parameter: `400 invalid_parameter` with `param`.
 
+use std::borrow::Cow;
+use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, de};
 
 use crate::auth::CurrentUser;
 use crate::domain::catalogue::MetricDef;
@@ -19,16 +21,20 @@ pub const MAX_SERIES_POINTS: i64 = 1_000;
 pub const MAX_BREAKDOWN_LIMIT: usize = 500;
 
 /// `?org=&grain=&date=`
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PointQuery {
     /// Org id; default: the caller's first scope.
-    pub org: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub org: Option<OrgId>,
     /// `day`, `week`, `month`, `quarter` or `year`; default: the card set's.
-    pub grain: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub grain: Option<Grain>,
     /// First day of the period (`YYYY-MM-DD`); default: the latest complete period.
-    pub date: Option<String>,
+    #[serde(default, deserialize_with = "day")]
+    #[param(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
 }
 
 /// `?org=&grain=&from=&to=`
@@ -36,12 +42,18 @@ pub struct PointQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RangeQuery {
-    pub org: Option<String>,
-    pub grain: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub org: Option<OrgId>,
+    #[param(value_type = Option<String>)]
+    pub grain: Option<Grain>,
     /// First period's start; default: a screenful before `to`.
-    pub from: Option<String>,
+    #[serde(default, deserialize_with = "day")]
+    #[param(value_type = Option<String>)]
+    pub from: Option<NaiveDate>,
     /// Last period's start; default: the latest complete period.
-    pub to: Option<String>,
+    #[serde(default, deserialize_with = "day")]
+    #[param(value_type = Option<String>)]
+    pub to: Option<NaiveDate>,
 }
 
 /// `?org=&grain=&date=&by=&order=&limit=`
@@ -49,24 +61,58 @@ pub struct RangeQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BreakdownQuery {
-    pub org: Option<String>,
-    pub grain: Option<String>,
-    pub date: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub org: Option<OrgId>,
+    #[param(value_type = Option<String>)]
+    pub grain: Option<Grain>,
+    /// First day of the period; default: the latest complete period.
+    #[serde(default, deserialize_with = "day")]
+    #[param(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
     /// `region` or `department`; default: regions when the org has any.
-    pub by: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub by: Option<OrgKind>,
     /// `desc` (largest first, the default) or `asc`.
-    pub order: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub order: Option<Order>,
     /// 1 to 500; default 50.
-    pub limit: Option<String>,
+    #[serde(default, deserialize_with = "breakdown_limit")]
+    #[param(value_type = Option<String>)]
+    pub limit: Option<usize>,
+}
+
+/// A date parameter (`YYYY-MM-DD`, blanks around it allowed). Whether it is in the supported
+/// range depends on `today`, and is checked afterwards ([`in_range`]).
+pub fn day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    let raw = <Cow<'de, str>>::deserialize(d)?;
+    parse_day(&raw).map(Some).map_err(de::Error::custom)
+}
+
+fn parse_day(raw: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{raw}` is not a date (expected YYYY-MM-DD)"))
+}
+
+/// A ranking's `limit`: 1 to [`MAX_BREAKDOWN_LIMIT`].
+pub fn breakdown_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let raw = <Cow<'de, str>>::deserialize(d)?;
+    parse_limit(&raw).map(Some).map_err(de::Error::custom)
+}
+
+fn parse_limit(raw: &str) -> Result<usize, String> {
+    let n: i64 = raw.trim().parse().map_err(|_| format!("`{raw}` is not a number"))?;
+    if n < 1 || n > MAX_BREAKDOWN_LIMIT as i64 {
+        return Err(format!("must be between 1 and {MAX_BREAKDOWN_LIMIT}, not {n}"));
+    }
+    Ok(n as usize)
 }
 
 /// The org a request is about: the given one if it exists and is in scope, else the caller's
 /// first scope.
-pub fn org<'a>(snap: &'a Snapshot, user: &CurrentUser, raw: Option<&str>) -> Result<&'a OrgNode, ApiError> {
+pub fn org<'a>(snap: &'a Snapshot, user: &CurrentUser, id: Option<OrgId>) -> Result<&'a OrgNode, ApiError> {
     let scopes = user.require_scope()?;
-    match raw {
-        Some(raw) => {
-            let id: OrgId = raw.parse().map_err(|e: BadId| ApiError::invalid("org", e.to_string()))?;
+    match id {
+        Some(id) => {
             let node = snap.orgs.get(id).ok_or_else(|| ApiError::NotFound(format!("org {id} does not exist")))?;
             if !snap.orgs.in_scope(id, scopes) {
                 return Err(ApiError::OutOfScope(id));
@@ -80,13 +126,9 @@ pub fn org<'a>(snap: &'a Snapshot, user: &CurrentUser, raw: Option<&str>) -> Res
     }
 }
 
-pub fn grain(raw: Option<&str>, default: Grain) -> Result<Grain, ApiError> {
-    match raw {
-        None => Ok(default),
-        Some(raw) => {
-            raw.parse().map_err(|e: crate::domain::period::UnknownGrain| ApiError::invalid("grain", e.to_string()))
-        }
-    }
+/// An org id given as text (a path segment): refused as the `org` parameter.
+pub fn org_id(raw: &str) -> Result<OrgId, ApiError> {
+    raw.parse().map_err(|e: BadId| ApiError::invalid("org", e.to_string()))
 }
 
 /// The first day any request may name: nothing Canmou keeps is older.
@@ -99,8 +141,12 @@ pub const FIRST_SUPPORTED_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1
 /// date a client sends goes through here, so that period arithmetic never meets a date near
 /// the calendar's ends.
 pub fn date(param: &str, raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiError> {
-    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::invalid(param, format!("`{raw}` is not a date (expected YYYY-MM-DD)")))?;
+    let d = parse_day(raw).map_err(|reason| ApiError::invalid(param, reason))?;
+    in_range(param, d, today)
+}
+
+/// A date inside what Canmou serves: from 2000-01-01 to a year after `today`.
+pub fn in_range(param: &str, d: NaiveDate, today: NaiveDate) -> Result<NaiveDate, ApiError> {
     let last = today.checked_add_days(chrono::Days::new(366)).unwrap_or(today);
     if d < FIRST_SUPPORTED_DAY || d > last {
         return Err(ApiError::invalid(
@@ -112,8 +158,8 @@ pub fn date(param: &str, raw: &str, today: NaiveDate) -> Result<NaiveDate, ApiEr
 }
 
 /// A period from its first day: aligned to the grain, not in the future.
-pub fn period_at(param: &str, raw: &str, grain: Grain, today: NaiveDate) -> Result<Period, ApiError> {
-    let d = date(param, raw, today)?;
+pub fn period_at(param: &str, d: NaiveDate, grain: Grain, today: NaiveDate) -> Result<Period, ApiError> {
+    let d = in_range(param, d, today)?;
     let p = Period::starting(grain, d).map_err(|e| ApiError::invalid(param, e.to_string()))?;
     if p.start() > today {
         return Err(ApiError::invalid(param, format!("{d} is in the future")));
@@ -122,9 +168,9 @@ pub fn period_at(param: &str, raw: &str, grain: Grain, today: NaiveDate) -> Resu
 }
 
 /// The period a request is about: the given one, else the latest complete one.
-pub fn period(snap: &Snapshot, raw: Option<&str>, grain: Grain, today: NaiveDate) -> Result<Period, ApiError> {
-    match raw {
-        Some(raw) => period_at("date", raw, grain, today),
+pub fn period(snap: &Snapshot, date: Option<NaiveDate>, grain: Grain, today: NaiveDate) -> Result<Period, ApiError> {
+    match date {
+        Some(d) => period_at("date", d, grain, today),
         None => Ok(default_period(snap, grain, today)),
     }
 }
@@ -147,17 +193,17 @@ pub fn metric(snap: &Snapshot, code: &str) -> Result<Arc<MetricDef>, ApiError> {
 /// `?from=&to=` for a series: aligned, ordered, at most [`MAX_SERIES_POINTS`] periods.
 pub fn range(
     snap: &Snapshot,
-    q: &RangeQuery,
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
     grain: Grain,
     today: NaiveDate,
     default_len: usize,
 ) -> Result<(Period, Period), ApiError> {
-    let to = match q.to.as_deref() {
-        Some(raw) => period_at("to", raw, grain, today)?,
+    let to = match to {
+        Some(d) => period_at("to", d, grain, today)?,
         None => default_period(snap, grain, today),
     };
-    let from = match q.from.as_deref() {
-        Some(raw) => period_at("from", raw, grain, today)?,
+    let from = match from {
+        Some(d) => period_at("from", d, grain, today)?,
         None => to.trailing(default_len).first().copied().unwrap_or(to),
     };
     if from > to {
@@ -193,36 +239,45 @@ fn count_periods(from: Period, to: Period) -> i64 {
     }
 }
 
-pub fn limit(raw: Option<&str>, default: usize) -> Result<usize, ApiError> {
-    let Some(raw) = raw else { return Ok(default) };
-    let n: i64 = raw.trim().parse().map_err(|_| ApiError::invalid("limit", format!("`{raw}` is not a number")))?;
-    if n < 1 || n > MAX_BREAKDOWN_LIMIT as i64 {
-        return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_BREAKDOWN_LIMIT}, not {n}")));
-    }
-    Ok(n as usize)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which end of a ranking comes first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Order {
+    /// Largest first.
+    #[default]
     Desc,
     Asc,
 }
 
-pub fn order(raw: Option<&str>) -> Result<Order, ApiError> {
-    match raw {
-        None | Some("desc") => Ok(Order::Desc),
-        Some("asc") => Ok(Order::Asc),
-        Some(other) => Err(ApiError::invalid("order", format!("`{other}`: expected asc or desc"))),
+impl Order {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Order::Desc => "desc",
+            Order::Asc => "asc",
+        }
     }
 }
 
-/// Children by kind: `region` or `department`.
-pub fn by(raw: Option<&str>) -> Result<Option<OrgKind>, ApiError> {
-    raw.map(|r| r.parse().map_err(|e: String| ApiError::invalid("by", e))).transpose()
+impl FromStr for Order {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Order, String> {
+        match s {
+            "desc" => Ok(Order::Desc),
+            "asc" => Ok(Order::Asc),
+            other => Err(format!("`{other}`: expected asc or desc")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Order {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        entities::deserialize_from_str(d)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use chrono::NaiveDate;
     use proptest::prelude::*;
 
@@ -238,8 +293,9 @@ mod tests {
     /// Whatever a client sends, a parser answers Ok or a 400 naming the parameter, and what it
     /// accepts survives the period arithmetic every view does on it.
     fn check_date(raw: &str) {
+        let Ok(d) = parse_day(raw) else { return };
         for grain in GRAINS {
-            match period_at("date", raw, grain, today()) {
+            match period_at("date", d, grain, today()) {
                 Ok(p) => {
                     let _ = (p.prev(), p.year_ago(), p.next(), p.last_day(), p.trailing(60));
                 }
@@ -264,12 +320,15 @@ mod tests {
         }
 
         #[test]
-        fn other_parameters_never_panic(raw in ".{0,30}", n in any::<i64>()) {
-            let _ = grain(Some(&raw), Grain::Day);
-            let _ = limit(Some(&raw), 10);
-            let _ = limit(Some(&n.to_string()), 10);
-            let _ = order(Some(&raw));
-            let _ = by(Some(&raw));
+        fn other_parameters_are_values_or_a_400_naming_them(raw in ".{0,30}", n in any::<i64>()) {
+            for name in ["org", "grain", "date", "by", "order", "limit"] {
+                for value in [raw.clone(), n.to_string()] {
+                    let query = serde_urlencoded::to_string([(name, value.as_str())]).unwrap_or_default();
+                    if let Err(e) = crate::routes::extract::Query::<BreakdownQuery>::parse(&query) {
+                        prop_assert_eq!(e.param(), Some(name));
+                    }
+                }
+            }
             let _ = crate::routes::admin::users::page(Some(&raw), Some(&n.to_string()));
             let _ = crate::routes::admin::users::page(Some(&n.to_string()), Some(&raw));
         }
@@ -278,9 +337,38 @@ mod tests {
     #[test]
     fn the_ends_of_the_calendar_are_refused_by_name() {
         for raw in ["-262143-01-01", "+262142-12-31", "1999-12-31", "2028-01-01"] {
-            let e = period_at("date", raw, Grain::Day, today()).err();
+            let e = date("date", raw, today()).err();
             assert_eq!(e.as_ref().and_then(|e| e.param()), Some("date"), "{raw}");
         }
-        assert!(period_at("date", "2000-01-01", Grain::Year, today()).is_ok());
+        assert!(period_at("date", FIRST_SUPPORTED_DAY, Grain::Year, today()).is_ok());
+    }
+
+    #[test]
+    fn parameters_deserialize_into_values_or_say_what_is_wrong() {
+        use crate::routes::extract::Query;
+        let q = Query::<BreakdownQuery>::parse("org=4&grain=week&date=2026-11-23&by=region&order=asc&limit=5").unwrap();
+        assert_eq!(q.org, Some(OrgId(4)));
+        assert_eq!(q.grain, Some(Grain::Week));
+        assert_eq!(q.date, NaiveDate::from_ymd_opt(2026, 11, 23));
+        assert_eq!((q.by, q.order, q.limit), (Some(OrgKind::Region), Some(Order::Asc), Some(5)));
+        let refused = |query: &str| {
+            Query::<BreakdownQuery>::parse(query).err().map(|e| (e.param().map(str::to_owned), e.to_string()))
+        };
+        let (param, message) = refused("org=abc").unwrap();
+        assert_eq!(
+            (param.as_deref(), message.as_str()),
+            (Some("org"), "invalid parameter `org`: `abc` is not an org id")
+        );
+        let (param, message) = refused("date=2026-13-01").unwrap();
+        assert_eq!(param.as_deref(), Some("date"));
+        assert!(message.ends_with("`2026-13-01` is not a date (expected YYYY-MM-DD)"), "{message}");
+        let (_, message) = refused("limit=501").unwrap();
+        assert!(message.ends_with("must be between 1 and 500, not 501"), "{message}");
+        let (_, message) = refused("grain=hour").unwrap();
+        assert!(message.ends_with("unknown grain `hour`: expected day, week, month, quarter or year"), "{message}");
+        let (_, message) = refused("order=up").unwrap();
+        assert!(message.ends_with("`up`: expected asc or desc"), "{message}");
+        let (_, message) = refused("by=city").unwrap();
+        assert!(message.ends_with("`city`: expected region or department"), "{message}");
     }
 }

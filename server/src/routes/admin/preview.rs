@@ -2,11 +2,13 @@
 //! inside the administrator's scope gets it (the same answer as their `/api/v1/home`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
 use entities::ids::{OrgId, UserId};
 use serde::Deserialize;
 
 use super::{org_allowed, user_allowed};
 use crate::auth::{AdminUser, CurrentUser};
+use crate::domain::period::Grain;
 use crate::error::ApiError;
 use crate::policy::Action;
 use crate::routes::extract::Query;
@@ -20,9 +22,13 @@ use crate::views::params::PointQuery;
 pub struct PreviewQuery {
     /// The user's id, or their DingTalk userid.
     pub user: String,
-    pub org: Option<String>,
-    pub grain: Option<String>,
-    pub date: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub org: Option<OrgId>,
+    #[param(value_type = Option<String>)]
+    pub grain: Option<Grain>,
+    #[serde(default, deserialize_with = "crate::views::params::day")]
+    #[param(value_type = Option<String>)]
+    pub date: Option<NaiveDate>,
 }
 
 #[utoipa::path(
@@ -56,14 +62,11 @@ pub async fn preview(
         .await?
         .ok_or_else(|| ApiError::invalid("user", format!("no user `{raw}`")))?;
     // The org shown must be one the administrator may see too.
-    let org = match q.org.as_deref() {
-        Some(raw) => raw.parse::<OrgId>().ok(),
-        None => principal.scopes.first().copied(),
-    };
+    let org = q.org.or_else(|| principal.scopes.first().copied());
     if let Some(org) = org.filter(|o| snap.orgs.get(*o).is_some()) {
         org_allowed(&snap, &admin, Action::View, "org", org)?;
     }
-    let query = PointQuery { org: q.org.clone(), grain: q.grain.clone(), date: q.date.clone() };
+    let query = PointQuery { org: q.org, grain: q.grain, date: q.date };
     crate::routes::home::answer(&req, &state, &CurrentUser { principal, session: admin.0.session.clone() }, &query)
         .await
 }

@@ -16,14 +16,14 @@ use serde::{Deserialize, Serialize};
 use super::{Caller, note_rows};
 use crate::cache::{AnswerKey, serve, to_json};
 use crate::domain::catalogue::MetricDef;
-use crate::domain::org_tree::OrgNode;
+use crate::domain::org_tree::{OrgId, OrgNode};
 use crate::domain::period::{Grain, Period, day_number};
 use crate::error::ApiError;
 use crate::routes::extract::Query;
 use crate::state::{AppState, Snapshot};
 use crate::views::breakdown::{self, Breakdown};
 use crate::views::dto::{MetricRef, OrgRef, PeriodDto};
-use crate::views::params::{self, RangeQuery};
+use crate::views::params;
 use crate::views::series;
 
 /// The metrics of the application's allowlist.
@@ -40,13 +40,19 @@ pub struct FactsQuery {
     /// Metric code (one of `GET /open/v1/metrics`).
     pub metric: String,
     /// Org id; default: the application's first org.
-    pub org: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub org: Option<OrgId>,
     /// `day` (default), `week`, `month`, `quarter` or `year`, among the application's grains.
-    pub grain: Option<String>,
+    #[param(value_type = Option<String>)]
+    pub grain: Option<Grain>,
     /// First period's start (`YYYY-MM-DD`); default: a screenful before `to`.
-    pub from: Option<String>,
+    #[serde(default, deserialize_with = "params::day")]
+    #[param(value_type = Option<String>)]
+    pub from: Option<NaiveDate>,
     /// Last period's start; default: the latest complete period.
-    pub to: Option<String>,
+    #[serde(default, deserialize_with = "params::day")]
+    #[param(value_type = Option<String>)]
+    pub to: Option<NaiveDate>,
     /// `true`: the org's children instead of the org.
     pub children: Option<String>,
     /// `nextCursor` of the previous page.
@@ -55,22 +61,8 @@ pub struct FactsQuery {
     pub limit: Option<String>,
 }
 
-/// `?org=&grain=&date=&by=&order=&limit=`
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RankingQuery {
-    pub org: Option<String>,
-    pub grain: Option<String>,
-    /// First day of the period; default: the latest complete period.
-    pub date: Option<String>,
-    /// `region` or `department`; default: regions when the org has any.
-    pub by: Option<String>,
-    /// `desc` (default) or `asc`.
-    pub order: Option<String>,
-    /// 1 to 500; default 50.
-    pub limit: Option<String>,
-}
+/// `?org=&grain=&date=&by=&order=&limit=`: the read API's breakdown parameters.
+pub use crate::views::params::BreakdownQuery as RankingQuery;
 
 /// One value of the metric for one org and period.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -128,9 +120,9 @@ fn metric(snap: &Snapshot, caller: &Caller, code: &str, param: &str) -> Result<A
 
 /// An org in the application's subtrees (default: its first); any other is `403`, whether it
 /// exists or not.
-fn org<'a>(snap: &'a Snapshot, caller: &Caller, raw: Option<&str>) -> Result<&'a OrgNode, ApiError> {
-    let id = match raw {
-        Some(raw) => raw.trim().parse().map_err(|_| ApiError::invalid("org", format!("`{raw}` is not an org id")))?,
+fn org<'a>(snap: &'a Snapshot, caller: &Caller, id: Option<OrgId>) -> Result<&'a OrgNode, ApiError> {
+    let id = match id {
+        Some(id) => id,
         None => *caller.orgs.first().ok_or_else(|| ApiError::Forbidden("this application has no orgs".into()))?,
     };
     match snap.orgs.get(id) {
@@ -139,8 +131,8 @@ fn org<'a>(snap: &'a Snapshot, caller: &Caller, raw: Option<&str>) -> Result<&'a
     }
 }
 
-fn grain(caller: &Caller, raw: Option<&str>) -> Result<Grain, ApiError> {
-    let g = params::grain(raw, Grain::Day)?;
+fn grain(caller: &Caller, g: Option<Grain>) -> Result<Grain, ApiError> {
+    let g = g.unwrap_or(Grain::Day);
     if !caller.allows_grain(g) {
         return Err(ApiError::out_of_scope(
             "grain",
@@ -249,10 +241,10 @@ pub async fn facts(
     let snap = state.snapshot();
     let today = state.today();
     let m = metric(&snap, &caller, &q.metric, "metric")?;
-    let org = org(&snap, &caller, q.org.as_deref())?;
-    let grain = grain(&caller, q.grain.as_deref())?;
-    let range = RangeQuery { org: None, grain: None, from: q.from.clone(), to: q.to.clone() };
-    let (mut from, to) = params::range(&snap, &range, grain, today, crate::routes::metric::default_trend_len(grain))?;
+    let org = org(&snap, &caller, q.org)?;
+    let grain = grain(&caller, q.grain)?;
+    let (mut from, to) =
+        params::range(&snap, (q.from, q.to), grain, today, crate::routes::metric::default_trend_len(grain))?;
     if q.from.is_none() {
         // The default range starts no earlier than the application may read.
         from = from.max(Period::containing(grain, earliest(&caller, today))).min(to);
@@ -358,13 +350,13 @@ pub async fn ranking(
     let snap = state.snapshot();
     let today = state.today();
     let m = metric(&snap, &caller, &code, "code")?;
-    let org = org(&snap, &caller, q.org.as_deref())?;
-    let grain = grain(&caller, q.grain.as_deref())?;
-    let period = params::period(&snap, q.date.as_deref(), grain, today)?;
+    let org = org(&snap, &caller, q.org)?;
+    let grain = grain(&caller, q.grain)?;
+    let period = params::period(&snap, q.date, grain, today)?;
     within_history(&caller, today, "date", period)?;
-    let by = params::by(q.by.as_deref())?.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
-    let order = params::order(q.order.as_deref())?;
-    let limit = params::limit(q.limit.as_deref(), 50)?;
+    let by = q.by.unwrap_or_else(|| breakdown::default_by(&snap.orgs, org.id));
+    let order = q.order.unwrap_or_default();
+    let limit = q.limit.unwrap_or(50);
     note_rows(&req, snap.orgs.children(org.id).filter(|c| c.kind == by).count().min(limit));
     // Its own entry: the numbers are the breakdown's, the shape is not.
     let extra = format!("open:{by}:{order:?}:{limit}");
