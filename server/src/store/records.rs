@@ -271,22 +271,46 @@ pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Ve
     let query = spec.query;
     let kind = query.kind;
     let sort = query.sort.column(kind).ok_or_else(|| DbErr::Custom("sort column".into()))?;
-    let mut sql = Sql::new(db.get_database_backend());
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
     let mut select: Vec<String> = vec!["id".into(), format!("{} AS sort_key", select_expr_key(sort))];
     select.extend(spec.columns.iter().map(|c| select_expr(c)));
-    sql.push("SELECT ").push(&select.join(", ")).push(" FROM ").push(kind.table());
-    push_where(&mut sql, query, spec.orgs.as_deref());
+    let select = select.join(", ");
     let dir = if query.sort.descending { "DESC" } else { "ASC" };
-    if let Some(after) = &spec.after {
-        let op = if query.sort.descending { "<" } else { ">" };
-        sql.push(&format!(" AND ({}, id) {op} (", sort.sql));
-        match &after.value {
-            SortValue::Int(v) => sql.param(*v),
-            SortValue::Text(v) => sql.param(v.clone()),
-        };
-        sql.push(", ").param(after.id.clone()).push(")");
+    // Qualified: a bare name would be the selected cell of that name (`CAST(… AS BIGINT) AS
+    // accepted_at`), which SQLite sorts in a temporary b-tree, every matching row of it.
+    let table = kind.table();
+    let order = format!(" ORDER BY {table}.{} {dir}, {table}.id {dir} LIMIT {}", sort.sql, spec.limit + 1);
+    match spec.orgs.as_deref() {
+        // SQLite reads an org subtree sorted by acceptance from the org's index, every org of
+        // it, and sorts all their rows (a city: 90,000 rows for a page of 50): instead, a page
+        // from each org in index order (`(org_id, accepted_at, id)`), merged.
+        Some(orgs)
+            if backend == DbBackend::Sqlite
+                && kind == RecordKind::Cases
+                && sort.sql == "accepted_at"
+                && (2..=SQLITE_MERGED_ORGS).contains(&orgs.len()) =>
+        {
+            sql.push("SELECT * FROM (");
+            for (i, org) in orgs.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push("SELECT * FROM (SELECT ").push(&select).push(" FROM record_cases INDEXED BY ");
+                sql.push("idx_record_cases_org_accepted");
+                push_where(&mut sql, query, Some(&[*org]));
+                push_after(&mut sql, query, sort, spec.after.as_ref());
+                sql.push(&order).push(")");
+            }
+            sql.push(&format!(") ORDER BY sort_key {dir}, id {dir} LIMIT {}", spec.limit + 1));
+        }
+        orgs => {
+            sql.push("SELECT ").push(&select).push(" FROM ").push(kind.table());
+            push_where(&mut sql, query, orgs);
+            push_after(&mut sql, query, sort, spec.after.as_ref());
+            sql.push(&order);
+        }
     }
-    sql.push(&format!(" ORDER BY {} {dir}, id {dir} LIMIT {}", sort.sql, spec.limit + 1));
     let rows = db.query_all_raw(sql.build()).await?;
     let more = rows.len() > spec.limit;
     let mut out = Vec::with_capacity(rows.len().min(spec.limit));
@@ -299,6 +323,23 @@ pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Ve
         out.push(Row { id: row.try_get::<String>("", "id")?, sort: sort_value, cells });
     }
     Ok((out, more))
+}
+
+/// Orgs up to which SQLite merges a page from each (a compound select has at most 500 terms).
+const SQLITE_MERGED_ORGS: usize = 200;
+
+/// The keyset condition: after the cursor's row in the list's order.
+fn push_after(sql: &mut Sql, query: &Query, sort: &Column, after: Option<&Cursor>) {
+    if let Some(after) = after {
+        let op = if query.sort.descending { "<" } else { ">" };
+        let table = query.kind.table();
+        sql.push(&format!(" AND ({table}.{}, {table}.id) {op} (", sort.sql));
+        match &after.value {
+            SortValue::Int(v) => sql.param(*v),
+            SortValue::Text(v) => sql.param(v.clone()),
+        };
+        sql.push(", ").param(after.id.clone()).push(")");
+    }
 }
 
 fn select_expr_key(c: &Column) -> String {
