@@ -66,6 +66,58 @@ pub fn insert_columns(kind: RecordKind) -> &'static [&'static str] {
     }
 }
 
+/// The PostgreSQL type of each of [`insert_columns`], for reading a page's rows from one JSON
+/// parameter (`json_to_recordset`).
+fn pg_types(kind: RecordKind) -> &'static [&'static str] {
+    match kind {
+        RecordKind::Catalog => &["text", "integer", "text", "text", "text", "text", "text", "integer", "bigint"],
+        RecordKind::Items => &[
+            "text", "integer", "text", "text", "text", "text", "smallint", "boolean", "boolean", "integer", "integer",
+            "integer", "integer", "integer", "bigint",
+        ],
+        RecordKind::Cases => &[
+            "text", "integer", "text", "text", "text", "text", "text", "bigint", "integer", "bigint", "integer",
+            "integer", "integer", "integer", "text", "smallint", "boolean", "bigint",
+        ],
+    }
+}
+
+/// Writes a stored value as JSON (the values of [`Upsert::values`]: text, integers, flags or
+/// nulls).
+fn push_json(out: &mut String, v: &Value) {
+    use std::fmt::Write as _;
+    match v {
+        Value::String(Some(s)) => {
+            out.push('"');
+            for ch in s.chars() {
+                match ch {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    c if (c as u32) < 0x20 => {
+                        let _ = write!(out, "\\u{:04x}", c as u32);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        Value::Bool(Some(b)) => out.push_str(if *b { "true" } else { "false" }),
+        Value::TinyInt(Some(n)) => push_int(out, i64::from(*n)),
+        Value::SmallInt(Some(n)) => push_int(out, i64::from(*n)),
+        Value::Int(Some(n)) => push_int(out, i64::from(*n)),
+        Value::BigInt(Some(n)) => push_int(out, *n),
+        _ => out.push_str("null"),
+    }
+}
+
+fn push_int(out: &mut String, n: i64) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{n}");
+}
+
+/// Rows a PostgreSQL statement carries in its JSON parameter: one statement a page.
+const PG_ROWS_PER_STATEMENT: usize = 20_000;
+
 /// Bound values per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
 const MAX_PARAMS: usize = 30_000;
 
@@ -135,10 +187,25 @@ pub async fn apply<C: ConnectionTrait>(
     if kind == RecordKind::Cases {
         let ids: Vec<&str> =
             upserts.iter().map(|u| u.id.as_str()).chain(tombstones.iter().map(|t| t.0.as_str())).collect();
-        for chunk in ids.chunks(5_000) {
+        // PostgreSQL reads the page's ids from one JSON parameter: one statement a page.
+        let per_statement = if backend == DbBackend::Postgres { PG_ROWS_PER_STATEMENT } else { 5_000 };
+        for chunk in ids.chunks(per_statement) {
             let mut sql = Sql::new(backend);
             sql.push("SELECT MIN(completed_day) AS lo, MAX(completed_day) AS hi FROM record_cases WHERE id IN ");
-            sql.list(chunk.iter().map(|s| (*s).to_owned()));
+            if backend == DbBackend::Postgres {
+                let mut json = String::with_capacity(chunk.len() * 24);
+                json.push('[');
+                for (i, id) in chunk.iter().enumerate() {
+                    if i > 0 {
+                        json.push(',');
+                    }
+                    push_json(&mut json, &Value::from(*id));
+                }
+                json.push(']');
+                sql.push("(SELECT json_array_elements_text(").param(json).push("::json))");
+            } else {
+                sql.list(chunk.iter().map(|s| (*s).to_owned()));
+            }
             if let Some(row) = db.query_one_raw(sql.build()).await? {
                 for c in ["lo", "hi"] {
                     if let Some(d) = row.try_get::<Option<i32>>("", c)? {
@@ -152,22 +219,34 @@ pub async fn apply<C: ConnectionTrait>(
         }
     }
     let columns = insert_columns(kind);
-    let per_statement = (MAX_PARAMS / columns.len()).max(1);
     let update: Vec<String> = columns.iter().filter(|c| **c != "id").map(|c| format!("{c} = excluded.{c}")).collect();
-    for chunk in upserts.chunks(per_statement) {
-        let mut sql = Sql::new(backend);
-        sql.push(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
-        for (i, u) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(",");
-            }
-            sql.list(u.values.iter().cloned());
+    let on_conflict = format!(
+        " ON CONFLICT (id) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
+        update.join(", ")
+    );
+    if backend == DbBackend::Postgres {
+        // One statement for the page, its rows in one JSON parameter: no 65,535-parameter
+        // limit, one parse, and the server reads the rows with `json_to_recordset`.
+        for chunk in upserts.chunks(PG_ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(backend);
+            sql.push(&insert_from_json(kind)).param(rows_json(kind, chunk)).push("::json) AS r(");
+            sql.push(&record_type(kind)).push(")").push(&on_conflict);
+            db.execute_raw(sql.build()).await?;
         }
-        sql.push(&format!(
-            " ON CONFLICT (id) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
-            update.join(", ")
-        ));
-        db.execute_raw(sql.build()).await?;
+    } else {
+        let per_statement = (MAX_PARAMS / columns.len()).max(1);
+        for chunk in upserts.chunks(per_statement) {
+            let mut sql = Sql::new(backend);
+            sql.push(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
+            for (i, u) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(",");
+                }
+                sql.list(u.values.iter().cloned());
+            }
+            sql.push(&on_conflict);
+            db.execute_raw(sql.build()).await?;
+        }
     }
     for (id, at) in tombstones {
         let mut sql = Sql::new(backend);
@@ -175,6 +254,43 @@ pub async fn apply<C: ConnectionTrait>(
         db.execute_raw(sql.build()).await?;
     }
     Ok(days)
+}
+
+/// `INSERT INTO table (columns) SELECT columns FROM json_to_recordset(` (PostgreSQL).
+fn insert_from_json(kind: RecordKind) -> String {
+    let columns = insert_columns(kind).join(", ");
+    format!("INSERT INTO {} ({columns}) SELECT {columns} FROM json_to_recordset(", kind.table())
+}
+
+/// `id text, org_id integer, …`: the record type `json_to_recordset` reads.
+fn record_type(kind: RecordKind) -> String {
+    let pairs: Vec<String> = insert_columns(kind).iter().zip(pg_types(kind)).map(|(c, t)| format!("{c} {t}")).collect();
+    pairs.join(", ")
+}
+
+/// The rows as a JSON array of objects keyed by column.
+fn rows_json(kind: RecordKind, rows: &[Upsert]) -> String {
+    let columns = insert_columns(kind);
+    let mut out = String::with_capacity(rows.len() * 64 * columns.len());
+    out.push('[');
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('{');
+        for (j, (c, v)) in columns.iter().zip(&row.values).enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(c);
+            out.push_str("\":");
+            push_json(&mut out, v);
+        }
+        out.push('}');
+    }
+    out.push(']');
+    out
 }
 
 /// A value of a record's cell, as read.
