@@ -104,7 +104,7 @@ pub enum Command {
     /// in-process sandbox into a scratch database, bulk-load cases up to `--cases`, then time
     /// the record queries and an export's read.
     BenchRecords {
-        /// The scratch database (`sqlite://…` or `postgres://…`); it must be empty.
+        /// The scratch database (`sqlite://…` or `postgres://…`); it must be empty (unless `--reuse`).
         #[arg(long)]
         database_url: String,
         #[arg(long, default_value_t = 1_000_000)]
@@ -114,6 +114,10 @@ pub enum Command {
         /// Connections the concurrent queries use.
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
+        /// Time the queries and the export only, in a database a previous run filled with at
+        /// least `--cases` cases (no sync, no load): loading 20 million cases takes long.
+        #[arg(long)]
+        reuse: bool,
     },
 }
 

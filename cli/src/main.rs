@@ -243,10 +243,10 @@ async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyh
             }
         }
         Command::BenchCeiling { port, secret } => ceiling::run(port, &secret).await?,
-        Command::BenchRecords { database_url, cases, sync_days, concurrency } => {
+        Command::BenchRecords { database_url, cases, sync_days, concurrency, reuse } => {
             settings.database.url = database_url.into();
             // The report's lines are printed as they come.
-            bench::records::run(settings, cases, sync_days, concurrency).await?;
+            bench::records::run(settings, cases, sync_days, concurrency, reuse).await?;
         }
         Command::BenchIngest { database_url, rows, page_size, next_day } => {
             settings.database.url = database_url.into();

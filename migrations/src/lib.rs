@@ -22,6 +22,7 @@ mod m20261202_000040_metric_working_days;
 mod m20261202_000041_board_rules;
 mod m20261202_000042_policy_and_sessions;
 mod m20261202_000050_create_open_apps;
+mod m20261203_000060_record_cases_count_index;
 pub mod seed;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000041_board_rules::Migration),
             Box::new(m20261202_000042_policy_and_sessions::Migration),
             Box::new(m20261202_000050_create_open_apps::Migration),
+            Box::new(m20261203_000060_record_cases_count_index::Migration),
         ]
     }
 }

@@ -557,3 +557,83 @@ async fn downloads_stream_the_query_in_the_chosen_columns_and_are_audited() {
         .unwrap();
     assert!(audit.iter().any(|a| a.target == "records-cases.csv"), "{audit:?}");
 }
+
+/// A case row as the sync stores it (`store::records::insert_columns`).
+fn stored_case(id: &str, org: i32, result: &str, item_name: &str, updated_at: i64) -> records::Upsert {
+    let completed = (result != "open").then_some(1_795_000_000_i64);
+    let values: Vec<sea_orm::Value> = vec![
+        id.into(),
+        org.into(),
+        format!("NO-{id}").into(),
+        "S1".into(),
+        item_name.into(),
+        "online".into(),
+        "person".into(),
+        1_794_000_000_i64.into(),
+        20_770.into(),
+        completed.into(),
+        completed.map(|_| 20_781).into(),
+        10.into(),
+        None::<i32>.into(),
+        3.into(),
+        result.into(),
+        None::<i16>.into(),
+        false.into(),
+        updated_at.into(),
+    ];
+    records::Upsert { id: id.into(), updated_at, values, completed_day: completed.map(|_| 20_781) }
+}
+
+#[tokio::test]
+async fn a_page_is_upserted_idempotently_with_its_text_intact_and_counted_up_to_the_cap() {
+    use canmou::domain::records::{FilterValue, Query};
+    use canmou::store::records::{apply, count_capped};
+    use sea_orm::TransactionTrait;
+    let e = env(|_| {}).await;
+    let db = &e.app.db;
+    // Quotes, backslashes, control characters and Chinese survive the page's one statement
+    // (PostgreSQL reads its rows from one JSON parameter).
+    let tricky = "食品\"经营\\许可\n\t\u{1}'; --";
+    let page: Vec<records::Upsert> = (0..25)
+        .map(|i| stored_case(&format!("x{i:02}"), MINGZHOU, if i < 20 { "completed" } else { "open" }, tricky, 100))
+        .collect();
+    for _ in 0..2 {
+        let txn = db.begin().await.unwrap();
+        let days = apply(&txn, RecordKind::Cases, &page, &[]).await.unwrap();
+        txn.commit().await.unwrap();
+        assert_eq!(days, Some((20_781, 20_781)));
+    }
+    let stored = e.cases().await;
+    assert_eq!(stored.len(), 25, "a replayed page changes nothing");
+    let x00 = stored.iter().find(|c| c.id == "x00").unwrap();
+    assert_eq!(x00.item_name, tricky);
+    assert_eq!((x00.completed_at, x00.promised_days, x00.rating), (Some(1_795_000_000), None, None));
+
+    // An older correction loses, a later one wins; a tombstone older than the row keeps it.
+    let txn = db.begin().await.unwrap();
+    apply(&txn, RecordKind::Cases, &[stored_case("x00", MINGZHOU, "completed", "旧", 99)], &[("x01".into(), 99)])
+        .await
+        .unwrap();
+    apply(&txn, RecordKind::Cases, &[stored_case("x02", MINGZHOU, "completed", "新", 101)], &[("x03".into(), 101)])
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let stored = e.cases().await;
+    let name = |id: &str| stored.iter().find(|c| c.id == id).map(|c| c.item_name.clone());
+    assert_eq!((name("x00").as_deref(), name("x02").as_deref()), (Some(tricky), Some("新")));
+    assert!(name("x01").is_some() && name("x03").is_none(), "only the later tombstone deletes");
+
+    // The total: exact up to the cap, else one more than the cap.
+    let completed = RecordKind::Cases.filters().iter().find(|f| f.param == "result").copied().unwrap();
+    let query = Query {
+        kind: RecordKind::Cases,
+        org: None,
+        q: None,
+        filters: vec![(completed, FilterValue::Texts(vec!["completed".into()]))],
+        sort: RecordKind::Cases.default_sort(),
+    };
+    let orgs = [MINGZHOU, DC_BUREAU];
+    assert_eq!(count_capped(db, &query, Some(&orgs), 100).await.unwrap(), 19, "x03 is gone");
+    assert_eq!(count_capped(db, &query, Some(&orgs), 10).await.unwrap(), 11);
+    assert_eq!(count_capped(db, &query, Some(&[LINJIANG]), 10).await.unwrap(), 0);
+}

@@ -21,6 +21,7 @@ use canmou::config::{DemoScale, Settings};
 use canmou::db;
 use canmou::domain::period::business_date;
 use canmou::domain::records::{Column, Cursor, FilterValue, KindSchema, Query, RecordKind, Sort};
+use canmou::routes::records::ExportJob;
 use canmou::store::records::{self as store, ListSpec};
 use canmou::workers::{self, RunTrigger, records};
 use canmou_sandboxes::feed::{self as sandbox, DEMO_TOKEN, Sandbox};
@@ -94,89 +95,45 @@ where
 
 /// Syncs `sync_days` days of the demo province's records, bulk-loads cases up to `cases`, then
 /// times the queries.
-pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency: usize) -> anyhow::Result<String> {
+pub async fn run(
+    mut settings: Settings,
+    cases: u64,
+    sync_days: u32,
+    concurrency: usize,
+    reuse: bool,
+) -> anyhow::Result<String> {
     let concurrency = concurrency.clamp(1, 64);
     settings.database.max_connections = settings.database.max_connections.max(concurrency as u32 + 4);
     let conn = db::connect(&settings.database).await?;
     db::migrate(&conn).await?;
-    if org::Entity::find().count(&conn).await? > 0 {
-        bail!("the benchmark needs an empty database (a scratch one: it is filled)");
+    let filled = org::Entity::find().count(&conn).await? > 0;
+    if filled && !reuse {
+        bail!("the benchmark needs an empty database (a scratch one: it is filled), or --reuse");
+    }
+    if reuse && !filled {
+        bail!("--reuse needs a database a previous run filled");
     }
     let nodes = province::build(DemoScale::Standard);
-    canmou::store::orgs::insert_all(&conn, &nodes).await?;
     let tz = settings.timezone();
     let model = RecordModel::new(&nodes, settings.demo.seed, tz);
     let last = business_date(&tz, Utc::now()) - Days::new(1);
-    let first = last - Days::new(u64::from(sync_days.max(1)) - 1);
     let mut out = String::new();
     say!(out, "backend            {:?}", conn.get_database_backend());
-
-    // 1. The record sync, from the sandbox over HTTP. The sandbox's days are generated before
-    // the clock starts: the benchmark measures the sync, not the generator.
-    let sandbox = Sandbox::with_rows(DEMO_TOKEN, vec![], None);
-    let stamp_of = |day: chrono::NaiveDate| crate::generate::stamp(day + Days::new(1), &tz);
-    sandbox.deliver_records(RecordKind::Catalog, model.catalog(stamp_of(first), first));
-    sandbox.deliver_records(RecordKind::Items, model.items(stamp_of(first), first));
-    let mut day = first;
-    while day <= last {
-        sandbox.deliver_records(RecordKind::Cases, model.cases_of_day(day, stamp_of(day)));
-        day = day + Days::new(1);
-    }
-    let spawned = sandbox::spawn(sandbox).await?;
-    settings.feed.base_url = spawned.base_url.clone();
-    settings.feed.token = DEMO_TOKEN.into();
-    settings.feed.page_size = 10_000;
-    settings.feed.timeout_secs = 120;
-    let ctx = workers::Context::standalone(conn.clone(), settings)?;
-    let report = records::run(&ctx, RunTrigger::Manual).await?;
-    spawned.stop().await;
-    if report.status != RunStatus::Ok {
-        bail!("the record sync ended {}: {}", report.status, report.error.unwrap_or_default());
-    }
-    let rollup_ms = report.rollup.map_or(0, |r| r.millis);
-    let sync_s = report.millis.saturating_sub(rollup_ms) as f64 / 1000.0;
-    say!(
-        out,
-        "record sync        {} records ({sync_days} days) in {sync_s:.2} s = {:.0} rows/s (statistics and roll-up included; roll-up {:.2} s)",
-        report.rows_stored,
-        report.rows_stored as f64 / sync_s.max(1e-9),
-        rollup_ms as f64 / 1000.0
-    );
-
-    // 2. A bulk of older cases, as the demo writes its history.
-    let loaded = Instant::now();
-    let mut stored =
-        store::count_capped(&conn, &list_query(RecordKind::Cases, Vec::new(), None)?, None, u64::MAX / 4).await?;
-    let mut day = first;
-    let mut batch = Vec::new();
-    while stored < cases {
-        day = day - Days::new(1);
-        for c in model.cases_accepted(day) {
-            // Older cases completing inside the synced days came with the sync: upserts.
-            batch.push(records::Upsert {
-                id: model.case_id(&c),
-                updated_at: 0,
-                values: model.case_values(&c, last, 0),
-                completed_day: None,
-            });
+    if reuse {
+        let stored =
+            store::count_capped(&conn, &list_query(RecordKind::Cases, Vec::new(), None)?, None, u64::MAX / 4).await?;
+        if stored < cases {
+            bail!("--reuse: the database holds {stored} cases, fewer than --cases {cases}");
         }
-        if batch.len() >= 50_000 || stored + batch.len() as u64 >= cases {
-            let txn = sea_orm::TransactionTrait::begin(&conn).await?;
-            store::apply(&txn, RecordKind::Cases, &batch, &[]).await?;
-            txn.commit().await?;
-            stored += batch.len() as u64;
-            batch.clear();
-        }
-    }
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        conn.execute_unprepared("VACUUM (ANALYZE) record_cases").await?;
+        say!(out, "cases              {stored} (reused: no sync, no load)");
     } else {
-        conn.execute_unprepared("ANALYZE").await?;
+        canmou::store::orgs::insert_all(&conn, &nodes).await?;
+        sync_and_load(&conn, settings, &model, &mut out, cases, sync_days, last).await?;
     }
-    say!(out, "cases              {stored} (bulk-loaded in {:.1} s)", loaded.elapsed().as_secs_f64());
 
     // 3. Queries. A city's subtree (明州: the first city), completed cases, newest first.
-    let tree = canmou::store::snapshot::load(&conn).await?.orgs;
+    let snapshot = canmou::store::snapshot::load(&conn).await?;
+    let tree = &snapshot.orgs;
     let city = nodes.get(1).map_or(canmou::domain::org_tree::OrgId(1), |n| n.id);
     let subtree = Arc::new(tree.subtree(city));
     let cols: Vec<&'static Column> =
@@ -265,33 +222,126 @@ pub async fn run(mut settings: Settings, cases: u64, sync_days: u32, concurrency
     .await?;
     say!(out, "item-name search   {}", summary(searches));
 
-    // 4. An export's read: 100,000 rows by keyset pages, written as CSV to nowhere.
+    // 4. An export as the API streams it: 100,000 rows by keyset pages, formatted and written
+    // as CSV (the response body's bytes are counted, not sent).
     let rss_before = peak_rss_kb();
     let started = Instant::now();
-    let all = list_query(RecordKind::Cases, Vec::new(), None)?;
-    let mut after: Option<Cursor> = None;
-    let mut rows = 0usize;
-    let mut sink = csv::Writer::from_writer(std::io::sink());
-    while rows < canmou::domain::records::EXPORT_CAP {
-        let spec = ListSpec { query: &all, orgs: None, after: after.take(), limit: 2_000, columns: &cols };
-        let (page, more) = store::list(&conn, &spec).await?;
-        rows += page.len();
-        for r in &page {
-            sink.write_record(r.cells.iter().map(|c| format!("{c:?}")))?;
-        }
-        after = page.last().map(|r| Cursor { hash: all.hash(), value: r.sort.clone(), id: r.id.clone() });
-        if !more {
-            break;
-        }
+    let job = ExportJob {
+        db: conn.clone(),
+        snap: Arc::new(snapshot),
+        tz,
+        query: list_query(RecordKind::Cases, Vec::new(), None)?,
+        orgs: None,
+        cols: cols.to_vec(),
+        cap: canmou::domain::records::EXPORT_CAP,
+    };
+    let header: Vec<&'static str> = cols.iter().map(|c| c.label).collect();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+    let writer = tokio::spawn(job.csv(header, tx));
+    let (mut bytes, mut lines) = (0usize, 0usize);
+    while let Some(chunk) = rx.recv().await {
+        let chunk = chunk?;
+        bytes += chunk.len();
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
     }
+    writer.await?;
+    let rows = lines.saturating_sub(1);
     let secs = started.elapsed().as_secs_f64();
     say!(
         out,
-        "export read        {rows} rows in {secs:.2} s = {:.0} rows/s; peak RSS grew {} MB",
+        "export (CSV)       {rows} rows, {:.1} MB in {secs:.2} s = {:.0} rows/s; peak RSS grew {} MB",
+        bytes as f64 / 1e6,
         rows as f64 / secs.max(1e-9),
         peak_rss_kb().saturating_sub(rss_before) / 1024
     );
     Ok(out)
+}
+
+/// The timed record sync from the sandbox over HTTP, then the bulk of older cases up to
+/// `cases`.
+async fn sync_and_load(
+    conn: &DatabaseConnection,
+    mut settings: Settings,
+    model: &RecordModel,
+    out: &mut String,
+    cases: u64,
+    sync_days: u32,
+    last: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    let conn = conn.clone();
+    let tz = settings.timezone();
+    let first = last - Days::new(u64::from(sync_days.max(1)) - 1);
+    // 1. The record sync, from the sandbox over HTTP. The sandbox's days are generated before
+    // the clock starts: the benchmark measures the sync, not the generator.
+    let sandbox = Sandbox::with_rows(DEMO_TOKEN, vec![], None);
+    let stamp_of = |day: chrono::NaiveDate| crate::generate::stamp(day + Days::new(1), &tz);
+    sandbox.deliver_records(RecordKind::Catalog, model.catalog(stamp_of(first), first));
+    sandbox.deliver_records(RecordKind::Items, model.items(stamp_of(first), first));
+    let mut day = first;
+    while day <= last {
+        sandbox.deliver_records(RecordKind::Cases, model.cases_of_day(day, stamp_of(day)));
+        day = day + Days::new(1);
+    }
+    let spawned = sandbox::spawn(sandbox).await?;
+    settings.feed.base_url = spawned.base_url.clone();
+    settings.feed.token = DEMO_TOKEN.into();
+    settings.feed.page_size = 10_000;
+    settings.feed.timeout_secs = 120;
+    let ctx = workers::Context::standalone(conn.clone(), settings)?;
+    let report = records::run(&ctx, RunTrigger::Manual).await?;
+    spawned.stop().await;
+    if report.status != RunStatus::Ok {
+        bail!("the record sync ended {}: {}", report.status, report.error.unwrap_or_default());
+    }
+    let rollup_ms = report.rollup.map_or(0, |r| r.millis);
+    let pages_s = report.pages_millis as f64 / 1000.0;
+    let stats_s = report.millis.saturating_sub(report.pages_millis + rollup_ms) as f64 / 1000.0;
+    let rate = |s: f64| report.rows_stored as f64 / s.max(1e-9);
+    say!(
+        out,
+        "record sync        {} records ({sync_days} days, generated before the clock): pages {pages_s:.2} s = {:.0} rows/s (fetched over HTTP from the in-process sandbox, checked, upserted, committed)",
+        report.rows_stored,
+        rate(pages_s)
+    );
+    say!(
+        out,
+        "  with statistics  + {stats_s:.2} s statistics + {:.2} s roll-up = {:.0} rows/s",
+        rollup_ms as f64 / 1000.0,
+        rate(pages_s + stats_s + rollup_ms as f64 / 1000.0)
+    );
+
+    // 2. A bulk of older cases, as the demo writes its history.
+    let loaded = Instant::now();
+    let mut stored =
+        store::count_capped(&conn, &list_query(RecordKind::Cases, Vec::new(), None)?, None, u64::MAX / 4).await?;
+    let mut day = first;
+    let mut batch = Vec::new();
+    while stored < cases {
+        day = day - Days::new(1);
+        for c in model.cases_accepted(day) {
+            // Older cases completing inside the synced days came with the sync: upserts.
+            batch.push(records::Upsert {
+                id: model.case_id(&c),
+                updated_at: 0,
+                values: model.case_values(&c, last, 0),
+                completed_day: None,
+            });
+        }
+        if batch.len() >= 50_000 || stored + batch.len() as u64 >= cases {
+            let txn = sea_orm::TransactionTrait::begin(&conn).await?;
+            store::apply(&txn, RecordKind::Cases, &batch, &[]).await?;
+            txn.commit().await?;
+            stored += batch.len() as u64;
+            batch.clear();
+        }
+    }
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        conn.execute_unprepared("VACUUM (ANALYZE) record_cases").await?;
+    } else {
+        conn.execute_unprepared("ANALYZE").await?;
+    }
+    say!(out, "cases              {stored} (bulk-loaded in {:.1} s)", loaded.elapsed().as_secs_f64());
+    Ok(())
 }
 
 fn list_query(

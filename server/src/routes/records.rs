@@ -428,13 +428,14 @@ impl actix_web::body::MessageBody for ChannelBody {
 }
 
 /// Everything an export's producer needs, owned.
-struct ExportJob {
-    state: web::Data<AppState>,
-    snap: std::sync::Arc<Snapshot>,
-    query: Query,
-    orgs: Option<Vec<OrgId>>,
-    cols: Vec<&'static Column>,
-    cap: usize,
+pub struct ExportJob {
+    pub db: sea_orm::DatabaseConnection,
+    pub snap: std::sync::Arc<Snapshot>,
+    pub tz: chrono_tz::Tz,
+    pub query: Query,
+    pub orgs: Option<Vec<OrgId>>,
+    pub cols: Vec<&'static Column>,
+    pub cap: usize,
 }
 
 impl ExportJob {
@@ -452,17 +453,13 @@ impl ExportJob {
                 limit,
                 columns: &self.cols,
             };
-            let (rows, more) = store::list(&self.state.db, &spec).await?;
+            let (rows, more) = store::list(&self.db, &spec).await?;
             written += rows.len();
             after = rows.last().map(|r| cursor_after(&self.query, &r.sort, &r.id));
             let text: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
-                    self.cols
-                        .iter()
-                        .zip(&r.cells)
-                        .map(|(c, cell)| text_cell(&self.snap, &self.state.tz, c, cell))
-                        .collect()
+                    self.cols.iter().zip(&r.cells).map(|(c, cell)| text_cell(&self.snap, &self.tz, c, cell)).collect()
                 })
                 .collect();
             // The reader is slower than the database: wait for room rather than buffer.
@@ -473,7 +470,49 @@ impl ExportJob {
         }
         Ok(written)
     }
+
+    /// The CSV (UTF-8 with a BOM, the header row, then the rows page by page) into `body`, as
+    /// it is read; a failure midway ends the body with an error.
+    pub async fn csv(self, header_row: Vec<&'static str>, body: BodySender) {
+        let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(2);
+        let out = body.clone();
+        let write = async move {
+            let mut buf = Vec::from("\u{feff}".as_bytes());
+            let mut first = Some(header_row.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
+            loop {
+                let rows = match first.take() {
+                    Some(h) => vec![h],
+                    None => match rows_rx.recv().await {
+                        Some(rows) => rows,
+                        None => break,
+                    },
+                };
+                {
+                    let mut w = csv::Writer::from_writer(&mut buf);
+                    for r in &rows {
+                        if w.write_record(r).is_err() {
+                            return;
+                        }
+                    }
+                    if w.flush().is_err() {
+                        return;
+                    }
+                }
+                if out.send(Ok(std::mem::take(&mut buf).into())).await.is_err() {
+                    return;
+                }
+            }
+        };
+        let (result, ()) = tokio::join!(self.run(rows_tx), write);
+        if let Err(e) = result {
+            tracing::error!(error = ?e, "record export failed midway");
+            let _ = body.send(Err(std::io::Error::other("export failed"))).await;
+        }
+    }
 }
+
+/// Where an export's bytes go (the response body).
+pub type BodySender = tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>;
 
 /// `GET /api/v1/exports/records-{kind}.{csv|xlsx}` with a list's parameters: the whole query
 /// (up to [`records::EXPORT_CAP`] rows) in the chosen columns, streamed as it is read; the
@@ -522,45 +561,10 @@ pub async fn export(
     .await?;
     let header_row: Vec<&'static str> = cols.iter().map(|c| c.label).collect();
     let org_name = query.org.and_then(|o| snap.orgs.get(o)).map_or_else(|| "全部".to_owned(), |o| o.name.clone());
-    let job = ExportJob { state: state.clone(), snap: snap.clone(), query, orgs, cols, cap };
+    let job = ExportJob { db: state.db.clone(), snap: snap.clone(), tz: state.tz, query, orgs, cols, cap };
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(8);
     let mime = if ext == "csv" {
-        tokio::spawn(async move {
-            let (rows_tx, mut rows_rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(2);
-            let body = tx.clone();
-            let write = async move {
-                let mut buf = Vec::from("\u{feff}".as_bytes());
-                let mut first = Some(header_row.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
-                loop {
-                    let rows = match first.take() {
-                        Some(h) => vec![h],
-                        None => match rows_rx.recv().await {
-                            Some(rows) => rows,
-                            None => break,
-                        },
-                    };
-                    {
-                        let mut w = csv::Writer::from_writer(&mut buf);
-                        for r in &rows {
-                            if w.write_record(r).is_err() {
-                                return;
-                            }
-                        }
-                        if w.flush().is_err() {
-                            return;
-                        }
-                    }
-                    if body.send(Ok(std::mem::take(&mut buf).into())).await.is_err() {
-                        return;
-                    }
-                }
-            };
-            let (result, ()) = tokio::join!(job.run(rows_tx), write);
-            if let Err(e) = result {
-                tracing::error!(error = ?e, "record export failed midway");
-                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
-            }
-        });
+        tokio::spawn(job.csv(header_row, tx));
         "text/csv; charset=utf-8"
     } else {
         let file = build_xlsx(job, header_row, kind).await?;

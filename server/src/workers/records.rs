@@ -96,6 +96,10 @@ pub struct Report {
     pub rollup: Option<rollup::Outcome>,
     pub error: Option<String>,
     pub millis: u64,
+    /// Of `millis`, the pages: fetching, checking and storing (without the statistics and
+    /// their roll-up).
+    #[serde(skip)]
+    pub pages_millis: u64,
 }
 
 /// Claims and runs a record sync to its end.
@@ -119,6 +123,7 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
     let started = std::time::Instant::now();
     let mut report = Report { run_id, ..Report::default() };
     let result = sync_kinds(ctx, &mut report).await;
+    report.pages_millis = started.elapsed().as_millis() as u64;
     if let Err(e) = &result {
         report.error = Some(format!("{e:#}"));
     }
