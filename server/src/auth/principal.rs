@@ -9,6 +9,8 @@ use moka::future::Cache;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
+use super::memo::Epoch;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -46,11 +48,13 @@ pub struct Principal {
 #[derive(Clone)]
 pub struct PrincipalCache {
     cache: Cache<i32, Option<Arc<Principal>>>,
+    /// Bumped with every change, for the threads' memos of verified callers.
+    epoch: Epoch,
 }
 
 impl PrincipalCache {
-    pub fn new(ttl: Duration) -> PrincipalCache {
-        PrincipalCache { cache: Cache::builder().max_capacity(100_000).time_to_live(ttl).build() }
+    pub fn new(ttl: Duration, epoch: Epoch) -> PrincipalCache {
+        PrincipalCache { cache: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(), epoch }
     }
 
     /// The user, from the cache or the database; `None` for an unknown id.
@@ -66,10 +70,12 @@ impl PrincipalCache {
     /// Forgets a user whose role, status or scopes just changed.
     pub async fn invalidate(&self, id: i32) {
         self.cache.invalidate(&id).await;
+        self.epoch.bump();
     }
 
     pub fn invalidate_all(&self) {
         self.cache.invalidate_all();
+        self.epoch.bump();
     }
 }
 
@@ -102,11 +108,12 @@ pub async fn load(db: &DatabaseConnection, id: i32) -> Result<Option<Principal>,
 #[derive(Clone)]
 pub struct SessionCache {
     cache: Cache<String, Option<i32>>,
+    epoch: Epoch,
 }
 
 impl SessionCache {
-    pub fn new(ttl: Duration) -> SessionCache {
-        SessionCache { cache: Cache::builder().max_capacity(200_000).time_to_live(ttl).build() }
+    pub fn new(ttl: Duration, epoch: Epoch) -> SessionCache {
+        SessionCache { cache: Cache::builder().max_capacity(200_000).time_to_live(ttl).build(), epoch }
     }
 
     /// The user of session `id` while it is live; `None` once it is revoked or over.
@@ -121,9 +128,16 @@ impl SessionCache {
 
     pub async fn forget(&self, id: &str) {
         self.cache.invalidate(id).await;
+        self.epoch.bump();
     }
 
     pub fn forget_all(&self) {
         self.cache.invalidate_all();
+        self.epoch.bump();
+    }
+
+    /// The epoch shared with the user cache: what a memo of verified callers is valid in.
+    pub fn epoch(&self) -> &Epoch {
+        &self.epoch
     }
 }
