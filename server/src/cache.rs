@@ -7,12 +7,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use actix_web::http::header::{self, AcceptEncoding, Encoding, Header, HeaderValue, IfNoneMatch};
+use actix_web::http::header::{self, Header, HeaderValue, IfNoneMatch};
 use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 use moka::future::Cache;
 use xxhash_rust::xxh3::Xxh3Default;
 
+use crate::encoding::Coding;
 use crate::error::ApiError;
 
 /// What determines an answer.
@@ -82,77 +83,6 @@ pub struct Answer {
     brotli: OnceLock<Bytes>,
 }
 
-/// A content coding the server offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Coding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-impl Coding {
-    /// The best coding that the request's `Accept-Encoding` allows, by actix's typed header
-    /// (q-values, `*`, `identity;q=0`). Parsing it allocates (the item list, a ranked copy, a
-    /// set) and a hit is a few microseconds in all, so each thread remembers the coding of the
-    /// few header values its clients send — a hit compares bytes and allocates nothing.
-    pub fn negotiate(req: &HttpRequest) -> Coding {
-        let Some(value) = req.headers().get(header::ACCEPT_ENCODING) else {
-            return Coding::Identity;
-        };
-        let value = value.as_bytes();
-        NEGOTIATED.with(|memo| {
-            let Ok(mut memo) = memo.try_borrow_mut() else {
-                return Coding::from_header(req);
-            };
-            if let Some(&(_, coding)) = memo.seen.iter().find(|(seen, _)| **seen == *value) {
-                return coding;
-            }
-            let coding = Coding::from_header(req);
-            memo.remember(value, coding);
-            coding
-        })
-    }
-
-    fn from_header(req: &HttpRequest) -> Coding {
-        let offered = [Encoding::brotli(), Encoding::gzip(), Encoding::identity()];
-        match AcceptEncoding::parse(req).ok().and_then(|accept| accept.negotiate(offered.iter())) {
-            Some(e) if e == offered[0] => Coding::Brotli,
-            Some(e) if e == offered[1] => Coding::Gzip,
-            // Identity, or nothing acceptable: JSON as it is beats a 406 to a confused client.
-            _ => Coding::Identity,
-        }
-    }
-}
-
-/// `Accept-Encoding` values seen on this thread and the coding each chose.
-#[derive(Default)]
-struct Negotiated {
-    seen: Vec<(Box<[u8]>, Coding)>,
-    /// The slot the next new value replaces once the memo is full.
-    next: usize,
-}
-
-impl Negotiated {
-    /// Browsers, the mini-program and HTTP libraries send a handful of values; a client
-    /// inventing new ones only cycles through these slots.
-    const SLOTS: usize = 8;
-    /// Longer values are parsed every time rather than kept.
-    const MAX_LEN: usize = 128;
-
-    fn remember(&mut self, value: &[u8], coding: Coding) {
-        if value.len() > Self::MAX_LEN {
-            return;
-        }
-        let entry = (Box::from(value), coding);
-        if self.seen.len() < Self::SLOTS {
-            self.seen.push(entry);
-        } else {
-            self.seen[self.next] = entry;
-            self.next = (self.next + 1) % Self::SLOTS;
-        }
-    }
-}
-
 impl Answer {
     pub fn new(etag: String, json: Vec<u8>) -> Answer {
         Answer { etag, identity: fitted(json), gzip: OnceLock::new(), brotli: OnceLock::new() }
@@ -180,18 +110,21 @@ impl Answer {
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
         let coding = Coding::negotiate(req);
         let (body, encoding) = match self.encoded(coding) {
-            Some(body) if coding == Coding::Brotli => (body, "br"),
-            Some(body) if coding == Coding::Gzip => (body, "gzip"),
-            // `identity` stops the compression middleware from compressing it again.
-            _ => (self.identity.clone(), "identity"),
+            Some(body) if coding == Coding::Brotli => (body, Some("br")),
+            Some(body) if coding == Coding::Gzip => (body, Some("gzip")),
+            // JSON as it is: the client takes nothing else (or compressing failed).
+            _ => (self.identity.clone(), None),
         };
-        HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")))
+        let mut res = HttpResponse::Ok();
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")))
             .insert_header((header::ETAG, self.etag.as_str()))
             .insert_header((header::VARY, "Accept-Encoding"))
-            .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-            .insert_header((header::CONTENT_ENCODING, encoding))
-            .body(body)
+            .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+        if let Some(encoding) = encoding {
+            // Already encoded: the compression middleware leaves it as it is.
+            res.insert_header((header::CONTENT_ENCODING, encoding));
+        }
+        res.body(body)
     }
 }
 
@@ -203,8 +136,6 @@ fn fitted(mut bytes: Vec<u8>) -> Bytes {
 }
 
 thread_local! {
-    static NEGOTIATED: RefCell<Negotiated> = RefCell::default();
-
     /// One gzip stream per thread, reset between answers: setting up zlib's state (some
     /// 300 KB, zeroed) cost more than compressing a home screen.
     static GZIP: RefCell<flate2::Compress> = RefCell::new(new_gzip());

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod dingtalk;
 pub mod domain;
+pub mod encoding;
 pub mod error;
 pub mod export;
 pub mod feed;
@@ -35,7 +36,7 @@ mod architecture {
     /// state the handlers share; what they compute; the background jobs; the HTTP handlers and
     /// their table; and the application that mounts them.
     const LAYERS: &[&[&str]] = &[
-        &["domain", "error", "export", "retry", "supervisor", "tls"],
+        &["domain", "encoding", "error", "export", "retry", "supervisor", "tls"],
         &["config", "cache", "middleware"],
         &["db", "dingtalk", "feed", "telemetry"],
         &["store"],

@@ -10,6 +10,7 @@ use std::time::Duration;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use bytes::Bytes;
@@ -20,8 +21,8 @@ use tracing_actix_web::RequestId;
 use crate::error::ApiError;
 
 tokio::task_local! {
-    /// The id of the request being served, for the panic hook.
-    static SERVING: String;
+    /// The id of the request being served, for the panic hook (formatted only if it panics).
+    static SERVING: Option<RequestId>;
 }
 
 /// Installs (once per process) a panic hook that logs a panic inside a request as one line
@@ -32,6 +33,7 @@ pub fn install_panic_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let logged = SERVING.try_with(|request_id| {
+                let request_id = request_id.map(|id| id.to_string()).unwrap_or_default();
                 let message = info.payload_as_str().unwrap_or("(no message)");
                 let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
                 tracing::error!(request_id = %request_id, %location, panic = message, "request panicked; answered 500");
@@ -50,7 +52,7 @@ pub async fn catch_panic(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
+    let request_id = req.extensions().get::<RequestId>().copied();
     let http = req.request().clone();
     match SERVING.scope(request_id, AssertUnwindSafe(next.call(req)).catch_unwind()).await {
         Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
@@ -63,6 +65,12 @@ pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // A request without a body (the reads) has nothing to wait for: no timer.
+    let bodiless = !req.headers().contains_key(header::TRANSFER_ENCODING)
+        && req.headers().get(header::CONTENT_LENGTH).is_none_or(|v| v.as_bytes() == b"0");
+    if bodiless {
+        return next.call(req).await;
+    }
     let secs = req.app_data::<web::Data<BodyTimeout>>().map_or(10, |t| t.0);
     let inner = req.take_payload();
     let deadline = Box::pin(tokio::time::sleep_until(Instant::now() + Duration::from_secs(secs)));

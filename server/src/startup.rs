@@ -3,11 +3,11 @@
 
 use std::net::TcpListener;
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::{Compress, Next, from_fn};
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
@@ -137,7 +137,7 @@ impl Application {
                 .wrap(from_fn(error_shape))
                 .wrap(prometheus.clone())
                 .wrap(crate::telemetry::request_logger())
-                .wrap(Compress::default())
+                .wrap(from_fn(crate::encoding::compress))
                 .app_data(app_state.clone())
                 .app_data(registry.clone())
                 .app_data(web::Data::new(middleware::BodyTimeout(request_timeout)))
@@ -275,33 +275,41 @@ fn path_config() -> web::PathConfig {
 pub(crate) async fn error_shape(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default();
-    let mut res = next.call(req).await?.map_into_boxed_body();
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let request_id = req.extensions().get::<RequestId>().copied();
+    let res = next.call(req).await?;
     let status = res.status();
     let is_json =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     // Reshape errors, and bare error statuses from actix; a handler's own JSON answer with an
     // error status (such as `/readyz`'s 503) is left as it is.
-    if (status.is_client_error() || status.is_server_error()) && (res.response().error().is_some() || !is_json) {
-        let api = res.response().error().and_then(|e| e.as_error::<ApiError>());
-        let (code, message, param) = match (api, res.response().error()) {
-            // An internal error's cause is logged once, in the request's line (`telemetry`).
-            (Some(api), _) => (api.code(), api.to_string(), api.param().map(str::to_owned)),
-            (None, Some(other)) => (code_for_status(status), other.to_string(), None),
-            (None, None) => {
-                (code_for_status(status), status.canonical_reason().unwrap_or("error").to_lowercase(), None)
-            }
+    let mut res =
+        if (status.is_client_error() || status.is_server_error()) && (res.response().error().is_some() || !is_json) {
+            let api = res.response().error().and_then(|e| e.as_error::<ApiError>());
+            let (code, message, param) = match (api, res.response().error()) {
+                // An internal error's cause is logged once, in the request's line (`telemetry`).
+                (Some(api), _) => (api.code(), api.to_string(), api.param().map(str::to_owned)),
+                (None, Some(other)) => (code_for_status(status), other.to_string(), None),
+                (None, None) => {
+                    (code_for_status(status), status.canonical_reason().unwrap_or("error").to_lowercase(), None)
+                }
+            };
+            let id = request_id.map(|id| id.to_string()).unwrap_or_default();
+            let body = ErrorBody { error: code, message, param: param.as_deref(), request_id: &id };
+            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+            res.map_body(|head, _| {
+                head.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                EitherBody::right(BoxBody::new(bytes))
+            })
+        } else {
+            // The answer's own body, unboxed: the success path allocates nothing here.
+            res.map_into_left_body()
         };
-        let body = ErrorBody { error: code, message, param: param.as_deref(), request_id: &request_id };
-        let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        res = res.map_body(|head, _| {
-            head.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            BoxBody::new(bytes)
-        });
-    }
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+    if let Some(id) = request_id {
+        let mut buf = uuid::Uuid::encode_buffer();
+        if let Ok(value) = HeaderValue::from_str(id.hyphenated().encode_lower(&mut buf)) {
+            res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+        }
     }
     Ok(res)
 }

@@ -53,13 +53,16 @@ impl AppState {
         let snapshot = crate::store::snapshot::load(&db).await?;
         let per_minute =
             std::num::NonZeroU32::new(settings.auth.login_per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+        // One epoch for both caches: a change to either forgets the threads' verified callers.
+        let callers = crate::auth::memo::Epoch::default();
+        let user_ttl = Duration::from_secs(settings.cache.user_ttl_secs);
         Ok(AppState {
             dingtalk: crate::dingtalk::DingTalkClient::new(&settings.dingtalk)?,
             login_limiter: governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
             tz: settings.timezone(),
             jwt: JwtKeys::from_settings(&settings.auth),
-            principals: PrincipalCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),
-            sessions: crate::auth::principal::SessionCache::new(Duration::from_secs(settings.cache.user_ttl_secs)),
+            principals: PrincipalCache::new(user_ttl, callers.clone()),
+            sessions: crate::auth::principal::SessionCache::new(user_ttl, callers),
             answers: AnswerCache::new(settings.cache.max_mb),
             feed: crate::feed::FeedClient::new(&settings.feed)?,
             open: crate::open::OpenState::new(&settings, db.clone())?,

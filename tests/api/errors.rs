@@ -48,6 +48,37 @@ async fn errors_are_never_compressed_into_something_else() {
     }
 }
 
+/// Large answers made per request are compressed in the coding the client prefers; small ones
+/// go as they are (compressing fifteen bytes costs more than sending them), and a client that
+/// accepts no coding gets no `Content-Encoding` at all.
+#[tokio::test]
+async fn large_answers_are_compressed_and_small_ones_are_not() {
+    let app = spawn_app().await;
+    let raw = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let get =
+        |path: &'static str, accepted: &'static str| raw.get(app.url(path)).header("accept-encoding", accepted).send();
+
+    // Act: the OpenAPI document is tens of kilobytes, rendered per request.
+    let gz = get("/openapi.json", "gzip").await.unwrap();
+    let br = get("/openapi.json", "gzip, br").await.unwrap();
+    let none = get("/openapi.json", "identity").await.unwrap();
+    let small = get("/healthz", "gzip, br").await.unwrap();
+
+    // Assert
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert!(none.headers().get("content-encoding").is_none());
+    assert!(small.headers().get("content-encoding").is_none(), "{:?}", small.headers());
+    let mut unzipped = Vec::new();
+    let zipped = gz.bytes().await.unwrap();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&zipped[..]), &mut unzipped).unwrap();
+    let plain = none.bytes().await.unwrap();
+    assert_eq!(unzipped, plain.to_vec());
+    assert!(zipped.len() * 3 < plain.len(), "{} of {} bytes", zipped.len(), plain.len());
+    let body: serde_json::Value = small.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
 /// Dates at the calendar's ends and pages past any end used to panic the request (the
 /// connection dropped, a backtrace logged): each is a `400 invalid_parameter` naming it.
 #[tokio::test]

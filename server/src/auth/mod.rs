@@ -2,6 +2,7 @@
 
 pub mod extract;
 pub mod jwt;
+pub mod memo;
 pub mod principal;
 
 pub use extract::{AdminUser, CurrentUser};

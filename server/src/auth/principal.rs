@@ -9,6 +9,7 @@ use entities::{scope, user};
 use moka::future::Cache;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::memo::Epoch;
 use crate::store::StoreError;
 
 /// What a user may do: stored through sea-orm as `users.role`.
@@ -31,11 +32,13 @@ pub struct Principal {
 #[derive(Clone)]
 pub struct PrincipalCache {
     cache: Cache<UserId, Option<Arc<Principal>>>,
+    /// Bumped with every change, for the threads' memos of verified callers.
+    epoch: Epoch,
 }
 
 impl PrincipalCache {
-    pub fn new(ttl: Duration) -> PrincipalCache {
-        PrincipalCache { cache: Cache::builder().max_capacity(100_000).time_to_live(ttl).build() }
+    pub fn new(ttl: Duration, epoch: Epoch) -> PrincipalCache {
+        PrincipalCache { cache: Cache::builder().max_capacity(100_000).time_to_live(ttl).build(), epoch }
     }
 
     /// The user, from the cache or the database; `None` for an unknown id.
@@ -51,10 +54,12 @@ impl PrincipalCache {
     /// Forgets a user whose role, status or scopes just changed.
     pub async fn invalidate(&self, id: UserId) {
         self.cache.invalidate(&id).await;
+        self.epoch.bump();
     }
 
     pub fn invalidate_all(&self) {
         self.cache.invalidate_all();
+        self.epoch.bump();
     }
 }
 
@@ -87,11 +92,12 @@ pub async fn load(db: &DatabaseConnection, id: UserId) -> Result<Option<Principa
 #[derive(Clone)]
 pub struct SessionCache {
     cache: Cache<String, Option<UserId>>,
+    epoch: Epoch,
 }
 
 impl SessionCache {
-    pub fn new(ttl: Duration) -> SessionCache {
-        SessionCache { cache: Cache::builder().max_capacity(200_000).time_to_live(ttl).build() }
+    pub fn new(ttl: Duration, epoch: Epoch) -> SessionCache {
+        SessionCache { cache: Cache::builder().max_capacity(200_000).time_to_live(ttl).build(), epoch }
     }
 
     /// The user of session `id` while it is live; `None` once it is revoked or over.
@@ -106,9 +112,16 @@ impl SessionCache {
 
     pub async fn forget(&self, id: &str) {
         self.cache.invalidate(id).await;
+        self.epoch.bump();
     }
 
     pub fn forget_all(&self) {
         self.cache.invalidate_all();
+        self.epoch.bump();
+    }
+
+    /// The epoch shared with the user cache: what a memo of verified callers is valid in.
+    pub fn epoch(&self) -> &Epoch {
+        &self.epoch
     }
 }

@@ -10,6 +10,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 
 use crate::auth::Role;
 use crate::auth::extract::{AdminUser, Carrier, CurrentUser, bearer};
+use crate::auth::memo;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -45,13 +46,29 @@ pub async fn authenticate(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
     let (token, carrier) = bearer(req)
         .ok_or_else(|| ApiError::Unauthenticated("sign in: an Authorization: Bearer token is required".into()))?;
-    let claims = state.jwt.verify(&token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
+    let epoch = state.sessions.epoch();
+    let user = match memo::recall(epoch, &token) {
+        Some(user) => user,
+        None => {
+            let seen = epoch.now();
+            let (user, expires) = check(state, &token).await?;
+            memo::remember(epoch, seen, &token, &user, expires);
+            user
+        }
+    };
+    if carrier == Carrier::Cookie {
+        check_csrf(req, &state.settings.server.public_url)?;
+    }
+    Ok(user)
+}
+
+/// The full check of a token: signature and claims, a live session, an active user. Returns
+/// the caller and the token's expiry.
+async fn check(state: &AppState, token: &str) -> Result<(CurrentUser, i64), ApiError> {
+    let claims = state.jwt.verify(token).map_err(|e| ApiError::Unauthenticated(e.to_string()))?;
     let id = claims.user_id().ok_or_else(|| ApiError::Unauthenticated("the token names no user".into()))?;
     if state.sessions.user(&state.db, &claims.sid).await? != Some(id) {
         return Err(ApiError::Unauthenticated("this session has ended: sign in again".into()));
-    }
-    if carrier == Carrier::Cookie {
-        check_csrf(req, &state.settings.server.public_url)?;
     }
     let principal = state
         .principals
@@ -61,7 +78,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<CurrentUser, ApiError> {
     if !principal.active {
         return Err(ApiError::Unauthenticated("this account has been deactivated".into()));
     }
-    Ok(CurrentUser { principal, session: claims.sid })
+    Ok((CurrentUser { principal, session: claims.sid }, claims.exp))
 }
 
 impl FromRequest for CurrentUser {
