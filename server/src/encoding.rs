@@ -120,3 +120,35 @@ pub async fn compress<B: MessageBody + 'static>(
 }
 
 const MIN_COMPRESSED_U64: u64 = MIN_COMPRESSED as u64;
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn with(name: header::HeaderName, value: &str) -> HttpRequest {
+        TestRequest::default().insert_header((name, value)).to_http_request()
+    }
+
+    #[test]
+    fn the_best_accepted_coding_is_chosen() {
+        let negotiate = |value: &str| Coding::negotiate(&with(header::ACCEPT_ENCODING, value));
+        for _ in 0..2 {
+            // The second round answers from the thread's memo.
+            assert_eq!(negotiate("gzip, deflate, br, zstd"), Coding::Brotli);
+            assert_eq!(negotiate("gzip, br;q=0"), Coding::Gzip);
+            assert_eq!(negotiate("gzip;q=1.0, br;q=0.5"), Coding::Gzip);
+            assert_eq!(negotiate("br; q=0 , gzip; q=0"), Coding::Identity);
+            assert_eq!(negotiate("deflate"), Coding::Identity);
+            assert_eq!(negotiate("*"), Coding::Identity);
+            assert_eq!(negotiate(""), Coding::Identity);
+        }
+        assert_eq!(Coding::negotiate(&TestRequest::default().to_http_request()), Coding::Identity);
+        // More distinct values than slots: the memo stays bounded and answers stay right.
+        for q in 1..=20 {
+            assert_eq!(negotiate(&format!("gzip, br;q=0.{q:02}")), Coding::Gzip);
+        }
+        NEGOTIATED.with(|m| assert!(m.borrow().seen.len() <= Negotiated::SLOTS));
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use canmou::domain::records::RecordKind;
+use canmou::domain::records::{KindSchema, RecordKind};
 use canmou::store::sync;
 use canmou::workers::{self, RunTrigger, records};
 use canmou_sandboxes::feed::{self as sandbox, FaultSpec, Sandbox, Spawned};
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::fixture::{self, DC_BUREAU, LINJIANG, MINGZHOU, PROVINCE};
 use crate::helpers::{TestApp, TestDb, assert_error, eventually, spawn_app_on, test_settings};
+use entities::ids::OrgId;
 use entities::sync_run::RunStatus;
 
 const TOKEN: &str = "test-records-token";
@@ -503,6 +504,26 @@ async fn a_saved_column_set_is_used_and_one_record_comes_with_its_item_and_catal
     assert_error(env.app.get_as(&token, "/api/v1/records/cases/k6").await, 403, "out_of_scope").await;
 }
 
+/// A name that a spreadsheet would run as a formula (`=HYPERLINK(…)`, the CSV injection) comes
+/// out of a CSV download as text; numbers, a negative one included, stay numbers.
+#[tokio::test]
+async fn a_csv_download_never_carries_a_formula() {
+    let env = synced_env().await;
+    let mut formula = catalog("c9", "fx7", "=HYPERLINK(\"http://evil.example\",\"点我\")", "published");
+    formula["updatedAt"] = json!("2026-11-22T01:10:00Z");
+    env.sandbox().deliver_records(RecordKind::Catalog, vec![formula]);
+    assert_eq!(env.run().await.status, RunStatus::Ok);
+    let token = env.viewer("mz", &[MINGZHOU]).await;
+
+    let res = env.app.get_as(&token, "/api/v1/exports/records-catalog.csv?q=HYPERLINK&columns=code,name").await;
+
+    assert_eq!(res.status().as_u16(), 200);
+    let body = res.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 2, "{body}");
+    assert_eq!(lines[1], "C9,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"点我\"\")\"", "{body}");
+}
+
 #[tokio::test]
 async fn downloads_stream_the_query_in_the_chosen_columns_and_are_audited() {
     let env = synced_env().await;
@@ -632,8 +653,8 @@ async fn a_page_is_upserted_idempotently_with_its_text_intact_and_counted_up_to_
         filters: vec![(completed, FilterValue::Texts(vec!["completed".into()]))],
         sort: RecordKind::Cases.default_sort(),
     };
-    let orgs = [MINGZHOU, DC_BUREAU];
+    let orgs = [OrgId(MINGZHOU), OrgId(DC_BUREAU)];
     assert_eq!(count_capped(db, &query, Some(&orgs), 100).await.unwrap(), 19, "x03 is gone");
     assert_eq!(count_capped(db, &query, Some(&orgs), 10).await.unwrap(), 11);
-    assert_eq!(count_capped(db, &query, Some(&[LINJIANG]), 10).await.unwrap(), 0);
+    assert_eq!(count_capped(db, &query, Some(&[OrgId(LINJIANG)]), 10).await.unwrap(), 0);
 }

@@ -490,7 +490,18 @@ impl ExportJob {
                 {
                     let mut w = csv::Writer::from_writer(&mut buf);
                     for r in &rows {
-                        if w.write_record(r).is_err() {
+                        // Text that a spreadsheet would run as a formula is shown as text;
+                        // numbers (a negative one included) stay numbers.
+                        let cells = r.iter().map(|v| match v.parse::<f64>() {
+                            Ok(_) => std::borrow::Cow::Borrowed(v.as_str()),
+                            Err(_) => crate::export::neutralise(v),
+                        });
+                        for cell in cells {
+                            if w.write_field(cell.as_bytes()).is_err() {
+                                return;
+                            }
+                        }
+                        if w.write_record(None::<&[u8]>).is_err() {
                             return;
                         }
                     }
