@@ -226,11 +226,7 @@ pub async fn run(
     }
     let jobs = state.jobs.clone();
     let ctx = workers::Context::in_server(state.into_inner());
-    let run_id = match feed::start(&ctx, RunTrigger::Manual).await {
-        Ok(id) => id,
-        Err(feed::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "feed sync", run_id }),
-        Err(feed::RunError::Other(e)) => return Err(ApiError::Internal(e)),
-    };
+    let run_id = feed::start(&ctx, RunTrigger::Manual).await?;
     tracing::info!(run = run_id, admin = admin.id.get(), "feed sync started by hand");
     jobs.spawn(async move {
         feed::execute(&ctx, run_id).await;
@@ -242,11 +238,7 @@ pub async fn run(
 async fn run_records(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
     let jobs = state.jobs.clone();
     let ctx = workers::Context::in_server(state.into_inner());
-    let run_id = match records::start(&ctx, RunTrigger::Manual).await {
-        Ok(id) => id,
-        Err(records::RunError::Busy(run_id)) => return Err(ApiError::RunInProgress { what: "record sync", run_id }),
-        Err(records::RunError::Other(e)) => return Err(ApiError::Internal(e)),
-    };
+    let run_id = records::start(&ctx, RunTrigger::Manual).await?;
     tracing::info!(run = run_id, admin = admin.id.get(), "record sync started by hand");
     jobs.spawn(async move {
         records::execute(&ctx, run_id).await;
@@ -276,6 +268,15 @@ async fn run_directory(state: web::Data<AppState>, admin: AdminUser) -> Result<H
         }
     });
     Ok(accepted(run_id))
+}
+
+impl From<workers::RunError> for ApiError {
+    fn from(e: workers::RunError) -> Self {
+        match e {
+            workers::RunError::Busy { what, run } => ApiError::RunInProgress { what, run_id: run },
+            workers::RunError::Other(e) => ApiError::Internal(e),
+        }
+    }
 }
 
 /// One run (a sync or a briefing run): what a `202`'s `Location` points at.

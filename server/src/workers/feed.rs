@@ -32,25 +32,7 @@ const BULK_ROWS: i64 = 100_000;
 /// `sync_runs.source` and `sync_state.source` of this job.
 pub const SOURCE: &str = "feed";
 
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("a feed sync is already running (run {0})")]
-    Busy(i64),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<crate::store::StoreError> for RunError {
-    fn from(e: crate::store::StoreError) -> Self {
-        RunError::Other(anyhow::Error::new(e).context("sync bookkeeping"))
-    }
-}
-
-impl From<sea_orm::DbErr> for RunError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        crate::store::StoreError::from(e).into()
-    }
-}
+pub use super::RunError;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -86,7 +68,7 @@ pub async fn start(ctx: &Context, trigger: RunTrigger) -> Result<i64, RunError> 
     let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(30));
     match sync::claim(&ctx.db, SOURCE, trigger, stale).await? {
         Claim::Started(id) => Ok(id),
-        Claim::Busy(id) => Err(RunError::Busy(id)),
+        Claim::Busy(run) => Err(RunError::Busy { what: "feed sync", run }),
     }
 }
 

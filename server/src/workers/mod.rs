@@ -86,6 +86,27 @@ impl Drop for Heartbeat {
 /// What started a run (`sync_runs.trigger`).
 pub use entities::sync_run::RunTrigger;
 
+/// Why a sync could not be run: one of its kind is running already, or its bookkeeping failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("a {what} is already running (run {run})")]
+    Busy { what: &'static str, run: i64 },
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for RunError {
+    fn from(e: crate::store::StoreError) -> Self {
+        RunError::Other(anyhow::Error::new(e).context("sync bookkeeping"))
+    }
+}
+
+impl From<sea_orm::DbErr> for RunError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        crate::store::StoreError::from(e).into()
+    }
+}
+
 /// The jobs the scheduler runs, by name, with their cron expressions from `schedule.*`.
 pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
     let s = &ctx.settings.schedule;
@@ -136,7 +157,7 @@ fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
         Box::pin(async move {
             let aggregates = match feed::run(&ctx, RunTrigger::Schedule).await {
                 // Another instance's manual run is going: this occurrence has nothing to do.
-                Ok(_) | Err(feed::RunError::Busy(_)) => Ok(()),
+                Ok(_) | Err(RunError::Busy { .. }) => Ok(()),
                 Err(e) => Err(anyhow::Error::new(e)),
             };
             // The records behind the numbers come from the same platform, on the same schedule.

@@ -51,25 +51,7 @@ pub fn state_source(kind: RecordKind) -> String {
     format!("{SOURCE}.{kind}")
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("a record sync is already running (run {0})")]
-    Busy(i64),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<crate::store::StoreError> for RunError {
-    fn from(e: crate::store::StoreError) -> Self {
-        RunError::Other(anyhow::Error::new(e).context("sync bookkeeping"))
-    }
-}
-
-impl From<sea_orm::DbErr> for RunError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        crate::store::StoreError::from(e).into()
-    }
-}
+pub use super::RunError;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -113,7 +95,7 @@ pub async fn start(ctx: &Context, trigger: RunTrigger) -> Result<i64, RunError> 
     let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(900));
     match sync::claim(&ctx.db, SOURCE, trigger, stale).await? {
         Claim::Started(id) => Ok(id),
-        Claim::Busy(id) => Err(RunError::Busy(id)),
+        Claim::Busy(run) => Err(RunError::Busy { what: "record sync", run }),
     }
 }
 
@@ -533,7 +515,7 @@ pub fn check_record(
 /// The scheduled job's half: runs after the aggregate sync in the same occurrence.
 pub async fn run_scheduled(ctx: &Context) -> anyhow::Result<()> {
     match run(ctx, RunTrigger::Schedule).await {
-        Ok(_) | Err(RunError::Busy(_)) => Ok(()),
+        Ok(_) | Err(RunError::Busy { .. }) => Ok(()),
         Err(e) => Err(anyhow::Error::new(e)),
     }
 }
