@@ -35,7 +35,9 @@ pub struct SearchQuery {
     /// Part of a name, 1 to 50 characters.
     q: Option<String>,
     /// 1 to 50; default 20.
-    limit: Option<String>,
+    #[serde(default, deserialize_with = "params::bounded::<_, 1, 50>")]
+    #[param(value_type = Option<u64>)]
+    limit: Option<u64>,
 }
 
 fn item(snap: &crate::state::Snapshot, n: &crate::domain::org_tree::OrgNode) -> OrgItem {
@@ -87,13 +89,7 @@ pub async fn search(
     if chars == 0 || chars > 50 {
         return Err(ApiError::invalid("q", "give 1 to 50 characters of a name"));
     }
-    let limit = match q.limit.as_deref() {
-        None => 20,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=50).contains(&n) => n,
-            _ => return Err(ApiError::invalid("limit", "must be between 1 and 50")),
-        },
-    };
+    let limit = q.limit.unwrap_or(20) as usize;
     let snap = state.snapshot();
     let items = snap.orgs.search(text, scopes, limit).into_iter().map(|n| item(&snap, n)).collect();
     Ok(HttpResponse::Ok().json(OrgList { items }))

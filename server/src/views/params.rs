@@ -95,16 +95,58 @@ fn parse_day(raw: &str) -> Result<NaiveDate, String> {
 
 /// A ranking's `limit`: 1 to [`MAX_BREAKDOWN_LIMIT`].
 pub fn breakdown_limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
-    let raw = <Cow<'de, str>>::deserialize(d)?;
-    parse_limit(&raw).map(Some).map_err(de::Error::custom)
+    Ok(bounded::<D, 1, { MAX_BREAKDOWN_LIMIT as u64 }>(d)?.map(|n| n as usize))
 }
 
-fn parse_limit(raw: &str) -> Result<usize, String> {
-    let n: i64 = raw.trim().parse().map_err(|_| format!("`{raw}` is not a number"))?;
-    if n < 1 || n > MAX_BREAKDOWN_LIMIT as i64 {
-        return Err(format!("must be between 1 and {MAX_BREAKDOWN_LIMIT}, not {n}"));
+/// A whole number from `MIN` to `MAX` (`limit`, `page`, `pageSize`), blanks around it allowed:
+/// `#[serde(default, deserialize_with = "params::bounded::<_, 1, 50>")]`.
+pub fn bounded<'de, D: Deserializer<'de>, const MIN: u64, const MAX: u64>(d: D) -> Result<Option<u64>, D::Error> {
+    let raw = <Cow<'de, str>>::deserialize(d)?;
+    parse_bounded(&raw, MIN, MAX).map(Some).map_err(de::Error::custom)
+}
+
+fn parse_bounded(raw: &str, min: u64, max: u64) -> Result<u64, String> {
+    let n: i128 = raw.trim().parse().map_err(|_| format!("`{raw}` is not a number"))?;
+    if n < i128::from(min) || n > i128::from(max) {
+        return Err(format!("must be between {min} and {max}, not {n}"));
     }
-    Ok(n as usize)
+    Ok(n as u64)
+}
+
+/// A whole number whose bounds are a setting, checked once the setting is at hand.
+pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let raw = <Cow<'de, str>>::deserialize(d)?;
+    raw.trim().parse().map(Some).map_err(|_| de::Error::custom(format!("`{raw}` is not a number")))
+}
+
+/// A run's id (`?run=`).
+pub fn run_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let raw = <Cow<'de, str>>::deserialize(d)?;
+    raw.trim().parse().map_err(|_| de::Error::custom(format!("`{raw}` is not a run id")))
+}
+
+/// `true` or `false` (`1` or `0`).
+pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let raw = <Cow<'de, str>>::deserialize(d)?;
+    match raw.trim() {
+        "true" | "1" => Ok(Some(true)),
+        "false" | "0" => Ok(Some(false)),
+        other => Err(de::Error::custom(format!("`{other}`: expected true or false"))),
+    }
+}
+
+/// A value read with its `FromStr` (an id, a name); a blank parameter is the same as none.
+pub fn blank_or<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let raw = <Cow<'de, str>>::deserialize(d)?;
+    match raw.trim() {
+        "" => Ok(None),
+        text => text.parse().map(Some).map_err(de::Error::custom),
+    }
 }
 
 /// The org a request is about: the given one if it exists and is in scope, else the caller's
@@ -329,8 +371,15 @@ mod tests {
                     }
                 }
             }
-            let _ = crate::routes::admin::users::page(Some(&raw), Some(&n.to_string()));
-            let _ = crate::routes::admin::users::page(Some(&n.to_string()), Some(&raw));
+            for name in ["page", "pageSize"] {
+                for value in [raw.clone(), n.to_string()] {
+                    let query = serde_urlencoded::to_string([(name, value.as_str())]).unwrap_or_default();
+                    match crate::routes::extract::Query::<crate::routes::admin::users::ListQuery>::parse(&query) {
+                        Ok(q) => prop_assert!(q.page.or(q.page_size).is_some_and(|n| (1..=10_000).contains(&n))),
+                        Err(e) => prop_assert_eq!(e.param(), Some(name)),
+                    }
+                }
+            }
         }
     }
 
@@ -370,5 +419,47 @@ mod tests {
         assert!(message.ends_with("`up`: expected asc or desc"), "{message}");
         let (_, message) = refused("by=city").unwrap();
         assert!(message.ends_with("`city`: expected region or department"), "{message}");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Knobs {
+        #[serde(default, deserialize_with = "bounded::<_, 1, 50>")]
+        limit: Option<u64>,
+        #[serde(default, deserialize_with = "flag")]
+        children: Option<bool>,
+        #[serde(default, deserialize_with = "blank_or")]
+        actor: Option<entities::ids::UserId>,
+        #[serde(default, deserialize_with = "number")]
+        rows: Option<i64>,
+    }
+
+    #[test]
+    fn counts_flags_and_ids_are_typed_at_the_edge() {
+        use crate::routes::extract::Query;
+        let q = Query::<Knobs>::parse("limit=%2050%20&children=1&actor=7&rows=-3").unwrap();
+        assert_eq!(
+            (q.limit, q.children, q.actor, q.rows),
+            (Some(50), Some(true), Some(entities::ids::UserId(7)), Some(-3))
+        );
+        let q = Query::<Knobs>::parse("actor=&children=false").unwrap();
+        assert_eq!((q.limit, q.children, q.actor), (None, Some(false), None));
+        let refused = |query: &str| {
+            let e = Query::<Knobs>::parse(query).unwrap_err();
+            (e.param().map(str::to_owned).unwrap_or_default(), e.to_string())
+        };
+        for (query, param, says) in [
+            ("limit=0", "limit", "must be between 1 and 50, not 0"),
+            ("limit=51", "limit", "must be between 1 and 50, not 51"),
+            ("limit=99999999999999999999999", "limit", "must be between 1 and 50, not 99999999999999999999999"),
+            ("limit=ten", "limit", "`ten` is not a number"),
+            ("children=yes", "children", "`yes`: expected true or false"),
+            ("actor=me", "actor", "`me` is not a user id"),
+            ("rows=1.5", "rows", "`1.5` is not a number"),
+        ] {
+            let (p, message) = refused(query);
+            assert_eq!(p, param, "{query}");
+            assert!(message.ends_with(says), "{query}: {message}");
+        }
     }
 }

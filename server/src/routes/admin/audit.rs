@@ -1,11 +1,14 @@
 //! `GET /api/v1/admin/audit?actor=&action=&from=&to=&page=&pageSize=`: who changed what, with
 //! the state before and after, newest first.
 
+use std::str::FromStr;
+
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use entities::ids::UserId;
 use serde::{Deserialize, Serialize};
 
-use super::users::page;
+use super::users::{MAX_PAGE, MAX_PAGE_SIZE, page};
 use crate::auth::AdminUser;
 use crate::error::ApiError;
 use crate::policy;
@@ -19,15 +22,27 @@ use crate::views::params;
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// The acting user's id.
-    pub actor: Option<String>,
+    #[serde(default, deserialize_with = "params::blank_or")]
+    #[param(value_type = Option<i32>)]
+    pub actor: Option<UserId>,
     /// An action (`card_set.publish`), or a prefix ending in `*` (`card_set.*`).
     pub action: Option<String>,
     /// From this instant (RFC 3339) or business date (`YYYY-MM-DD`), inclusive.
-    pub from: Option<String>,
+    #[serde(default, deserialize_with = "params::blank_or")]
+    #[param(value_type = Option<String>)]
+    pub from: Option<Moment>,
     /// Until this instant or business date, inclusive of the whole day.
-    pub to: Option<String>,
-    pub page: Option<String>,
-    pub page_size: Option<String>,
+    #[serde(default, deserialize_with = "params::blank_or")]
+    #[param(value_type = Option<String>)]
+    pub to: Option<Moment>,
+    /// 1-based, at most 10,000.
+    #[serde(default, deserialize_with = "params::bounded::<_, 1, MAX_PAGE>")]
+    #[param(value_type = Option<u64>)]
+    pub page: Option<u64>,
+    /// 1 to 200 (default 50).
+    #[serde(default, deserialize_with = "params::bounded::<_, 1, MAX_PAGE_SIZE>")]
+    #[param(value_type = Option<u64>)]
+    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -44,23 +59,44 @@ pub struct AuditItem {
     at: String,
 }
 
-/// An instant, or the start of a business date (`end`: of the day after).
-fn instant(state: &AppState, param: &str, raw: &str, end: bool) -> Result<DateTime<FixedOffset>, ApiError> {
-    let raw = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        // Through the one date rule, so that no instant near the calendar's ends reaches SQL.
-        params::date(param, &t.date_naive().to_string(), state.today())?;
-        return Ok(t.with_timezone(&Utc).fixed_offset());
+/// An audit filter's bound: an instant, or a business date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    Instant(DateTime<FixedOffset>),
+    Day(NaiveDate),
+}
+
+impl FromStr for Moment {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Moment, String> {
+        let raw = raw.trim();
+        if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+            return Ok(Moment::Instant(t));
+        }
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map(Moment::Day)
+            .map_err(|_| format!("`{raw}`: expected YYYY-MM-DD or an RFC 3339 instant from 2000 on"))
     }
-    let day = params::date(param, raw, state.today()).map_err(|_| {
-        ApiError::invalid(param, format!("`{raw}`: expected YYYY-MM-DD or an RFC 3339 instant from 2000 on"))
-    })?;
+}
+
+/// The instant a bound stands for: a date's start in the business time zone (`end`: the start
+/// of the day after).
+fn instant(state: &AppState, param: &str, at: Moment, end: bool) -> Result<DateTime<FixedOffset>, ApiError> {
+    // Through the one date rule, so that no instant near the calendar's ends reaches SQL.
+    let day = match at {
+        Moment::Instant(t) => {
+            params::in_range(param, t.date_naive(), state.today())?;
+            return Ok(t.with_timezone(&Utc).fixed_offset());
+        }
+        Moment::Day(d) => params::in_range(param, d, state.today())?,
+    };
     let day = if end { day.succ_opt().unwrap_or(day) } else { day };
     let local = state
         .tz
         .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
         .earliest()
-        .ok_or_else(|| ApiError::invalid(param, format!("`{raw}` does not exist in the business time zone")))?;
+        .ok_or_else(|| ApiError::invalid(param, format!("{day} does not exist in the business time zone")))?;
     Ok(local.with_timezone(&Utc).fixed_offset())
 }
 
@@ -78,16 +114,12 @@ pub async fn list(
     admin: AdminUser,
     q: Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, size) = page(q.page.as_deref(), q.page_size.as_deref())?;
-    let actor_id = match q.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-        None => None,
-        Some(raw) => Some(raw.parse().map_err(|_| ApiError::invalid("actor", format!("`{raw}` is not a user id")))?),
-    };
+    let (page, size) = page(q.page, q.page_size);
     let filter = Filter {
-        actor_id,
+        actor_id: q.actor,
         action: q.action.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned),
-        from: q.from.as_deref().map(|r| instant(&state, "from", r, false)).transpose()?,
-        to: q.to.as_deref().map(|r| instant(&state, "to", r, true)).transpose()?,
+        from: q.from.map(|at| instant(&state, "from", at, false)).transpose()?,
+        to: q.to.map(|at| instant(&state, "to", at, true)).transpose()?,
         // A scoped administrator reads the entries filed under their subtree only.
         within: policy::visible_orgs(&state.snapshot(), &admin),
     };

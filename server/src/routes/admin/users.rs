@@ -15,6 +15,7 @@ use crate::routes::extract::{Json, Query};
 use crate::state::{AppState, Snapshot};
 use crate::store::sessions;
 use crate::store::users::{self, Managed};
+use crate::views::params;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -22,10 +23,14 @@ use crate::store::users::{self, Managed};
 pub struct ListQuery {
     /// Part of a name or DingTalk userid.
     pub q: Option<String>,
-    /// 1-based.
-    pub page: Option<String>,
+    /// 1-based, at most 10,000.
+    #[serde(default, deserialize_with = "params::bounded::<_, 1, MAX_PAGE>")]
+    #[param(value_type = Option<u64>)]
+    pub page: Option<u64>,
     /// 1 to 200 (default 50).
-    pub page_size: Option<String>,
+    #[serde(default, deserialize_with = "params::bounded::<_, 1, MAX_PAGE_SIZE>")]
+    #[param(value_type = Option<u64>)]
+    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -78,22 +83,11 @@ fn item(snap: &Snapshot, m: &Managed) -> UserItem {
 /// The last page a list serves: deeper pages are a search's job, and the offset stays far
 /// inside what the databases accept.
 pub const MAX_PAGE: u64 = 10_000;
+pub const MAX_PAGE_SIZE: u64 = 200;
 
-pub fn page(page: Option<&str>, size: Option<&str>) -> Result<(u64, u64), ApiError> {
-    let number = |param: &str, raw: Option<&str>, default: u64| -> Result<u64, ApiError> {
-        raw.map_or(Ok(default), |r| {
-            r.trim().parse::<u64>().map_err(|_| ApiError::invalid(param, format!("`{r}` is not a page number")))
-        })
-    };
-    let page = number("page", page, 1)?;
-    let size = number("pageSize", size, 50)?;
-    if !(1..=MAX_PAGE).contains(&page) {
-        return Err(ApiError::invalid("page", format!("pages are numbered from 1 to {MAX_PAGE}")));
-    }
-    if !(1..=200).contains(&size) {
-        return Err(ApiError::invalid("pageSize", "between 1 and 200"));
-    }
-    Ok((page, size))
+/// A list's page and page size, defaults filled in (the first page of 50).
+pub fn page(page: Option<u64>, size: Option<u64>) -> (u64, u64) {
+    (page.unwrap_or(1), size.unwrap_or(50))
 }
 
 /// `GET /admin/users?q=&page=&pageSize=`
@@ -106,7 +100,7 @@ pub fn page(page: Option<&str>, size: Option<&str>) -> Result<(u64, u64), ApiErr
     tag = "admin"
 )]
 pub async fn list(state: web::Data<AppState>, admin: AdminUser, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    let (page, size) = page(q.page.as_deref(), q.page_size.as_deref())?;
+    let (page, size) = page(q.page, q.page_size);
     let snap = state.snapshot();
     let needle = q.q.as_deref().map(str::trim).unwrap_or("").to_lowercase();
     let all = users::managed_all(&state.db).await?;

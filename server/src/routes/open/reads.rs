@@ -54,11 +54,15 @@ pub struct FactsQuery {
     #[param(value_type = Option<String>)]
     pub to: Option<NaiveDate>,
     /// `true`: the org's children instead of the org.
-    pub children: Option<String>,
+    #[serde(default, deserialize_with = "params::flag")]
+    #[param(value_type = Option<bool>)]
+    pub children: Option<bool>,
     /// `nextCursor` of the previous page.
     pub cursor: Option<String>,
     /// Rows a page, 1 to 1000 (default 100).
-    pub limit: Option<String>,
+    #[serde(default, deserialize_with = "params::number")]
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<i64>,
 }
 
 /// `?org=&grain=&date=&by=&order=&limit=`: the read API's breakdown parameters.
@@ -250,22 +254,14 @@ pub async fn facts(
         from = from.max(Period::containing(grain, earliest(&caller, today))).min(to);
     }
     within_history(&caller, today, "from", from)?;
-    let children = match q.children.as_deref().map(str::trim) {
-        None | Some("false" | "0") => false,
-        Some("true" | "1") => true,
-        Some(other) => return Err(ApiError::invalid("children", format!("`{other}`: expected true or false"))),
-    };
+    let children = q.children.unwrap_or(false);
     let max = state.open.settings.max_page.max(1);
-    let limit = match q.limit.as_deref() {
+    let limit = match q.limit {
         None => 100.min(max),
-        Some(raw) => {
-            let n: i64 =
-                raw.trim().parse().map_err(|_| ApiError::invalid("limit", format!("`{raw}` is not a number")))?;
-            if n < 1 || n > max as i64 {
-                return Err(ApiError::invalid("limit", format!("must be between 1 and {max}, not {n}")));
-            }
-            n as usize
+        Some(n) if n < 1 || n > max as i64 => {
+            return Err(ApiError::invalid("limit", format!("must be between 1 and {max}, not {n}")));
         }
+        Some(n) => n as usize,
     };
     let orgs: Vec<&OrgNode> = if children { snap.orgs.children(org.id).collect() } else { vec![org] };
     let mut periods = 0usize;
