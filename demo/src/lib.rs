@@ -219,7 +219,7 @@ pub async fn ensure_people(
     let mut report = None;
     // Until a directory sync has completed (an interrupted first start left none), sync.
     let synced = entities::sync_run::Entity::find()
-        .filter(entities::sync_run::Column::Source.eq(directory::SOURCE))
+        .filter(entities::sync_run::Column::Source.eq(directory::JOB))
         .filter(entities::sync_run::Column::Status.is_in([RunStatus::Ok, RunStatus::Partial]))
         .count(&state.db)
         .await?

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// `directory` or `feed`.
-    pub source: String,
+    /// Which job ran.
+    pub source: Job,
     pub trigger: RunTrigger,
     pub started_at: DateTimeWithTimeZone,
     pub finished_at: Option<DateTimeWithTimeZone>,
@@ -81,6 +81,75 @@ impl std::fmt::Display for RunTrigger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The jobs whose runs are recorded, stored as their lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Job {
+    /// The upstream aggregate feed.
+    Feed,
+    /// The DingTalk org directory.
+    Directory,
+    /// The records behind the government-service numbers.
+    Records,
+    /// A briefing run started by hand.
+    Briefing,
+}
+
+impl Job {
+    pub const ALL: [Job; 4] = [Job::Feed, Job::Directory, Job::Records, Job::Briefing];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Job::Feed => "feed",
+            Job::Directory => "directory",
+            Job::Records => "records",
+            Job::Briefing => "briefing",
+        }
+    }
+
+    /// The job in a sentence: "a feed sync is already running".
+    pub const fn what(self) -> &'static str {
+        match self {
+            Job::Feed => "feed sync",
+            Job::Directory => "directory sync",
+            Job::Records => "record sync",
+            Job::Briefing => "briefing run",
+        }
+    }
+}
+
+impl std::fmt::Display for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Job {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Job, String> {
+        Job::ALL
+            .into_iter()
+            .find(|j| j.as_str() == s.trim())
+            .ok_or_else(|| format!("`{s}`: expected feed, directory, records or briefing"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Job {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::deserialize_from_str(d)
+    }
+}
+
+/// A run of `job` could not start: run `run` of the same job is in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a {} is already running (run {run})", job.what())]
+pub struct Busy {
+    pub job: Job,
+    pub run: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

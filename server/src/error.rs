@@ -35,8 +35,8 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     /// A run of this kind is already going: `409` with its `Location` to poll.
-    #[error("a {what} is already running (run {run_id})")]
-    RunInProgress { what: &'static str, run_id: i64 },
+    #[error(transparent)]
+    RunInProgress(entities::sync_run::Busy),
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
@@ -73,7 +73,7 @@ impl ApiError {
             ApiError::NoScope => "no_scope",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
-            ApiError::RunInProgress { .. } => "run_in_progress",
+            ApiError::RunInProgress(_) => "run_in_progress",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::UpstreamUnavailable(_) => "upstream_unavailable",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
@@ -110,7 +110,7 @@ impl ResponseError for ApiError {
                 StatusCode::FORBIDDEN
             }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::RunInProgress { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::RunInProgress(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UpstreamUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -124,8 +124,8 @@ impl ResponseError for ApiError {
         if let ApiError::RateLimited { retry_after_secs } = self {
             res.insert_header(("Retry-After", retry_after_secs.to_string()));
         }
-        if let ApiError::RunInProgress { run_id, .. } = self {
-            res.insert_header(("Location", run_location(*run_id)));
+        if let ApiError::RunInProgress(busy) = self {
+            res.insert_header(("Location", run_location(busy.run)));
         }
         // The body is written by the `error_shape` middleware, which knows the request id.
         res.json(ErrorBody { error: self.code(), message: self.to_string(), param: self.param(), request_id: "" })

@@ -5,9 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use entities::ids::{OrgId, UserId};
-use entities::{scope, user};
 use moka::future::Cache;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 
 use super::memo::Epoch;
 use crate::store::StoreError;
@@ -42,7 +41,7 @@ impl PrincipalCache {
     }
 
     /// The user, from the cache or the database; `None` for an unknown id.
-    pub async fn get(&self, db: &DatabaseConnection, id: UserId) -> Result<Option<Arc<Principal>>, sea_orm::DbErr> {
+    pub async fn get(&self, db: &DatabaseConnection, id: UserId) -> Result<Option<Arc<Principal>>, StoreError> {
         if let Some(hit) = self.cache.get(&id).await {
             return Ok(hit);
         }
@@ -63,19 +62,11 @@ impl PrincipalCache {
     }
 }
 
-pub async fn load(db: &DatabaseConnection, id: UserId) -> Result<Option<Principal>, sea_orm::DbErr> {
-    let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
+/// The user `id` as requests see them; `None` for an unknown id.
+pub async fn load(db: &DatabaseConnection, id: UserId) -> Result<Option<Principal>, StoreError> {
+    let Some((u, scopes)) = crate::store::users::with_scopes(db, id).await? else {
         return Ok(None);
     };
-    let scopes = scope::Entity::find()
-        .filter(scope::Column::UserId.eq(id))
-        .order_by_asc(scope::Column::GrantedAt)
-        .order_by_asc(scope::Column::OrgId)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.org_id)
-        .collect();
     Ok(Some(Principal {
         id: u.id,
         userid: u.dingtalk_userid,

@@ -18,7 +18,7 @@ use crate::routes::admin::user_allowed;
 use crate::routes::extract::{Json, Query};
 use crate::state::AppState;
 use crate::store::audit;
-use crate::store::briefings::{self as ledger, DeliveryKind, DeliveryView, Status};
+use crate::store::briefings::{self as ledger, Delivery, DeliveryKind, Status};
 use crate::store::users;
 use crate::workers::briefing::{self, BriefingReport};
 
@@ -65,11 +65,47 @@ pub struct DeliveriesDto {
     /// How many were "data delayed" notices.
     pub delayed_notices: u64,
     /// `failed`, `forbidden`, `invalid_user` and `unknown` deliveries, with their reasons.
-    #[schema(value_type = Vec<Object>)]
-    pub failures: Vec<DeliveryView>,
+    pub failures: Vec<DeliveryDto>,
     /// Every delivery of the date, person by person (the first 500).
-    #[schema(value_type = Vec<Object>)]
-    pub deliveries: Vec<DeliveryView>,
+    pub deliveries: Vec<DeliveryDto>,
+}
+
+/// One person's briefing of the day.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryDto {
+    #[schema(value_type = i32)]
+    pub user_id: UserId,
+    /// The DingTalk userid.
+    pub userid: String,
+    pub name: String,
+    /// `briefing` or `delayed` (a "data delayed" notice).
+    pub kind: String,
+    pub status: String,
+    /// DingTalk's task id once sent.
+    pub task_id: Option<i64>,
+    pub attempts: i32,
+    pub error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub updated_at: String,
+}
+
+impl From<Delivery> for DeliveryDto {
+    fn from(d: Delivery) -> Self {
+        let r = d.row;
+        DeliveryDto {
+            user_id: r.user_id,
+            userid: d.userid,
+            name: d.name,
+            kind: r.kind.as_str().to_owned(),
+            status: r.status.as_str().to_owned(),
+            task_id: r.task_id,
+            attempts: r.attempts,
+            error_code: r.error_code,
+            last_error: r.last_error,
+            updated_at: r.updated_at.to_rfc3339(),
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/briefings", params(DateQuery), responses((status = 200, body = DeliveriesDto), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])), tag = "admin")]
@@ -82,10 +118,16 @@ pub async fn list(state: web::Data<AppState>, admin: AdminUser, q: Query<DateQue
     let only = audience.as_deref();
     let counts = ledger::counts(&state.db, date, only).await?;
     let failures: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_failure()).collect();
-    let failures =
-        ledger::deliveries(&state.db, date, &failures, only, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
-    let deliveries =
-        ledger::deliveries(&state.db, date, &[], only, MAX_FAILURES).await?.into_iter().map(|(_, v)| v).collect();
+    let failures = ledger::deliveries(&state.db, date, &failures, only, MAX_FAILURES)
+        .await?
+        .into_iter()
+        .map(DeliveryDto::from)
+        .collect();
+    let deliveries = ledger::deliveries(&state.db, date, &[], only, MAX_FAILURES)
+        .await?
+        .into_iter()
+        .map(DeliveryDto::from)
+        .collect();
     Ok(HttpResponse::Ok().json(DeliveriesDto {
         deliveries,
         date: date.to_string(),
@@ -128,12 +170,7 @@ pub async fn run(
     check_recent(&state, date).await?;
     let audience = audience(&state, &admin, Action::Manage).await?;
     let about = about(&state, &admin);
-    let run_id = match briefing::start_by_hand(&state.db, date, about).await? {
-        crate::store::sync::Claim::Started(id) => id,
-        crate::store::sync::Claim::Busy(run_id) => {
-            return Err(ApiError::RunInProgress { what: "briefing run", run_id });
-        }
-    };
+    let run_id = briefing::start_by_hand(&state.db, date, about).await?;
     let request_id = request_id(&req);
     tracing::info!(run = run_id, admin = admin.id.get(), %date, "briefing run started by hand");
     let state = state.into_inner();
@@ -220,8 +257,8 @@ pub async fn resend(
     }
     let wanted: Vec<UserId> = body.users.iter().copied().map(UserId).collect();
     let rows = ledger::deliveries(&state.db, date, &[], Some(&wanted), MAX_RESEND as u64).await?;
-    let by_user: BTreeMap<UserId, (i64, Option<Status>, DeliveryView)> =
-        rows.into_iter().map(|(m, v)| (m.user_id, (m.id, Some(m.status), v))).collect();
+    let by_user: BTreeMap<UserId, (i64, Option<Status>, DeliveryDto)> =
+        rows.into_iter().map(|d| (d.row.user_id, (d.row.id, Some(d.row.status), DeliveryDto::from(d)))).collect();
     let mut resent = Vec::new();
     let mut reopen = Vec::new();
     let mut refused = Vec::new();

@@ -10,17 +10,21 @@ use crate::policy::{self, Action, Target};
 use crate::routes::extract::Query;
 use crate::state::AppState;
 use crate::store::sync::{self, RunStatus};
-use crate::workers::{self, RunTrigger, directory, feed, records};
+use crate::views::params;
+use crate::workers::{self, Job};
 
 /// `?source=&limit=`
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
-    /// `feed` or `directory`; default: all.
-    pub source: Option<String>,
+    /// `feed`, `directory`, `records` or `briefing`; default: all.
+    #[param(value_type = Option<String>)]
+    pub source: Option<Job>,
     /// 1 to 500; default 50.
-    pub limit: Option<String>,
+    #[serde(default, deserialize_with = "params::bounded::<_, 1, 500>")]
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<u64>,
 }
 
 /// `?run=&limit=`
@@ -29,9 +33,13 @@ pub struct RunsQuery {
 #[into_params(parameter_in = Query)]
 pub struct RejectedQuery {
     /// The run's id.
-    pub run: String,
+    #[serde(deserialize_with = "params::run_id")]
+    #[param(value_type = i64)]
+    pub run: i64,
     /// 1 to 1000; default 200.
-    pub limit: Option<String>,
+    #[serde(default, deserialize_with = "params::bounded::<_, 1, 1000>")]
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<u64>,
 }
 
 /// One sync run.
@@ -39,6 +47,7 @@ pub struct RejectedQuery {
 #[serde(rename_all = "camelCase")]
 pub struct RunDto {
     pub id: i64,
+    /// `feed`, `directory`, `records` or `briefing`.
     pub source: String,
     /// `schedule` or `manual`.
     pub trigger: String,
@@ -59,7 +68,7 @@ impl From<entities::sync_run::Model> for RunDto {
     fn from(r: entities::sync_run::Model) -> Self {
         RunDto {
             id: r.id,
-            source: r.source,
+            source: r.source.to_string(),
             trigger: r.trigger.to_string(),
             started_at: r.started_at.to_rfc3339(),
             finished_at: r.finished_at.map(|t| t.to_rfc3339()),
@@ -118,16 +127,6 @@ pub fn accepted(run_id: i64) -> HttpResponse {
     })
 }
 
-fn number(param: &str, raw: Option<&str>, default: u64, max: u64) -> Result<u64, ApiError> {
-    let Some(raw) = raw else { return Ok(default) };
-    match raw.trim().parse::<u64>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(ApiError::invalid(param, format!("`{raw}`: expected a number between 1 and {max}"))),
-    }
-}
-
-const SOURCES: [&str; 4] = ["feed", "directory", "records", "briefing"];
-
 /// Sync runs, newest first.
 #[utoipa::path(
     get,
@@ -145,12 +144,7 @@ const SOURCES: [&str; 4] = ["feed", "directory", "records", "briefing"];
 pub async fn runs(state: web::Data<AppState>, admin: AdminUser, q: Query<RunsQuery>) -> Result<HttpResponse, ApiError> {
     // Runs cover the whole province, and their rejected rows carry upstream payloads.
     policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
-    let limit = number("limit", q.limit.as_deref(), 50, 500)?;
-    let source = q.source.as_deref();
-    if let Some(s) = source.filter(|s| !SOURCES.contains(s)) {
-        return Err(ApiError::invalid("source", format!("`{s}`: expected feed, directory, records or briefing")));
-    }
-    let runs = sync::runs(&state.db, source, limit).await?.into_iter().map(RunDto::from).collect();
+    let runs = sync::runs(&state.db, q.source, q.limit.unwrap_or(50)).await?.into_iter().map(RunDto::from).collect();
     Ok(HttpResponse::Ok().json(RunsDto { runs }))
 }
 
@@ -175,9 +169,7 @@ pub async fn rejected(
     q: Query<RejectedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     policy::can(&state.snapshot(), &admin, Action::View, Target::Province)?;
-    let run: i64 =
-        q.run.trim().parse().map_err(|_| ApiError::invalid("run", format!("`{}` is not a run id", q.run)))?;
-    let limit = number("limit", q.limit.as_deref(), 200, 1_000)?;
+    let (run, limit) = (q.run, q.limit.unwrap_or(200));
     if sync::run(&state.db, run).await?.is_none() {
         return Err(ApiError::NotFound(format!("run {run} does not exist")));
     }
@@ -218,62 +210,19 @@ pub async fn run(
     source: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     policy::can(&state.snapshot(), &admin, Action::Configure, Target::Province)?;
-    match source.as_str() {
-        feed::SOURCE => {}
-        records::SOURCE => return run_records(state, admin).await,
-        directory::SOURCE => return run_directory(state, admin).await,
-        other => return Err(ApiError::NotFound(format!("no sync source `{other}`"))),
-    }
-    let jobs = state.jobs.clone();
-    let ctx = workers::Context::in_server(state.into_inner());
-    let run_id = feed::start(&ctx, RunTrigger::Manual).await?;
-    tracing::info!(run = run_id, admin = admin.id.get(), "feed sync started by hand");
-    jobs.spawn(async move {
-        feed::execute(&ctx, run_id).await;
-    });
-    Ok(accepted(run_id))
-}
-
-/// The record sync, started by hand.
-async fn run_records(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
-    let jobs = state.jobs.clone();
-    let ctx = workers::Context::in_server(state.into_inner());
-    let run_id = records::start(&ctx, RunTrigger::Manual).await?;
-    tracing::info!(run = run_id, admin = admin.id.get(), "record sync started by hand");
-    jobs.spawn(async move {
-        records::execute(&ctx, run_id).await;
-    });
-    Ok(accepted(run_id))
-}
-
-/// The directory sync, started by hand.
-async fn run_directory(state: web::Data<AppState>, admin: AdminUser) -> Result<HttpResponse, ApiError> {
-    let run_id = match directory::start(&state.db, RunTrigger::Manual).await? {
-        sync::Claim::Started(id) => id,
-        sync::Claim::Busy(run_id) => return Err(ApiError::RunInProgress { what: "directory sync", run_id }),
+    let job = match source.parse() {
+        Ok(job @ (Job::Feed | Job::Records | Job::Directory)) => job,
+        _ => return Err(ApiError::NotFound(format!("no sync source `{source}`"))),
     };
-    tracing::info!(run = run_id, admin = admin.id.get(), "directory sync started by hand");
-    let state = state.into_inner();
-    state.jobs.clone().spawn(async move {
-        let token = state.jobs.token();
-        match directory::execute(&state.db, &state.dingtalk, run_id, &state.tz, &token).await {
-            Ok(report) if report.status != RunStatus::Cancelled => {
-                if let Err(e) = state.reload().await {
-                    tracing::warn!(error = ?e, "could not reload the snapshot after a directory sync");
-                }
-                state.principals.invalidate_all();
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(run = run_id, error = ?e, "directory sync failed"),
-        }
-    });
+    let run_id = workers::start_by_hand(state.into_inner(), job).await?;
+    tracing::info!(run = run_id, admin = admin.id.get(), %job, "sync started by hand");
     Ok(accepted(run_id))
 }
 
 impl From<workers::RunError> for ApiError {
     fn from(e: workers::RunError) -> Self {
         match e {
-            workers::RunError::Busy { what, run } => ApiError::RunInProgress { what, run_id: run },
+            workers::RunError::Busy(busy) => ApiError::RunInProgress(busy),
             workers::RunError::Other(e) => ApiError::Internal(e),
         }
     }
@@ -305,7 +254,7 @@ pub async fn one(
     // subtree); every other run, and a run that does not exist, is province-wide.
     let scope_org = run
         .as_ref()
-        .filter(|r| r.source == workers::briefing::SOURCE)
+        .filter(|r| r.source == Job::Briefing)
         .and_then(|r| r.detail.as_ref()?.get("scopeOrg")?.as_i64())
         .and_then(|org| i32::try_from(org).ok())
         .map(entities::ids::OrgId);

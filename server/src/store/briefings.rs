@@ -15,7 +15,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
-use serde::Serialize;
 
 use crate::domain::briefing::{SendTime, Subscription};
 use crate::domain::period::{Grain, from_day_number};
@@ -402,20 +401,12 @@ pub async fn count_kind<C: ConnectionTrait>(
     q.count(db).await.map_err(Into::into)
 }
 
-/// A delivery with its user, for the console.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryView {
-    pub user_id: UserId,
+/// A delivery with its user's DingTalk id and name (blank if the user is gone).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub row: briefing_delivery::Model,
     pub userid: String,
     pub name: String,
-    pub kind: String,
-    pub status: String,
-    pub task_id: Option<i64>,
-    pub attempts: i32,
-    pub error_code: Option<String>,
-    pub last_error: Option<String>,
-    pub updated_at: String,
 }
 
 /// Deliveries of `date` with one of `statuses` (all when empty), users' ids first.
@@ -425,7 +416,7 @@ pub async fn deliveries<C: ConnectionTrait>(
     statuses: &[Status],
     user_ids: Option<&[UserId]>,
     limit: u64,
-) -> Result<Vec<(briefing_delivery::Model, DeliveryView)>, StoreError> {
+) -> Result<Vec<Delivery>, StoreError> {
     use briefing_delivery::Column as D;
     let mut q = briefing_delivery::Entity::find().filter(D::BusinessDate.eq(date));
     if !statuses.is_empty() {
@@ -445,21 +436,13 @@ pub async fn deliveries<C: ConnectionTrait>(
         .collect();
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let u = users.get(&r.user_id);
-            let view = DeliveryView {
-                user_id: r.user_id,
+        .map(|row| {
+            let u = users.get(&row.user_id);
+            Delivery {
                 userid: u.map(|u| u.dingtalk_userid.clone()).unwrap_or_default(),
                 name: u.map(|u| u.name.clone()).unwrap_or_default(),
-                kind: r.kind.as_str().to_owned(),
-                status: r.status.as_str().to_owned(),
-                task_id: r.task_id,
-                attempts: r.attempts,
-                error_code: r.error_code.clone(),
-                last_error: r.last_error.clone(),
-                updated_at: r.updated_at.to_rfc3339(),
-            };
-            (r, view)
+                row,
+            }
         })
         .collect())
 }

@@ -7,14 +7,13 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, FixedOffset, Utc};
 use entities::{card, card_set, card_set_assignment, card_set_version, metric};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, NotSet,
     QueryFilter, QueryOrder, TransactionTrait,
 };
-use serde::Serialize;
 
 use entities::ids::{MetricId, OrgId, UserId};
 
@@ -42,9 +41,9 @@ pub struct Draft {
     pub cards: Vec<NewCard>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CardView {
+/// A card of a draft, with its metric's code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
     pub id: i32,
     pub metric: String,
     pub title: Option<String>,
@@ -55,9 +54,8 @@ pub struct CardView {
 }
 
 /// A card set as administrators see it: the draft, what is published, where it is assigned.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CardSetView {
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardSet {
     pub id: i32,
     pub name: String,
     pub description: String,
@@ -69,23 +67,23 @@ pub struct CardSetView {
     pub version: i32,
     /// Whether the draft differs from the published version.
     pub draft_changed: bool,
-    pub updated_at: String,
-    pub cards: Vec<CardView>,
+    pub updated_at: DateTime<FixedOffset>,
+    pub cards: Vec<Card>,
     pub assigned_orgs: Vec<OrgId>,
     pub assigned_users: Vec<UserId>,
     /// The administrator who created the set (its owner while it is unassigned).
     pub created_by: Option<UserId>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VersionView {
+/// A published version, as frozen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Version {
     pub version: i32,
     pub name: String,
     pub description: String,
     pub default_grain: Grain,
     pub published_by: Option<UserId>,
-    pub published_at: String,
+    pub published_at: DateTime<FixedOffset>,
     pub cards: Vec<FrozenCard>,
 }
 
@@ -103,7 +101,7 @@ async fn metric_codes<C: ConnectionTrait>(db: &C) -> Result<HashMap<MetricId, St
     Ok(metric::Entity::find().all(db).await?.into_iter().map(|m| (m.id, m.code)).collect())
 }
 
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<CardSetView>, StoreError> {
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<CardSet>, StoreError> {
     let codes = metric_codes(db).await?;
     let mut cards: HashMap<i32, Vec<card::Model>> = HashMap::new();
     for c in card::Entity::find().order_by_asc(card::Column::Position).all(db).await? {
@@ -125,7 +123,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<CardSetView>, StoreErro
         .collect())
 }
 
-pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<CardSetView, StoreError> {
+pub async fn get<C: ConnectionTrait>(db: &C, id: i32) -> Result<CardSet, StoreError> {
     let s = card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
     let cards = card::Entity::find()
         .filter(card::Column::CardSetId.eq(id))
@@ -145,8 +143,8 @@ fn view(
     cards: Vec<card::Model>,
     assignments: Vec<card_set_assignment::Model>,
     codes: &HashMap<MetricId, String>,
-) -> CardSetView {
-    CardSetView {
+) -> CardSet {
+    CardSet {
         id: s.id,
         name: s.name,
         description: s.description,
@@ -156,10 +154,10 @@ fn view(
         version: s.version,
         draft_changed: s.published_revision != Some(s.revision),
         created_by: s.created_by,
-        updated_at: s.updated_at.to_rfc3339(),
+        updated_at: s.updated_at,
         cards: cards
             .into_iter()
-            .map(|c| CardView {
+            .map(|c| Card {
                 id: c.id,
                 metric: codes.get(&c.metric_id).cloned().unwrap_or_default(),
                 title: c.title,
@@ -194,7 +192,7 @@ async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard])
 }
 
 /// A new, unpublished set (revision 1, version 0).
-pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: UserId) -> Result<CardSetView, StoreError> {
+pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: UserId) -> Result<CardSet, StoreError> {
     let txn = db.begin().await?;
     let set = card_set::ActiveModel {
         id: NotSet,
@@ -237,7 +235,7 @@ async fn claim<C: ConnectionTrait>(db: &C, id: i32, revision: i32, draft: Option
 }
 
 /// Replaces the draft (name, description, grain, the whole ordered list of cards).
-pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Draft) -> Result<CardSetView, StoreError> {
+pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Draft) -> Result<CardSet, StoreError> {
     let txn = db.begin().await?;
     claim(&txn, id, revision, Some(draft)).await?;
     write_cards(&txn, id, &draft.cards).await?;
@@ -247,12 +245,7 @@ pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Dra
 }
 
 /// Puts the draft's cards in the order of `order` (every card id of the draft, once).
-pub async fn reorder(
-    db: &DatabaseConnection,
-    id: i32,
-    revision: i32,
-    order: &[i32],
-) -> Result<CardSetView, StoreError> {
+pub async fn reorder(db: &DatabaseConnection, id: i32, revision: i32, order: &[i32]) -> Result<CardSet, StoreError> {
     let txn = db.begin().await?;
     claim(&txn, id, revision, None).await?;
     let current = card::Entity::find()
@@ -291,7 +284,7 @@ pub async fn publish(
     id: i32,
     revision: Option<i32>,
     actor: UserId,
-) -> Result<CardSetView, StoreError> {
+) -> Result<CardSet, StoreError> {
     let txn = db.begin().await?;
     let view = publish_in(&txn, id, revision, actor).await?;
     txn.commit().await?;
@@ -303,7 +296,7 @@ async fn publish_in<C: ConnectionTrait>(
     id: i32,
     revision: Option<i32>,
     actor: UserId,
-) -> Result<CardSetView, StoreError> {
+) -> Result<CardSet, StoreError> {
     let draft = get(db, id).await?;
     if let Some(sent) = revision.filter(|r| *r != draft.revision) {
         return Err(stale(id, draft.revision, sent));
@@ -357,7 +350,7 @@ async fn publish_in<C: ConnectionTrait>(
     get(db, id).await
 }
 
-pub async fn versions(db: &DatabaseConnection, id: i32) -> Result<Vec<VersionView>, StoreError> {
+pub async fn versions(db: &DatabaseConnection, id: i32) -> Result<Vec<Version>, StoreError> {
     card_set::Entity::find_by_id(id).one(db).await?.ok_or_else(|| not_found(id))?;
     card_set_version::Entity::find()
         .filter(card_set_version::Column::CardSetId.eq(id))
@@ -366,14 +359,14 @@ pub async fn versions(db: &DatabaseConnection, id: i32) -> Result<Vec<VersionVie
         .await?
         .into_iter()
         .map(|v| {
-            Ok(VersionView {
+            Ok(Version {
                 version: v.version,
                 cards: frozen_cards(&v.cards)?,
                 name: v.name,
                 description: v.description,
                 default_grain: v.default_grain,
                 published_by: v.published_by,
-                published_at: v.published_at.to_rfc3339(),
+                published_at: v.published_at,
             })
         })
         .collect()
@@ -386,7 +379,7 @@ pub async fn restore(
     version: i32,
     revision: Option<i32>,
     actor: UserId,
-) -> Result<CardSetView, StoreError> {
+) -> Result<CardSet, StoreError> {
     let txn = db.begin().await?;
     let current = get(&txn, id).await?;
     let old = card_set_version::Entity::find()
@@ -418,8 +411,7 @@ pub async fn restore(
 }
 
 /// What an assignment change moved: per org or user, the set it had before.
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct Moved {
     pub orgs: Vec<(OrgId, Option<i32>)>,
     pub users: Vec<(UserId, Option<i32>)>,
@@ -503,9 +495,9 @@ pub async fn unassign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &
 /// with `revision`, only if the draft is still that revision. The check and the delete are one
 /// statement, so an assignment made meanwhile is never dropped with the set. Returns the set
 /// as it was.
-pub async fn delete(db: &DatabaseConnection, id: i32, revision: Option<i32>) -> Result<CardSetView, StoreError> {
+pub async fn delete(db: &DatabaseConnection, id: i32, revision: Option<i32>) -> Result<CardSet, StoreError> {
     let set = get(db, id).await?;
-    let refuse = |set: &CardSetView| -> Option<StoreError> {
+    let refuse = |set: &CardSet| -> Option<StoreError> {
         if set.is_default {
             return Some(StoreError::Conflict(
                 "the default card set cannot be deleted: it is everyone's fallback".into(),

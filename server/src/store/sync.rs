@@ -14,7 +14,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 
-pub use entities::sync_run::{RunStatus, RunTrigger};
+pub use entities::sync_run::{Busy, Job, RunStatus, RunTrigger};
 
 /// The outcome of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,17 +52,19 @@ async fn lock_state<C: ConnectionTrait>(db: &C, source: &str) -> Result<sync_sta
         .ok_or_else(|| StoreError::from(DbErr::RecordNotFound(format!("sync_state {source}"))))
 }
 
-/// Starts a run of `source` unless one is in progress.
+/// Starts a run of `job` unless one is in progress. The job's `sync_state` row (keyed by its
+/// name) is the lock and the heartbeat.
 pub async fn claim(
     db: &sea_orm::DatabaseConnection,
-    source: &str,
+    job: Job,
     trigger: RunTrigger,
     stale_after: chrono::Duration,
 ) -> Result<Claim, StoreError> {
+    let source = job.as_str();
     let txn = db.begin().await?;
     let state = lock_state(&txn, source).await?;
     let running = sync_run::Entity::find()
-        .filter(sync_run::Column::Source.eq(source))
+        .filter(sync_run::Column::Source.eq(job))
         .filter(sync_run::Column::Status.eq(RunStatus::Running))
         .all(&txn)
         .await?;
@@ -86,7 +88,7 @@ pub async fn claim(
     }
     let run = sync_run::ActiveModel {
         id: NotSet,
-        source: Set(source.into()),
+        source: Set(job),
         trigger: Set(trigger),
         started_at: Set(now()),
         finished_at: Set(None),
@@ -232,12 +234,12 @@ pub async fn run<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<sync_run:
 /// Runs, newest first.
 pub async fn runs<C: ConnectionTrait>(
     db: &C,
-    source: Option<&str>,
+    job: Option<Job>,
     limit: u64,
 ) -> Result<Vec<sync_run::Model>, StoreError> {
     let mut q = sync_run::Entity::find();
-    if let Some(source) = source {
-        q = q.filter(sync_run::Column::Source.eq(source));
+    if let Some(job) = job {
+        q = q.filter(sync_run::Column::Source.eq(job));
     }
     q.order_by_desc(sync_run::Column::Id).limit(limit).all(db).await.map_err(Into::into)
 }

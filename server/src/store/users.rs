@@ -13,6 +13,26 @@ use sea_orm::{
     QueryOrder,
 };
 
+/// A user with the roots of their scope, oldest grant first: whom a request acts as.
+pub async fn with_scopes<C: ConnectionTrait>(
+    db: &C,
+    id: UserId,
+) -> Result<Option<(user::Model, Vec<OrgId>)>, StoreError> {
+    let Some(u) = user::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let scopes = scope::Entity::find()
+        .filter(scope::Column::UserId.eq(id))
+        .order_by_asc(scope::Column::GrantedAt)
+        .order_by_asc(scope::Column::OrgId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.org_id)
+        .collect();
+    Ok(Some((u, scopes)))
+}
+
 /// A new, active user with only a name on their profile — for fixtures and benchmarks that
 /// make users without a directory sync; set any other field with struct update syntax.
 pub fn new_user(userid: &str, name: &str, role: Role) -> user::ActiveModel {

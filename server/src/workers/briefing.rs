@@ -36,7 +36,6 @@ use crate::dingtalk::messages::{MAX_RECIPIENTS, Message};
 use crate::domain::briefing::reported_date;
 use crate::domain::period::{Grain, Period};
 use crate::state::AppState;
-use crate::store::StoreError;
 use crate::store::briefings::{self as ledger, DeliveryKind, NewDelivery, Outcome, Status};
 use crate::store::sync;
 use crate::views::briefing::{self as render, Layout};
@@ -101,8 +100,8 @@ pub struct BriefingReport {
     pub send_ms: u64,
 }
 
-/// `sync_runs.source` of briefing runs started by hand.
-pub const SOURCE: &str = "briefing";
+/// Briefing runs started by hand (`sync_runs.source`).
+pub const JOB: super::Job = super::Job::Briefing;
 
 /// Claims a run by hand of `date`'s briefing (`Busy` while one is going), recording who may
 /// follow it: the subtree it reaches (`None`: the province).
@@ -110,12 +109,10 @@ pub async fn start_by_hand(
     db: &sea_orm::DatabaseConnection,
     date: NaiveDate,
     scope_org: Option<OrgId>,
-) -> Result<sync::Claim, StoreError> {
-    let claim = sync::claim(db, SOURCE, sync::RunTrigger::Manual, Duration::seconds(60)).await?;
-    if let sync::Claim::Started(run_id) = claim {
-        sync::describe(db, run_id, serde_json::json!({ "date": date, "scopeOrg": scope_org })).await?;
-    }
-    Ok(claim)
+) -> Result<i64, super::RunError> {
+    let run_id = super::claim(db, JOB, sync::RunTrigger::Manual, Duration::seconds(60)).await?;
+    sync::describe(db, run_id, serde_json::json!({ "date": date, "scopeOrg": scope_org })).await?;
+    Ok(run_id)
 }
 
 /// Runs a claimed run by hand to its end and records its outcome; the report (with its
@@ -127,7 +124,7 @@ pub async fn execute_by_hand(
     audience: Option<HashSet<UserId>>,
     scope_org: Option<OrgId>,
 ) -> (sync::RunStatus, serde_json::Value) {
-    let _heartbeat = super::Heartbeat::start(state.db.clone(), SOURCE);
+    let _heartbeat = super::Heartbeat::start(state.db.clone(), JOB);
     let outcome = run_for_date(state, date, audience, Utc::now()).await;
     let (status, error) = match &outcome {
         Ok(r) if r.stopped.is_some() && state.jobs.is_stopping() => (sync::RunStatus::Cancelled, r.stopped.clone()),

@@ -15,20 +15,24 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, TransactionTrait};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::RunTrigger;
+use anyhow::Context as _;
+
+use super::{Job, RunError, RunTrigger};
 use crate::dingtalk::contacts::{Department, MAX_PAGE_SIZE, ROOT_DEPT_ID, User};
 use crate::dingtalk::{DingTalkClient, DingTalkError};
 use crate::domain::period::business_date;
-use crate::store::StoreError;
+use crate::state::AppState;
 use crate::store::directory::{Changes, Snapshot, apply};
-use crate::store::sync::{self, Claim, RunStatus};
+use crate::store::sync::RunStatus;
 use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// Bounds of one walk: far above any real organisation, low enough to stop a runaway.
 const MAX_DEPARTMENTS: usize = 100_000;
 const MAX_PAGES_PER_DEPARTMENT: usize = 10_000;
 
-pub const SOURCE: &str = "directory";
+pub const JOB: Job = Job::Directory;
+/// Its `sync_state` key.
+pub const SOURCE: &str = JOB.as_str();
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunReport {
@@ -51,13 +55,14 @@ struct Walk {
 }
 
 /// Runs one directory sync. DingTalk failures are recorded in the run and reported with
-/// status `failed`; `Err` means the database could not be written.
+/// status `failed`; `Err` means the run could not start (`Busy`) or the database could not be
+/// written.
 pub async fn run(
     db: &DatabaseConnection,
     client: &DingTalkClient,
     trigger: RunTrigger,
     tz: &chrono_tz::Tz,
-) -> anyhow::Result<RunReport> {
+) -> Result<RunReport, RunError> {
     run_until(db, client, trigger, tz, &CancellationToken::new()).await
 }
 
@@ -70,20 +75,37 @@ pub async fn run_until(
     trigger: RunTrigger,
     tz: &chrono_tz::Tz,
     cancel: &CancellationToken,
-) -> anyhow::Result<RunReport> {
-    let run_id = match start(db, trigger).await? {
-        Claim::Started(id) => id,
-        Claim::Busy(id) => anyhow::bail!("a directory sync is already running (run {id})"),
-    };
-    execute(db, client, run_id, tz, cancel).await
+) -> Result<RunReport, RunError> {
+    let run_id = start(db, trigger).await?;
+    Ok(execute(db, client, run_id, tz, cancel).await?)
+}
+
+/// In the server: claims and runs a directory sync, then makes the server see it
+/// ([`execute_in_server`]).
+pub async fn run_in_server(state: &AppState, trigger: RunTrigger) -> Result<RunReport, RunError> {
+    let run_id = start(&state.db, trigger).await?;
+    Ok(execute_in_server(state, run_id).await?)
+}
+
+/// Runs a claimed run inside the server until it finishes or the server stops; then the
+/// snapshot is reloaded and every cached principal forgotten, since scopes, roles and
+/// memberships may have changed.
+pub async fn execute_in_server(state: &AppState, run_id: i64) -> anyhow::Result<RunReport> {
+    let report = execute(&state.db, &state.dingtalk, run_id, &state.tz, &state.jobs.token()).await?;
+    if report.status != RunStatus::Cancelled {
+        let reloaded = state.reload().await;
+        state.principals.invalidate_all();
+        reloaded.context("reloading the snapshot after a directory sync")?;
+    }
+    Ok(report)
 }
 
 /// A directory run whose heartbeat stopped this long ago is taken to be dead.
 const STALE_AFTER_SECS: i64 = 60;
 
 /// Claims a directory run (`Busy` while one is going here or on another instance).
-pub async fn start(db: &DatabaseConnection, trigger: RunTrigger) -> Result<Claim, StoreError> {
-    sync::claim(db, SOURCE, trigger, chrono::Duration::seconds(STALE_AFTER_SECS)).await
+pub async fn start(db: &DatabaseConnection, trigger: RunTrigger) -> Result<i64, RunError> {
+    super::claim(db, JOB, trigger, chrono::Duration::seconds(STALE_AFTER_SECS)).await
 }
 
 /// Runs a claimed directory run to its end and records its outcome.
@@ -94,7 +116,7 @@ pub async fn execute(
     tz: &chrono_tz::Tz,
     cancel: &CancellationToken,
 ) -> anyhow::Result<RunReport> {
-    let _heartbeat = super::Heartbeat::start(db.clone(), SOURCE);
+    let _heartbeat = super::Heartbeat::start(db.clone(), JOB);
     let walked = match unless_cancelled(cancel, walk(client)).await {
         Ok(walked) => walked,
         Err(Cancelled) => {

@@ -16,21 +16,23 @@ use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
 use serde_json::json;
 
 use super::rollup::{self, Changes};
-use super::{Context, RunTrigger};
+use super::{Context, Job, RunTrigger};
 use crate::domain::metric::Kind;
 use crate::domain::period::{Grain, Period, day_number};
 use crate::domain::rollup::Figure;
 use crate::feed::wire::{Num, Page, RawRow};
 use crate::feed::{FetchError, PageRequest};
 use crate::store::facts::{self, FactRow, origin};
-use crate::store::sync::{self, Claim, RunStatus};
+use crate::store::sync::{self, RunStatus};
 use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// A run storing this many rows is a bulk load.
 const BULK_ROWS: i64 = 100_000;
 
 /// `sync_runs.source` and `sync_state.source` of this job.
-pub const SOURCE: &str = "feed";
+pub const JOB: Job = Job::Feed;
+/// Its `sync_state` key.
+pub const SOURCE: &str = JOB.as_str();
 
 pub use super::RunError;
 
@@ -66,16 +68,13 @@ use super::Heartbeat;
 /// Claims a run (`Busy` if one is in progress here or on another instance).
 pub async fn start(ctx: &Context, trigger: RunTrigger) -> Result<i64, RunError> {
     let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(30));
-    match sync::claim(&ctx.db, SOURCE, trigger, stale).await? {
-        Claim::Started(id) => Ok(id),
-        Claim::Busy(run) => Err(RunError::Busy { what: "feed sync", run }),
-    }
+    super::claim(&ctx.db, JOB, trigger, stale).await
 }
 
 /// Runs a claimed run to its end and records the outcome; never fails (the failure is the
 /// run's status).
 pub async fn execute(ctx: &Context, run_id: i64) -> Report {
-    let _heartbeat = Heartbeat::start(ctx.db.clone(), SOURCE);
+    let _heartbeat = Heartbeat::start(ctx.db.clone(), JOB);
     let started = std::time::Instant::now();
     let mut report = Report { run_id, ..Report::default() };
     let mut changes = Changes::default();

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Settings;
 use crate::feed::FeedClient;
 use crate::state::AppState;
+use crate::store::sync::Claim;
 
 /// What a job works with.
 #[derive(Clone)]
@@ -61,19 +62,33 @@ impl Context {
 /// next claim closes it once its stale window (a few beats) has passed.
 pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Touches a source's state every [`HEARTBEAT`] until dropped.
+/// Touches a job's state every [`HEARTBEAT`] until dropped.
 pub(crate) struct Heartbeat(tokio::task::JoinHandle<()>);
 
 impl Heartbeat {
-    pub(crate) fn start(db: DatabaseConnection, source: &'static str) -> Heartbeat {
+    pub(crate) fn start(db: DatabaseConnection, job: Job) -> Heartbeat {
         Heartbeat(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
-                if let Err(e) = crate::store::sync::touch(&db, source).await {
-                    tracing::warn!(error = %e, source, "could not record a run's heartbeat");
+                if let Err(e) = crate::store::sync::touch(&db, job.as_str()).await {
+                    tracing::warn!(error = %e, %job, "could not record a run's heartbeat");
                 }
             }
         }))
+    }
+}
+
+/// Claims a run of `job`, here or on another instance; `Busy` while one is in progress. A
+/// running run silent for `stale_after` belonged to a process that died and is closed first.
+pub(crate) async fn claim(
+    db: &DatabaseConnection,
+    job: Job,
+    trigger: RunTrigger,
+    stale_after: chrono::Duration,
+) -> Result<i64, RunError> {
+    match crate::store::sync::claim(db, job, trigger, stale_after).await? {
+        Claim::Started(id) => Ok(id),
+        Claim::Busy(run) => Err(RunError::Busy(Busy { job, run })),
     }
 }
 
@@ -83,14 +98,14 @@ impl Drop for Heartbeat {
     }
 }
 
-/// What started a run (`sync_runs.trigger`).
-pub use entities::sync_run::RunTrigger;
+/// What started a run (`sync_runs.trigger`), which job it is, and why it could not start.
+pub use entities::sync_run::{Busy, Job, RunTrigger};
 
-/// Why a sync could not be run: one of its kind is running already, or its bookkeeping failed.
+/// Why a job could not be run: one of its kind is running already, or its bookkeeping failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("a {what} is already running (run {run})")]
-    Busy { what: &'static str, run: i64 },
+    #[error(transparent)]
+    Busy(#[from] Busy),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -104,6 +119,42 @@ impl From<crate::store::StoreError> for RunError {
 impl From<sea_orm::DbErr> for RunError {
     fn from(e: sea_orm::DbErr) -> Self {
         crate::store::StoreError::from(e).into()
+    }
+}
+
+/// Starts a sync by hand inside the server: claimed now (`Busy` while one of its kind runs
+/// here or on another instance), run in the background under the server's supervisor, so that a
+/// shutdown stops it at its next safe point. Polled through its run id.
+pub async fn start_by_hand(state: Arc<AppState>, job: Job) -> Result<i64, RunError> {
+    let jobs = state.jobs.clone();
+    let trigger = RunTrigger::Manual;
+    match job {
+        Job::Directory => {
+            let run_id = directory::start(&state.db, trigger).await?;
+            jobs.spawn(async move {
+                if let Err(e) = directory::execute_in_server(&state, run_id).await {
+                    tracing::error!(run = run_id, error = ?e, "directory sync failed");
+                }
+            });
+            Ok(run_id)
+        }
+        Job::Feed => {
+            let ctx = Context::in_server(state);
+            let run_id = feed::start(&ctx, trigger).await?;
+            jobs.spawn(async move {
+                feed::execute(&ctx, run_id).await;
+            });
+            Ok(run_id)
+        }
+        Job::Records => {
+            let ctx = Context::in_server(state);
+            let run_id = records::start(&ctx, trigger).await?;
+            jobs.spawn(async move {
+                records::execute(&ctx, run_id).await;
+            });
+            Ok(run_id)
+        }
+        Job::Briefing => Err(RunError::Other(anyhow::anyhow!("a briefing run by hand needs its date and audience"))),
     }
 }
 
@@ -139,11 +190,11 @@ pub fn scheduled_jobs(ctx: &Context) -> anyhow::Result<Vec<scheduler::Job>> {
         jobs.push(scheduler::Job::new("directory", &s.directory, move || {
             let state = state.clone();
             Box::pin(async move {
-                directory::run_until(&state.db, &state.dingtalk, RunTrigger::Schedule, &state.tz, &state.jobs.token())
-                    .await?;
-                state.reload().await?;
-                state.principals.invalidate_all();
-                Ok(())
+                match directory::run_in_server(&state, RunTrigger::Schedule).await {
+                    // Another instance's run is going: this occurrence has nothing to do.
+                    Ok(_) | Err(RunError::Busy(_)) => Ok(()),
+                    Err(e) => Err(anyhow::Error::new(e)),
+                }
             })
         })?);
     }
@@ -157,7 +208,7 @@ fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
         Box::pin(async move {
             let aggregates = match feed::run(&ctx, RunTrigger::Schedule).await {
                 // Another instance's manual run is going: this occurrence has nothing to do.
-                Ok(_) | Err(RunError::Busy { .. }) => Ok(()),
+                Ok(_) | Err(RunError::Busy(_)) => Ok(()),
                 Err(e) => Err(anyhow::Error::new(e)),
             };
             // The records behind the numbers come from the same platform, on the same schedule.

@@ -17,7 +17,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QuerySelect, Tra
 use serde_json::{Value, json};
 
 use super::rollup;
-use super::{Context, RunTrigger};
+use super::{Context, Job, RunTrigger};
 use crate::domain::period::{business_date, day_number};
 use crate::domain::records::{
     APPLICANT_KINDS, CATALOG_STATUSES, CHANNELS, IMPLEMENTATIONS, LEVELS, RESULTS, RecordKind, is_overdue,
@@ -27,11 +27,13 @@ use crate::store::StoreError;
 use crate::store::record_stats;
 use crate::store::records as store;
 pub use crate::store::records::Upsert;
-use crate::store::sync::{self, Claim, RunStatus};
+use crate::store::sync::{self, RunStatus};
 use crate::supervisor::{Cancelled, unless_cancelled};
 
 /// `sync_runs.source` of this job.
-pub const SOURCE: &str = "records";
+pub const JOB: Job = Job::Records;
+/// Its `sync_state` key.
+pub const SOURCE: &str = JOB.as_str();
 
 /// Fields a record must never carry (no personal data): dropped and counted.
 pub const PERSONAL_FIELDS: &[&str] = &[
@@ -93,10 +95,7 @@ pub async fn run(ctx: &Context, trigger: RunTrigger) -> Result<Report, RunError>
 /// Claims a run (`Busy` if one is in progress here or on another instance).
 pub async fn start(ctx: &Context, trigger: RunTrigger) -> Result<i64, RunError> {
     let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(900));
-    match sync::claim(&ctx.db, SOURCE, trigger, stale).await? {
-        Claim::Started(id) => Ok(id),
-        Claim::Busy(run) => Err(RunError::Busy { what: "record sync", run }),
-    }
+    super::claim(&ctx.db, JOB, trigger, stale).await
 }
 
 /// Runs a claimed run to its end and records the outcome; never fails (the failure is the
@@ -515,7 +514,7 @@ pub fn check_record(
 /// The scheduled job's half: runs after the aggregate sync in the same occurrence.
 pub async fn run_scheduled(ctx: &Context) -> anyhow::Result<()> {
     match run(ctx, RunTrigger::Schedule).await {
-        Ok(_) | Err(RunError::Busy { .. }) => Ok(()),
+        Ok(_) | Err(RunError::Busy(_)) => Ok(()),
         Err(e) => Err(anyhow::Error::new(e)),
     }
 }

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::policy::{self, Action, Target};
 use crate::routes::extract::Json;
 use crate::state::{AppState, Snapshot};
-use crate::store::card_set_drafts::{self as drafts, CardSetView, Draft, NewCard};
+use crate::store::card_set_drafts::{self as drafts, CardSet, Draft, NewCard, Version};
 use crate::store::users;
 
 const MAX_CARDS: u64 = 30;
@@ -120,13 +120,121 @@ pub struct UserRef {
     name: String,
 }
 
-/// A card set for the console: the stored view plus names and whether the caller may edit it.
+/// A card of a set's draft.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CardDto {
+    id: i32,
+    /// The metric's code.
+    metric: String,
+    title: Option<String>,
+    comparison: Comparison,
+    target: Option<f64>,
+    spark_len: i16,
+    position: i32,
+}
+
+/// A card set as stored: its draft, what is published, where it is assigned (also what the
+/// audit log keeps of it).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CardSetFields {
+    id: i32,
+    name: String,
+    description: String,
+    #[schema(value_type = String)]
+    default_grain: Grain,
+    is_default: bool,
+    /// The draft's revision: send it back with an edit.
+    revision: i32,
+    /// The latest published version; 0 when never published.
+    version: i32,
+    /// Whether the draft differs from the published version.
+    draft_changed: bool,
+    updated_at: String,
+    cards: Vec<CardDto>,
+    #[schema(value_type = Vec<i32>)]
+    assigned_orgs: Vec<OrgId>,
+    #[schema(value_type = Vec<i32>)]
+    assigned_users: Vec<UserId>,
+    /// The administrator who created the set (its owner while it is unassigned).
+    #[schema(value_type = Option<i32>)]
+    created_by: Option<UserId>,
+}
+
+impl From<&CardSet> for CardSetFields {
+    fn from(s: &CardSet) -> Self {
+        CardSetFields {
+            id: s.id,
+            name: s.name.clone(),
+            description: s.description.clone(),
+            default_grain: s.default_grain,
+            is_default: s.is_default,
+            revision: s.revision,
+            version: s.version,
+            draft_changed: s.draft_changed,
+            updated_at: s.updated_at.to_rfc3339(),
+            cards: s
+                .cards
+                .iter()
+                .map(|c| CardDto {
+                    id: c.id,
+                    metric: c.metric.clone(),
+                    title: c.title.clone(),
+                    comparison: c.comparison,
+                    target: c.target,
+                    spark_len: c.spark_len,
+                    position: c.position,
+                })
+                .collect(),
+            assigned_orgs: s.assigned_orgs.clone(),
+            assigned_users: s.assigned_users.clone(),
+            created_by: s.created_by,
+        }
+    }
+}
+
+/// What the audit log keeps of a set.
+fn fields(set: &CardSet) -> Option<serde_json::Value> {
+    to_json(&CardSetFields::from(set))
+}
+
+/// A published version, as frozen (its cards name their metric by id and code).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionDto {
+    version: i32,
+    name: String,
+    description: String,
+    #[schema(value_type = String)]
+    default_grain: Grain,
+    #[schema(value_type = Option<i32>)]
+    published_by: Option<UserId>,
+    published_at: String,
+    #[schema(value_type = Vec<Object>)]
+    cards: Vec<crate::store::card_sets::FrozenCard>,
+}
+
+impl From<Version> for VersionDto {
+    fn from(v: Version) -> Self {
+        VersionDto {
+            version: v.version,
+            name: v.name,
+            description: v.description,
+            default_grain: v.default_grain,
+            published_by: v.published_by,
+            published_at: v.published_at.to_rfc3339(),
+            cards: v.cards,
+        }
+    }
+}
+
+/// A card set for the console: the stored set plus names and whether the caller may edit it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CardSetDto {
     #[serde(flatten)]
-    #[schema(value_type = Object)]
-    set: CardSetView,
+    set: CardSetFields,
     editable: bool,
     orgs: Vec<OrgRef>,
     users: Vec<UserRef>,
@@ -153,7 +261,7 @@ fn required_revision(req: &HttpRequest, body: Option<i32>) -> Result<i32, ApiErr
 
 /// Whether the administrator may change a set: everything it reaches is inside their scope.
 /// Every org a set reaches: its assigned orgs and the orgs of its assigned users.
-async fn reach(state: &AppState, set: &CardSetView) -> Result<Vec<OrgId>, ApiError> {
+async fn reach(state: &AppState, set: &CardSet) -> Result<Vec<OrgId>, ApiError> {
     let mut orgs = set.assigned_orgs.clone();
     for u in &set.assigned_users {
         if let Some(m) = users::managed(&state.db, *u).await? {
@@ -169,7 +277,7 @@ async fn allowed(
     snap: &Snapshot,
     admin: &AdminUser,
     action: Action,
-    set: &CardSetView,
+    set: &CardSet,
 ) -> Result<Result<(), policy::Denied>, ApiError> {
     let orgs = reach(state, set).await?;
     Ok(policy::can(
@@ -184,7 +292,7 @@ async fn open_for_edit(
     state: &AppState,
     admin: &AdminUser,
     id: &web::Path<i32>,
-) -> Result<(i32, std::sync::Arc<Snapshot>, CardSetView, Vec<OrgId>), ApiError> {
+) -> Result<(i32, std::sync::Arc<Snapshot>, CardSet, Vec<OrgId>), ApiError> {
     let (id, snap) = (id_of(id), state.snapshot());
     let set = drafts::get(&state.db, id).await?;
     let about = reach(state, &set).await?;
@@ -197,7 +305,7 @@ async fn open_for_edit(
     Ok((id, snap, set, about))
 }
 
-async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSetView) -> Result<CardSetDto, ApiError> {
+async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSet) -> Result<CardSetDto, ApiError> {
     let editable = allowed(state, snap, admin, Action::Manage, &set).await?.is_ok();
     let orgs = set
         .assigned_orgs
@@ -214,7 +322,7 @@ async fn dto(state: &AppState, snap: &Snapshot, admin: &AdminUser, set: CardSetV
             user_refs.push(UserRef { id: id.get(), userid: m.user.dingtalk_userid, name: m.user.name });
         }
     }
-    Ok(CardSetDto { set, editable, orgs, users: user_refs })
+    Ok(CardSetDto { set: CardSetFields::from(&set), editable, orgs, users: user_refs })
 }
 
 /// Checks a draft against the catalogue: known active metrics, comparisons, targets of the
@@ -343,7 +451,7 @@ pub async fn create(
     policy::can(&snap, &admin, Action::Manage, Target::CardSet { default: false, owner: Some(admin.id), orgs: &[] })?;
     let draft = draft(&snap, &body)?;
     let set = drafts::create(&state.db, &draft, admin.id).await?;
-    record(&state, &req, &admin, "card_set.create", format!("card_set:{}", set.id), &admin.scopes, None, to_json(&set))
+    record(&state, &req, &admin, "card_set.create", format!("card_set:{}", set.id), &admin.scopes, None, fields(&set))
         .await?;
     Ok(HttpResponse::Created().json(dto(&state, &snap, &admin, set).await?))
 }
@@ -369,17 +477,8 @@ pub async fn update(
     let draft = draft(&snap, &body)?;
     let revision = required_revision(&req, body.revision)?;
     let after = drafts::update(&state.db, id, revision, &draft).await?;
-    record(
-        &state,
-        &req,
-        &admin,
-        "card_set.update",
-        format!("card_set:{id}"),
-        &about,
-        to_json(&before),
-        to_json(&after),
-    )
-    .await?;
+    record(&state, &req, &admin, "card_set.update", format!("card_set:{id}"), &about, fields(&before), fields(&after))
+        .await?;
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
 }
 
@@ -404,7 +503,7 @@ pub async fn reorder(
     let (id, snap, before, about) = open_for_edit(&state, &admin, &id).await?;
     let revision = required_revision(&req, body.revision)?;
     let after = drafts::reorder(&state.db, id, revision, &body.cards).await?;
-    let order = |v: &CardSetView| to_json(&v.cards.iter().map(|c| c.metric.clone()).collect::<Vec<_>>());
+    let order = |v: &CardSet| to_json(&v.cards.iter().map(|c| c.metric.clone()).collect::<Vec<_>>());
     record(&state, &req, &admin, "card_set.reorder", format!("card_set:{id}"), &about, order(&before), order(&after))
         .await?;
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
@@ -444,7 +543,7 @@ pub async fn publish(
     let revision = revision(&req, body.revision)?;
     let after = drafts::publish(&state.db, id, revision, admin.id).await?;
     publish_change(&state).await?;
-    let summary = |v: &CardSetView| serde_json::json!({ "version": v.version, "revision": v.revision });
+    let summary = |v: &CardSet| serde_json::json!({ "version": v.version, "revision": v.revision });
     record(
         &state,
         &req,
@@ -453,7 +552,7 @@ pub async fn publish(
         format!("card_set:{id}"),
         &about,
         Some(summary(&before)),
-        to_json(&after),
+        fields(&after),
     )
     .await?;
     let snap = state.snapshot();
@@ -480,7 +579,7 @@ pub async fn delete(
     let revision = revision(&req, None)?;
     let gone = drafts::delete(&state.db, id, revision).await?;
     publish_change(&state).await?;
-    record(&state, &req, &admin, "card_set.delete", format!("card_set:{id}"), &about, to_json(&gone), None).await?;
+    record(&state, &req, &admin, "card_set.delete", format!("card_set:{id}"), &about, fields(&gone), None).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -500,7 +599,7 @@ pub async fn versions(
 ) -> Result<HttpResponse, ApiError> {
     let set = drafts::get(&state.db, id_of(&id)).await?;
     allowed(&state, &state.snapshot(), &admin, Action::View, &set).await??;
-    let versions = drafts::versions(&state.db, set.id).await?;
+    let versions: Vec<VersionDto> = drafts::versions(&state.db, set.id).await?.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": versions })))
 }
 
@@ -525,11 +624,11 @@ pub async fn restore(
     let revision = revision(&req, body.revision)?;
     let after = drafts::restore(&state.db, id, body.version, revision, admin.id).await?;
     publish_change(&state).await?;
-    let mut after_json = to_json(&after);
+    let mut after_json = fields(&after);
     if let Some(v) = after_json.as_mut() {
         v["restoredFrom"] = body.version.into();
     }
-    record(&state, &req, &admin, "card_set.restore", format!("card_set:{id}"), &about, to_json(&before), after_json)
+    record(&state, &req, &admin, "card_set.restore", format!("card_set:{id}"), &about, fields(&before), after_json)
         .await?;
     let snap = state.snapshot();
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
@@ -582,8 +681,17 @@ pub async fn assign(
     let (orgs, users) = body.ids();
     let moved = drafts::assign(&state.db, id, &orgs, &users).await?;
     publish_change(&state).await?;
-    record(&state, &req, &admin, "card_set.assign", format!("card_set:{id}"), &about, to_json(&moved), to_json(&*body))
-        .await?;
+    record(
+        &state,
+        &req,
+        &admin,
+        "card_set.assign",
+        format!("card_set:{id}"),
+        &about,
+        Some(serde_json::json!({ "orgs": moved.orgs, "users": moved.users })),
+        to_json(&*body),
+    )
+    .await?;
     let after = drafts::get(&state.db, id).await?;
     let snap = state.snapshot();
     Ok(HttpResponse::Ok().json(dto(&state, &snap, &admin, after).await?))
