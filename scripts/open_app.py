@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Registers an open-data application on a demo server and prints an application token.
 
-    python3 scripts/open_app.py http://127.0.0.1:8080 [--rate N] [--quota N] [--json]
+    python3 scripts/open_app.py http://127.0.0.1:8080 [--rate N] [--quota N] [--json] [--admin-token T]
 
-Signs in as the sandbox's `demo-admin`, registers an application for every active metric over
+Signs in as the sandbox's `demo-admin` (or uses --admin-token), registers an application for every active metric over
 the administrator's first scope, and exchanges its credentials at POST /open/v1/token. With
 --json prints {"adminToken", "appId", "clientId", "clientSecret", "accessToken", "org",
 "metric"} instead of the bare token. Used by the open API's fuzz step and its benchmark.
@@ -35,10 +35,13 @@ def main():
     p.add_argument("--rate", type=float, default=10000)
     p.add_argument("--quota", type=int, default=1000000000)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--admin-token", help="an administrator's token (`canmou serve` has no sandbox login)")
     a = p.parse_args()
     base = a.base.rstrip("/")
-    code = call(base, "POST", "/sandbox/dingtalk/_sandbox/auth-codes", {"userid": "demo-admin"})["authCode"]
-    admin = call(base, "POST", "/api/v1/auth/dingtalk", {"authCode": code})["token"]
+    admin = a.admin_token
+    if not admin:
+        code = call(base, "POST", "/sandbox/dingtalk/_sandbox/auth-codes", {"userid": "demo-admin"})["authCode"]
+        admin = call(base, "POST", "/api/v1/auth/dingtalk", {"authCode": code})["token"]
     me = call(base, "GET", "/api/v1/me", token=admin)
     org = me["scopes"][0]["id"]
     metrics = [m["code"] for m in call(base, "GET", "/api/v1/metrics", token=admin)["metrics"] if m["active"]]

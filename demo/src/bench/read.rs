@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::{Days, Utc};
+use entities::user::Role;
 use entities::{metric, scope, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
@@ -30,11 +31,15 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
     for i in 0..users.max(1) {
         // A stride through the tree picks cities, districts and departments alike.
         let org = orgs[(i * 7919) % orgs.len()];
-        let id = ensure_user(db, &format!("bench-{i:04}"), org.id).await?;
+        let id = ensure_user(db, &format!("bench-{i:04}"), org.id, Role::Viewer).await?;
         tokens.push((keys.issue(id.get(), &session(db, id).await?, now)?.0, org.id));
     }
-    let root = ensure_user(db, "bench-root", orgs[0].id).await?;
+    let root = ensure_user(db, "bench-root", orgs[0].id, Role::Viewer).await?;
     let root_token = keys.issue(root.get(), &session(db, root).await?, now)?.0;
+    // An administrator of the province, for benchmarks that set things up through the admin
+    // API (the open data API's registers its applications with it).
+    let admin = ensure_user(db, "bench-admin", orgs[0].id, Role::Admin).await?;
+    std::fs::write(out.join("admin.token"), keys.issue(admin.get(), &session(db, admin).await?, now)?.0)?;
 
     write(out.join("home_hits.tsv"), tokens.iter().map(|(t, _)| format!("{t}\t/api/v1/home")))?;
     write(
@@ -75,17 +80,17 @@ pub async fn prepare(db: &DatabaseConnection, settings: &Settings, users: usize,
             actor_id: None,
             actor: "canmou bench-prepare",
             action: "bench.prepare",
-            target: format!("{} bench users (bench-0000…, bench-root)", tokens.len() + 1),
+            target: format!("{} bench users (bench-0000…, bench-root, bench-admin)", tokens.len() + 2),
             before: None,
             after: Some(
-                serde_json::json!({ "users": tokens.len() + 1, "rootOrg": orgs[0].id, "tokensValidHours": 24 }),
+                serde_json::json!({ "users": tokens.len() + 2, "admins": ["bench-admin"], "rootOrg": orgs[0].id, "tokensValidHours": 24 }),
             ),
             request_id: None,
             scope_org: None,
         },
     )
     .await?;
-    println!("Prepared {} bench users and request lists in {}", tokens.len() + 1, out.display());
+    println!("Prepared {} bench users (one administrator) and request lists in {}", tokens.len() + 2, out.display());
     Ok(())
 }
 
@@ -96,7 +101,7 @@ async fn session(db: &DatabaseConnection, user_id: UserId) -> anyhow::Result<Str
     Ok(sessions::open(db, user_id, Client::Miniapp, now, now + chrono::Duration::days(1)).await?.id)
 }
 
-async fn ensure_user(db: &DatabaseConnection, userid: &str, org: OrgId) -> anyhow::Result<UserId> {
+async fn ensure_user(db: &DatabaseConnection, userid: &str, org: OrgId, role: Role) -> anyhow::Result<UserId> {
     if let Some(u) = user::Entity::find().filter(user::Column::DingtalkUserid.eq(userid)).one(db).await? {
         // A directory sync deactivates users DingTalk does not know, bench users included.
         let id = u.id;
@@ -106,12 +111,9 @@ async fn ensure_user(db: &DatabaseConnection, userid: &str, org: OrgId) -> anyho
         return Ok(id);
     }
     let now = Utc::now().fixed_offset();
-    let u = user::ActiveModel {
-        has_position: Set(true),
-        ..canmou::store::users::new_user(userid, userid, entities::user::Role::Viewer)
-    }
-    .insert(db)
-    .await?;
+    let u = user::ActiveModel { has_position: Set(true), ..canmou::store::users::new_user(userid, userid, role) }
+        .insert(db)
+        .await?;
     scope::ActiveModel {
         user_id: Set(u.id),
         org_id: Set(org),
