@@ -21,6 +21,7 @@ mod comparisons;
 mod dingtalk_client;
 mod directory_sync;
 mod errors;
+mod facts_store;
 mod feed_sync;
 mod health;
 mod login;

@@ -74,7 +74,46 @@ pub async fn ingest(mut settings: Settings, rows: u64, page_size: u32) -> anyhow
         report.rows_stored as f64 / ingest_s.max(1e-9)
     );
     let _ = writeln!(out, "roll-up            {:.2} s ({} rows derived)", rollup.millis as f64 / 1000.0, rollup.rows);
+    if sea_orm::ConnectionTrait::get_database_backend(&ctx.db) == sea_orm::DbBackend::Postgres {
+        let (rows, copy_s) = copy_anchor(&ctx.db).await?;
+        let copy_rate = rows as f64 / copy_s.max(1e-9);
+        let ingest_rate = report.rows_stored as f64 / ingest_s.max(1e-9);
+        let _ = writeln!(
+            out,
+            "COPY (the anchor)  {copy_s:.2} s  = {copy_rate:.0} rows/s ({rows} rows into an empty copy of facts)"
+        );
+        let _ = writeln!(out, "ingest / COPY      {:.2}", ingest_rate / copy_rate);
+    }
     Ok(out)
+}
+
+/// The speed of PostgreSQL's own bulk load, as the ingest's anchor: the upstream rows just
+/// ingested, streamed out with `COPY … TO STDOUT` (untimed) and back with `COPY … FROM STDIN`
+/// into an empty table like `facts` (its primary key included).
+async fn copy_anchor(db: &sea_orm::DatabaseConnection) -> anyhow::Result<(u64, f64)> {
+    use futures_util::TryStreamExt;
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sqlx::postgres::PgPoolCopyExt;
+    let pool = db.get_postgres_connection_pool();
+    let data: Vec<u8> = pool
+        .copy_out_raw("COPY (SELECT * FROM facts WHERE origin = 0) TO STDOUT")
+        .await?
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(&chunk);
+            Ok(all)
+        })
+        .await?;
+    db.execute_unprepared("DROP TABLE IF EXISTS facts_copy_anchor").await?;
+    db.execute_unprepared("CREATE TABLE facts_copy_anchor (LIKE facts INCLUDING ALL)").await?;
+    let started = Instant::now();
+    let mut copy = pool.copy_in_raw("COPY facts_copy_anchor FROM STDIN").await?;
+    for chunk in data.chunks(1 << 20) {
+        copy.send(chunk).await?;
+    }
+    let rows = copy.finish().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    db.execute_unprepared("DROP TABLE facts_copy_anchor").await?;
+    Ok((rows, seconds))
 }
 
 /// One new business day into a database holding the generated demo province (`canmou

@@ -1,4 +1,5 @@
-//! Writing facts in bulk: multi-row upserts in large prepared batches.
+//! Writing facts in bulk: upserts in large prepared batches — on PostgreSQL one statement of
+//! nine array parameters unnested into rows, on SQLite multi-row `VALUES`.
 //!
 //! The statement text for a full batch is the same every time, so the driver's statement cache
 //! prepares it once. A correction wins only when it is not older than what is stored, so a
@@ -31,7 +32,7 @@ pub mod origin {
 }
 
 const COLUMNS: usize = 9;
-/// Rows per statement: under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+/// SQLite: rows per statement, under its 32,766 bound parameters.
 pub const BATCH_ROWS: usize = 3_000;
 
 /// Upstream rows: a correction wins when it is not older than what is stored.
@@ -39,12 +40,12 @@ const UPSTREAM_WINS: &str = "WHERE excluded.updated_at >= facts.updated_at";
 /// Roll-ups replace roll-ups only: a figure the upstream delivered itself is kept.
 const ROLLUP_WINS: &str = "WHERE facts.origin = 1";
 
-fn insert_sql(backend: DbBackend, rows: usize, condition: &str) -> String {
+/// SQLite's form: a multi-row `VALUES` list, nine parameters a row.
+fn insert_sql(rows: usize, condition: &str) -> String {
     let mut sql = String::with_capacity(120 + rows * COLUMNS * 6);
     sql.push_str(
         "INSERT INTO facts (metric_id, org_id, grain, period_start, value, num, den, updated_at, origin) VALUES ",
     );
-    let mut n = 0;
     for r in 0..rows {
         if r > 0 {
             sql.push(',');
@@ -54,22 +55,11 @@ fn insert_sql(backend: DbBackend, rows: usize, condition: &str) -> String {
             if c > 0 {
                 sql.push(',');
             }
-            n += 1;
-            match backend {
-                DbBackend::Postgres => {
-                    sql.push('$');
-                    sql.push_str(&n.to_string());
-                }
-                _ => sql.push('?'),
-            }
+            sql.push('?');
         }
         sql.push(')');
     }
-    sql.push_str(
-        " ON CONFLICT (metric_id, org_id, grain, period_start) DO UPDATE SET \
-         value = excluded.value, num = excluded.num, den = excluded.den, \
-         updated_at = excluded.updated_at, origin = excluded.origin ",
-    );
+    sql.push_str(UPSERT_TAIL);
     sql.push_str(condition);
     sql
 }
@@ -85,13 +75,74 @@ pub async fn upsert_rollups<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Res
     upsert_where(db, rows, ROLLUP_WINS).await
 }
 
+/// PostgreSQL: rows a statement when each column is bound as one array.
+pub const PG_BATCH_ROWS: usize = 10_000;
+
+const UPSERT_TAIL: &str = " ON CONFLICT (metric_id, org_id, grain, period_start) DO UPDATE SET \
+     value = excluded.value, num = excluded.num, den = excluded.den, \
+     updated_at = excluded.updated_at, origin = excluded.origin ";
+
+/// PostgreSQL's form: nine array parameters, whatever the number of rows, unnested into rows.
+/// One short statement, prepared once, instead of nine parameters a row to bind and check.
+fn unnest_sql(condition: &str) -> String {
+    format!(
+        "INSERT INTO facts (metric_id, org_id, grain, period_start, value, num, den, updated_at, origin) \
+         SELECT * FROM UNNEST($1::int4[], $2::int4[], $3::int2[], $4::int4[], $5::float8[], $6::float8[], \
+         $7::float8[], $8::int8[], $9::int2[]){UPSERT_TAIL}{condition}"
+    )
+}
+
+/// A column as a PostgreSQL array literal (`{1,2,NULL}`), cast to its type by the statement.
+/// Floats print their shortest exact form, so they read back bit for bit.
+fn array_literal<T: std::fmt::Display>(rows: &[FactRow], column: impl Fn(&FactRow) -> Option<T>) -> Value {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(2 + rows.len() * 8);
+    text.push('{');
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        match column(r) {
+            Some(v) => {
+                let _ = write!(text, "{v}");
+            }
+            None => text.push_str("NULL"),
+        }
+    }
+    text.push('}');
+    text.into()
+}
+
+async fn upsert_unnest<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, StoreError> {
+    let sql = unnest_sql(condition);
+    let mut written = 0;
+    for chunk in rows.chunks(PG_BATCH_ROWS) {
+        let values = vec![
+            array_literal(chunk, |r| Some(r.metric_id)),
+            array_literal(chunk, |r| Some(r.org_id)),
+            array_literal(chunk, |r| Some(r.grain)),
+            array_literal(chunk, |r| Some(r.period_start)),
+            array_literal(chunk, |r| r.value),
+            array_literal(chunk, |r| r.num),
+            array_literal(chunk, |r| r.den),
+            array_literal(chunk, |r| Some(r.updated_at)),
+            array_literal(chunk, |r| Some(r.origin)),
+        ];
+        let result = db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql.clone(), values)).await?;
+        written += result.rows_affected();
+    }
+    Ok(written)
+}
+
 async fn upsert_where<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, StoreError> {
     let backend = db.get_database_backend();
-    let full_sql = insert_sql(backend, BATCH_ROWS, condition);
+    if backend == DbBackend::Postgres {
+        return upsert_unnest(db, rows, condition).await;
+    }
+    let full_sql = insert_sql(BATCH_ROWS, condition);
     let mut written = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
-        let sql =
-            if chunk.len() == BATCH_ROWS { full_sql.clone() } else { insert_sql(backend, chunk.len(), condition) };
+        let sql = if chunk.len() == BATCH_ROWS { full_sql.clone() } else { insert_sql(chunk.len(), condition) };
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
         for r in chunk {
             values.extend([

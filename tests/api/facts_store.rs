@@ -1,0 +1,46 @@
+//! The bulk write of facts, on both databases: every value back bit for bit, batches of any
+//! size, and only a correction at least as new as what is stored wins.
+
+use canmou::store::facts::{self, FactRow};
+
+use crate::fixture::{self, DC_BUREAU};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn facts_come_back_bit_for_bit_from_batches_of_any_size_and_only_newer_corrections_win() {
+    // Arrange: more rows than one statement takes, with values that print awkwardly.
+    let app = spawn_app().await;
+    let meetings = fixture::metric_id(&app.db, "collab.meetings").await;
+    let first = fixture::fact(meetings, DC_BUREAU, "2001-01-01", 0.0);
+    let awkward = [0.1 + 0.2, 1e-300, -2.5e300, 123_456_789.123_456_78, 7.0, 1.0 / 3.0];
+    let rows: Vec<FactRow> = (0..10_050)
+        .map(|i| FactRow {
+            period_start: first.period_start + i,
+            value: (i % 7 != 3).then_some(awkward[i as usize % awkward.len()]),
+            num: (i % 3 == 0).then_some(f64::from(i) / 7.0),
+            den: (i % 3 == 0).then_some(f64::from(i % 11) + 0.5),
+            updated_at: 100,
+            ..first
+        })
+        .collect();
+
+    // Act: the rows, then a stale correction (ignored) and a newer one (kept).
+    facts::upsert(&app.db, &rows).await.unwrap();
+    let stale = FactRow { value: Some(-1.0), updated_at: 99, ..rows[5] };
+    let newer = FactRow { value: None, num: Some(2.0), updated_at: 101, ..rows[10_020] };
+    facts::upsert(&app.db, &[stale, newer]).await.unwrap();
+
+    // Assert
+    let last = first.period_start + 10_049;
+    let mut stored = facts::load(&app.db, meetings, first.grain, &[DC_BUREAU], first.period_start, last).await.unwrap();
+    stored.sort_by_key(|r| r.period_start);
+    let mut expected = rows.clone();
+    expected[10_020] = newer;
+    assert_eq!(stored.len(), expected.len());
+    let bits = |r: &FactRow| {
+        (r.period_start, r.value.map(f64::to_bits), r.num.map(f64::to_bits), r.den.map(f64::to_bits), r.updated_at)
+    };
+    for (s, e) in stored.iter().zip(&expected) {
+        assert_eq!(bits(s), bits(e), "stored {s:?}, sent {e:?}");
+    }
+}
