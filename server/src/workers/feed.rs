@@ -190,13 +190,19 @@ async fn sync_pages(
         period_status::Entity::find().all(db).await?.into_iter().map(|s| (s.grain, s.complete_through)).collect();
     let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::wire::MAX_LIMIT);
     let mut restarted = false;
+    // The next page, fetched while this one is stored: the feed's answer and our write overlap.
+    let mut prefetched = None;
     for _ in 0..ctx.settings.feed.max_pages {
         let req = PageRequest { since: since.clone(), cursor: cursor.clone(), limit, metrics: Vec::new() };
         if ctx.cancel.is_cancelled() {
             return Err(Cancelled.into());
         }
         // Fetching stores nothing: a shutdown may drop it where it stands (backoff included).
-        let fetched = match unless_cancelled(&ctx.cancel, ctx.feed.fetch(&req)).await? {
+        let result = match prefetched.take() {
+            Some(result) => result,
+            None => unless_cancelled(&ctx.cancel, ctx.feed.fetch(&req)).await,
+        };
+        let fetched = match result? {
             Ok(f) => f,
             Err(FetchError::BadRequest { code, message }) if !restarted && cursor.is_some() => {
                 tracing::warn!(code, message, "the feed refused our cursor; restarting from the stored watermark");
@@ -214,25 +220,39 @@ async fn sync_pages(
         let page = fetched.page;
         let last = page.next_cursor.is_none();
         let (rows, rejected) = check_page(&page, &lookups);
-        let txn = db.begin().await?;
-        let stored = facts::upsert(&txn, &rows).await?;
-        sync::reject(&txn, report.run_id, SOURCE, &rejected).await?;
-        sync::add_counts(&txn, report.run_id, rows.len() as i64, rejected.len() as i64).await?;
         let watermark = if last { page.watermark.as_deref() } else { None };
-        sync::save_position(&txn, SOURCE, page.next_cursor.as_deref(), watermark).await?;
-        if let Some((from, to)) = day_range(&rows) {
-            rollup::mark_pending(&txn, from, to).await?;
-        }
-        if last {
-            for (grain, start) in complete_of(&page) {
-                let p = Period::containing(grain, start);
-                if complete_before.get(&grain.code()) != Some(&day_number(p.start())) {
-                    *complete_moved = true;
-                }
-                facts::mark_complete(&txn, p).await?;
+        let run_id = report.run_id;
+        let store = async {
+            let txn = db.begin().await?;
+            let stored = facts::upsert(&txn, &rows).await?;
+            sync::reject(&txn, run_id, SOURCE, &rejected).await?;
+            sync::add_counts(&txn, run_id, rows.len() as i64, rejected.len() as i64).await?;
+            sync::save_position(&txn, SOURCE, page.next_cursor.as_deref(), watermark).await?;
+            if let Some((from, to)) = day_range(&rows) {
+                rollup::mark_pending(&txn, from, to).await?;
             }
-        }
-        txn.commit().await?;
+            let mut moved = false;
+            if last {
+                for (grain, start) in complete_of(&page) {
+                    let p = Period::containing(grain, start);
+                    moved |= complete_before.get(&grain.code()) != Some(&day_number(p.start()));
+                    facts::mark_complete(&txn, p).await?;
+                }
+            }
+            txn.commit().await?;
+            anyhow::Ok((stored, moved))
+        };
+        let next = PageRequest { since: since.clone(), cursor: page.next_cursor.clone(), limit, metrics: Vec::new() };
+        let fetch_next = async {
+            match last {
+                true => None,
+                false => Some(unless_cancelled(&ctx.cancel, ctx.feed.fetch(&next)).await),
+            }
+        };
+        let (written, next_page) = tokio::join!(store, fetch_next);
+        let (stored, moved) = written?;
+        *complete_moved |= moved;
+        prefetched = next_page;
         tracing::debug!(rows = rows.len(), stored, rejected = rejected.len(), last, "feed page committed");
         report.rows_stored += rows.len() as i64;
         report.rows_rejected += rejected.len() as i64;

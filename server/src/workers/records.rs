@@ -221,12 +221,18 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
     report.watermarks.insert(kind.as_str().to_owned(), since.clone());
     let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::wire::MAX_LIMIT);
     let mut restarted = false;
+    // The next page, fetched while this one is stored: the feed's answer and our write overlap.
+    let mut prefetched = None;
     for _ in 0..ctx.settings.feed.max_pages {
         let req = PageRequest { since: since.clone(), cursor: cursor.clone(), limit, metrics: Vec::new() };
         if ctx.cancel.is_cancelled() {
             return Err(Cancelled.into());
         }
-        let fetched = match unless_cancelled(&ctx.cancel, ctx.feed.fetch_records(kind.as_str(), &req)).await? {
+        let result = match prefetched.take() {
+            Some(result) => result,
+            None => unless_cancelled(&ctx.cancel, ctx.feed.fetch_records(kind.as_str(), &req)).await,
+        };
+        let fetched = match result? {
             Ok(f) => f,
             Err(FetchError::BadRequest { code, message }) if !restarted && cursor.is_some() => {
                 tracing::warn!(code, message, %kind, "the feed refused our cursor; restarting from the stored watermark");
@@ -245,19 +251,33 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
         let page = fetched.page;
         let last = page.next_cursor.is_none();
         let checked = check_page(kind, &page.items, lookups);
-        let txn = db.begin().await?;
-        let days = store::apply(&txn, kind, &checked.upserts, &checked.tombstones).await?;
-        if let Some((lo, hi)) = days {
-            record_stats::mark_pending(&txn, lo, hi).await?;
-        }
-        sync::reject(&txn, report.run_id, &source, &checked.rejected).await?;
-        let stored = (checked.upserts.len() + checked.tombstones.len()) as i64;
-        sync::add_counts(&txn, report.run_id, stored, checked.rejected.len() as i64).await?;
         let watermark = if last { page.watermark.as_deref() } else { None };
-        sync::save_position(&txn, &source, page.next_cursor.as_deref(), watermark).await?;
-        // The run's heartbeat: a run making progress is not taken for dead.
-        sync::touch(&txn, SOURCE).await?;
-        txn.commit().await?;
+        let run_id = report.run_id;
+        let store = async {
+            let txn = db.begin().await?;
+            let days = store::apply(&txn, kind, &checked.upserts, &checked.tombstones).await?;
+            if let Some((lo, hi)) = days {
+                record_stats::mark_pending(&txn, lo, hi).await?;
+            }
+            sync::reject(&txn, run_id, &source, &checked.rejected).await?;
+            let stored = (checked.upserts.len() + checked.tombstones.len()) as i64;
+            sync::add_counts(&txn, run_id, stored, checked.rejected.len() as i64).await?;
+            sync::save_position(&txn, &source, page.next_cursor.as_deref(), watermark).await?;
+            // The run's heartbeat: a run making progress is not taken for dead.
+            sync::touch(&txn, SOURCE).await?;
+            txn.commit().await?;
+            anyhow::Ok(())
+        };
+        let next = PageRequest { since: since.clone(), cursor: page.next_cursor.clone(), limit, metrics: Vec::new() };
+        let fetch_next = async {
+            match last {
+                true => None,
+                false => Some(unless_cancelled(&ctx.cancel, ctx.feed.fetch_records(kind.as_str(), &next)).await),
+            }
+        };
+        let (written, next_page) = tokio::join!(store, fetch_next);
+        written?;
+        prefetched = next_page;
         report.rows_stored += checked.upserts.len() as i64;
         report.rows_deleted += checked.tombstones.len() as i64;
         report.rows_rejected += checked.rejected.len() as i64;
