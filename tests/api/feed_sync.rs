@@ -142,6 +142,11 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_ro
     })
     .await;
     assert_eq!(env.sandbox().stats().faults_injected, 1, "the third page was asked for");
+    // It was asked for while the second was being written: the crash comes once that one is in.
+    eventually("the second page committed", Duration::from_secs(4), || async {
+        (env.upstream_facts("2026-12-01").await.len() == 6).then_some(())
+    })
+    .await;
 
     // Act: the crash, then a new run.
     task.abort();

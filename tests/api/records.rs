@@ -283,6 +283,13 @@ async fn a_run_stopped_between_pages_resumes_from_its_cursor_and_stores_every_re
     })
     .await;
     assert_eq!(env.sandbox().stats().faults_injected, 1);
+    // The stalled page was asked for while the one before it was being written: the crash
+    // comes once that one is committed.
+    let cases = records::state_source(RecordKind::Cases);
+    eventually("the first cases page committed", Duration::from_secs(6), || async {
+        sync::state(&env.app.db, &cases).await.unwrap().and_then(|s| s.cursor).map(|_| ())
+    })
+    .await;
 
     // Act: the crash, then a new run.
     task.abort();
