@@ -84,12 +84,22 @@ impl AppState {
     /// Reloads the snapshot from the database (after a local change, or when the data version
     /// moved elsewhere).
     pub async fn reload(&self) -> anyhow::Result<()> {
-        let fresh = Arc::new(crate::store::snapshot::load(&self.db).await?);
+        let fresh = self.load_snapshot().await?;
+        self.install(fresh);
+        Ok(())
+    }
+
+    /// The database's state as a snapshot, not served yet (to warm the cache for it first).
+    pub async fn load_snapshot(&self) -> anyhow::Result<Arc<Snapshot>> {
+        Ok(Arc::new(crate::store::snapshot::load(&self.db).await?))
+    }
+
+    /// Serves `fresh` from now on.
+    pub fn install(&self, fresh: Arc<Snapshot>) {
         match self.snapshot.write() {
             Ok(mut s) => *s = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
-        Ok(())
     }
 
     /// Reloads when another instance has moved the data version.

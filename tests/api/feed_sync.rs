@@ -293,6 +293,11 @@ async fn a_new_business_day_moves_complete_and_as_of() {
     env.run().await;
     assert_eq!(env.app.state.snapshot().complete.as_of(), Some(day("2026-12-02")));
     env.sandbox().queue_day(meetings(8, "2026-12-04T01:10:00Z")[4..].to_vec());
+    // Whose home screens are warmed: each active user's first scope, once per (set, org).
+    fixture::add_user(&env.app.db, "warm-a", "viewer", &[fixture::PROVINCE], true).await;
+    fixture::add_user(&env.app.db, "warm-b", "viewer", &[fixture::MZ_BUREAU, fixture::DC_BUREAU], true).await;
+    fixture::add_user(&env.app.db, "warm-c", "viewer", &[fixture::DC_BUREAU], true).await;
+    fixture::add_user(&env.app.db, "warm-gone", "viewer", &[fixture::LINJIANG], false).await;
 
     env.sandbox().advance(1);
     let report = env.run().await;
@@ -300,8 +305,7 @@ async fn a_new_business_day_moves_complete_and_as_of() {
     assert_eq!(report.rows_stored, 4);
     assert_eq!(env.app.state.snapshot().complete.as_of(), Some(day("2026-12-03")), "the snapshot was reloaded");
     assert!(report.rollup.is_some());
-    assert!(report.warmed >= 1, "the default home screen was rendered into the cache: {report:?}");
-    assert!(env.app.state.answers.entry_count() >= 1 || report.warmed >= 1);
+    assert_eq!((report.warmed.wanted, report.warmed.screens), (3, 3), "province, MZ and DC bureaus: {report:?}");
 }
 
 #[tokio::test]

@@ -33,6 +33,26 @@ pub async fn with_scopes<C: ConnectionTrait>(
     Ok(Some((u, scopes)))
 }
 
+/// Every active user's home org: the first root of their scope (oldest grant first), where
+/// their home screen opens.
+pub async fn home_orgs<C: ConnectionTrait>(db: &C) -> Result<Vec<(UserId, OrgId)>, StoreError> {
+    let active: std::collections::HashSet<UserId> =
+        user::Entity::find().filter(user::Column::Active.eq(true)).all(db).await?.into_iter().map(|u| u.id).collect();
+    let mut out: Vec<(UserId, OrgId)> = Vec::new();
+    let scopes = scope::Entity::find()
+        .order_by_asc(scope::Column::UserId)
+        .order_by_asc(scope::Column::GrantedAt)
+        .order_by_asc(scope::Column::OrgId)
+        .all(db)
+        .await?;
+    for s in scopes {
+        if active.contains(&s.user_id) && out.last().is_none_or(|(u, _)| *u != s.user_id) {
+            out.push((s.user_id, s.org_id));
+        }
+    }
+    Ok(out)
+}
+
 /// A new, active user with only a name on their profile — for fixtures and benchmarks that
 /// make users without a directory sync; set any other field with struct update syntax.
 pub fn new_user(userid: &str, name: &str, role: Role) -> user::ActiveModel {

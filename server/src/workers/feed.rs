@@ -51,7 +51,7 @@ pub struct Report {
     pub watermark_before: Option<String>,
     pub watermark_after: Option<String>,
     pub rollup: Option<rollup::Outcome>,
-    pub warmed: usize,
+    pub warmed: super::warm::Warmed,
     pub error: Option<String>,
     pub millis: u64,
 }
@@ -104,10 +104,10 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
             }
         }
         if let Some(state) = &ctx.state {
-            if let Err(e) = state.reload().await {
-                tracing::warn!(error = ?e, "could not reload the snapshot after a sync");
+            match super::warm::reload_warm(state).await {
+                Ok(warmed) => report.warmed = warmed,
+                Err(e) => tracing::warn!(error = ?e, "could not reload the snapshot after a sync"),
             }
-            report.warmed = super::warm::home_screens(state).await;
         }
     }
     report.status = if cancelled {

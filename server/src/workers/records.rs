@@ -131,7 +131,7 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
                     }
                 }
                 if let Some(state) = &ctx.state
-                    && let Err(e) = state.reload().await
+                    && let Err(e) = super::warm::reload_warm(state).await
                 {
                     tracing::warn!(error = ?e, "could not reload the snapshot after a record sync");
                 }
