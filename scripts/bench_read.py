@@ -112,6 +112,13 @@ def run_suite(label, proc, args, db_env, secret):
     br = fetch(hits[0][0], hits[0][1], {"Accept-Encoding": "br"})[1]
     for token, path in lines("breakdown_hits.tsv"):
         fetch(token, path)
+    # A metric's detail and its trend, for the same users (their first scope), warmed like the rest.
+    for name, suffix in (("metric_hits.tsv", ""), ("series_hits.tsv", "/series")):
+        with open(os.path.join(OUT, name), "w") as f:
+            for token, _ in hits:
+                path = f"/api/v1/metrics/collab.msg_total{suffix}"
+                fetch(token, path)
+                f.write(f"{token}\t{path}\n")
     ceiling = subprocess.Popen([BIN, "bench-ceiling", "--port", str(CEILING_PORT), "--secret", secret],
                                stdout=subprocess.DEVNULL)
     try:
@@ -132,6 +139,8 @@ def run_suite(label, proc, args, db_env, secret):
     results.append(wrk("/home cache hit", "home_hits.tsv", args))
     results.append(wrk("/home 304", "home_304.tsv", args))
     results.append(wrk("/home cache miss", "home_misses.tsv", args))
+    results.append(wrk("/metrics/{code} cache hit", "metric_hits.tsv", args))
+    results.append(wrk("/metrics/{code}/series cache hit", "series_hits.tsv", args))
     results.append(wrk("breakdown cache hit", "breakdown_hits.tsv", args))
     results.append(wrk("breakdown cache miss", "breakdown_misses.tsv", args))
     watch.stop = True
