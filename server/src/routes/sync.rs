@@ -248,7 +248,7 @@ pub async fn one(
     admin: AdminUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: i64 = id.trim().parse().map_err(|_| ApiError::invalid("id", format!("`{id}` is not a run id")))?;
+    let id = params::parse_run_id(&id).map_err(|reason| ApiError::invalid("id", reason))?;
     let run = sync::run(&state.db, id).await?;
     // A briefing run started by a scoped administrator is theirs to follow (it reaches their
     // subtree); every other run, and a run that does not exist, is province-wide.

@@ -122,7 +122,12 @@ pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> 
 /// A run's id (`?run=`).
 pub fn run_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let raw = <Cow<'de, str>>::deserialize(d)?;
-    raw.trim().parse().map_err(|_| de::Error::custom(format!("`{raw}` is not a run id")))
+    parse_run_id(&raw).map_err(de::Error::custom)
+}
+
+/// A run's id as text (a query parameter or a path segment).
+pub fn parse_run_id(raw: &str) -> Result<i64, String> {
+    raw.trim().parse().map_err(|_| format!("`{raw}` is not a run id"))
 }
 
 /// `true` or `false` (`1` or `0`).

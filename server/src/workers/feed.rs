@@ -67,8 +67,7 @@ use super::Heartbeat;
 
 /// Claims a run (`Busy` if one is in progress here or on another instance).
 pub async fn start(ctx: &Context, trigger: RunTrigger) -> Result<i64, RunError> {
-    let stale = chrono::Duration::seconds(i64::try_from(ctx.settings.feed.stale_run_secs).unwrap_or(30));
-    super::claim(&ctx.db, JOB, trigger, stale).await
+    super::claim(&ctx.db, JOB, trigger, ctx.stale_after()).await
 }
 
 /// Runs a claimed run to its end and records the outcome; never fails (the failure is the

@@ -46,6 +46,12 @@ impl Context {
         self
     }
 
+    /// How long a feed or record run may show no progress before it is taken for dead
+    /// (`feed.stale_run_secs`, at most a year).
+    pub fn stale_after(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.settings.feed.stale_run_secs.min(366 * 86_400) as i64)
+    }
+
     /// A context inside the server.
     pub fn in_server(state: Arc<AppState>) -> Context {
         Context {
