@@ -75,6 +75,26 @@ pub async fn upsert_rollups<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Res
     upsert_where(db, rows, ROLLUP_WINS).await
 }
 
+/// Removes roll-ups (and only roll-ups) at the keys of `rows`: figures whose parts are gone.
+pub async fn delete_rollups<C: ConnectionTrait>(db: &C, rows: &[FactRow]) -> Result<u64, StoreError> {
+    use std::fmt::Write as _;
+    let mut deleted = 0;
+    for chunk in rows.chunks(1_000) {
+        // Integers only, written into the statement: four a row would be 4,000 parameters.
+        let mut sql = format!(
+            "DELETE FROM facts WHERE origin = {} AND (metric_id, org_id, grain, period_start) IN (VALUES ",
+            origin::ROLLUP
+        );
+        for (i, r) in chunk.iter().enumerate() {
+            let comma = if i > 0 { "," } else { "" };
+            let _ = write!(sql, "{comma}({}, {}, {}, {})", r.metric_id, r.org_id, r.grain, r.period_start);
+        }
+        sql.push(')');
+        deleted += db.execute_unprepared(&sql).await?.rows_affected();
+    }
+    Ok(deleted)
+}
+
 /// PostgreSQL: rows a statement when each column is bound as one array.
 pub const PG_BATCH_ROWS: usize = 10_000;
 

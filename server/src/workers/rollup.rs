@@ -113,7 +113,7 @@ pub async fn apply(db: &DatabaseConnection, changes: &Changes) -> anyhow::Result
     // Metrics are independent: a few at a time, so reads overlap.
     let tree = Arc::new(tree);
     let mut tasks = tokio::task::JoinSet::new();
-    let mut out = Vec::new();
+    let mut out = Derived::default();
     for (metric_id, kind) in kinds {
         let mut changed: BTreeMap<i32, BTreeSet<i32>> = changes.of_metric(metric_id);
         for day in changes.whole_days() {
@@ -129,19 +129,44 @@ pub async fn apply(db: &DatabaseConnection, changes: &Changes) -> anyhow::Result
         }
         let (db, tree) = (db.clone(), tree.clone());
         tasks.spawn(async move {
-            let mut rows = Vec::new();
-            derive_metric(&db, &tree, metric_id, kind, &changed, &mut rows).await.map(|()| rows)
+            let mut derived = Derived::default();
+            derive_metric(&db, &tree, metric_id, kind, &changed, &mut derived).await.map(|()| derived)
         });
     }
     while let Some(done) = tasks.join_next().await {
         out.extend(done??);
     }
     let txn = db.begin().await?;
-    let rows = facts::upsert_rollups(&txn, &out).await?;
+    let rows = facts::upsert_rollups(&txn, &out.rows).await?;
+    facts::delete_rollups(&txn, &out.gone).await?;
     facts::bump_data_version(&txn).await?;
     sync::set_cursor(&txn, PENDING, None).await?;
     txn.commit().await?;
     Ok(Outcome { rows, millis: started.elapsed().as_millis() as u64 })
+}
+
+/// What a roll-up writes: the derived rows, and the earlier roll-ups whose parts are all gone
+/// (a day whose cases were all reopened or deleted, say), to remove.
+#[derive(Default)]
+struct Derived {
+    rows: Vec<FactRow>,
+    gone: Vec<FactRow>,
+}
+
+impl Derived {
+    fn extend(&mut self, other: Derived) {
+        self.rows.extend(other.rows);
+        self.gone.extend(other.gone);
+    }
+
+    /// Nothing derives the figure at `key` any more: an earlier roll-up there goes.
+    fn none_at(&mut self, target: &mut HashMap<Key, FactRow>, key: Key) {
+        if target.get(&key).is_some_and(|r| r.origin == origin::ROLLUP)
+            && let Some(r) = target.remove(&key)
+        {
+            self.gone.push(r);
+        }
+    }
 }
 
 /// Stamps a derived figure.
@@ -188,7 +213,7 @@ async fn derive_metric(
     metric_id: i32,
     kind: Kind,
     changed: &BTreeMap<i32, BTreeSet<i32>>,
-    out: &mut Vec<FactRow>,
+    out: &mut Derived,
 ) -> anyhow::Result<()> {
     // 1. Parents' days, deepest first, from their children's days.
     let mut touched: BTreeMap<i32, BTreeSet<i32>> = BTreeMap::new();
@@ -238,9 +263,13 @@ async fn derive_metric(
                 tree.children.get(p).into_iter().flatten().filter_map(|c| days.get(&(*c, *day))).collect();
             let stamp = kids.iter().map(|r| r.updated_at).max().unwrap_or(0);
             let figures: Vec<Figure> = kids.iter().map(|r| figure(r)).collect();
-            let (Some(f), Some(date)) = (rollup::over_orgs(kind, &figures), from_day_number(*day)) else { continue };
+            let Some(date) = from_day_number(*day) else { continue };
+            let Some(f) = rollup::over_orgs(kind, &figures) else {
+                out.none_at(&mut days, (*p, *day));
+                continue;
+            };
             let row = derived(metric_id, *p, Period::containing(Grain::Day, date), f, stamp);
-            out.push(row);
+            out.rows.push(row);
             days.insert((*p, *day), row);
         }
     }
@@ -266,7 +295,7 @@ fn over_time(
     fine: &HashMap<Key, FactRow>,
     fine_grain: Grain,
     target: &mut HashMap<Key, FactRow>,
-    out: &mut Vec<FactRow>,
+    out: &mut Derived,
 ) {
     for (o, p) in targets.into_iter().flatten() {
         let key = (*o, day_number(p.start()));
@@ -287,10 +316,13 @@ fn over_time(
             }
             f = f.next();
         }
-        if let Some(figure) = rollup::over_time(kind, &series) {
-            let row = derived(metric_id, *o, *p, figure, stamp);
-            out.push(row);
-            target.insert(key, row);
+        match rollup::over_time(kind, &series) {
+            Some(figure) => {
+                let row = derived(metric_id, *o, *p, figure, stamp);
+                out.rows.push(row);
+                target.insert(key, row);
+            }
+            None => out.none_at(target, key),
         }
     }
 }
