@@ -25,6 +25,8 @@ pub struct Model {
     pub rating: Option<i16>,
     pub overdue: bool,
     pub updated_at: i64,
+    /// The completion day before the last correction (set by the sync's upsert).
+    pub replaced_day: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,7 @@ mod m20261202_000041_board_rules;
 mod m20261202_000042_policy_and_sessions;
 mod m20261202_000050_create_open_apps;
 mod m20261203_000060_record_cases_count_index;
+mod m20261204_000070_record_cases_replaced_day;
 pub mod seed;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000042_policy_and_sessions::Migration),
             Box::new(m20261202_000050_create_open_apps::Migration),
             Box::new(m20261203_000060_record_cases_count_index::Migration),
+            Box::new(m20261204_000070_record_cases_replaced_day::Migration),
         ]
     }
 }

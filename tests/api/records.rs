@@ -22,6 +22,8 @@ const TOKEN: &str = "test-records-token";
 /// The completion day the fixture's closed cases share.
 const DAY: &str = "2026-11-20";
 const STAMP: &str = "2026-11-21T01:10:00Z";
+/// The day before `DAY`.
+const EVE: &str = "2026-11-19";
 
 struct Env {
     app: TestApp,
@@ -381,6 +383,59 @@ async fn record_statistics_are_metrics_that_roll_up_and_drill_through_to_their_r
 }
 
 #[tokio::test]
+async fn a_large_page_is_stored_whole_and_counted_in_the_statistics() {
+    // Arrange: pages of 5,000 records, large enough for PostgreSQL to write each as two
+    // halves on two connections.
+    let env = env(|s| s.feed.page_size = 5_000).await;
+    deliver_fixture(env.sandbox());
+    // Half of them completed on `DAY`, half the day before.
+    let extra: Vec<Value> = (0..3_000)
+        .map(|i| {
+            let mut c = case(&format!("m{i:04}"), "fx7", "s1", 2, Some(5));
+            if i >= 1_500 {
+                c["completedAt"] = json!(format!("{EVE}T08:00:00Z"));
+            }
+            c
+        })
+        .collect();
+    env.sandbox().deliver_records(RecordKind::Cases, extra);
+    let token = env.viewer("leader", &[PROVINCE]).await;
+    let completed = |day: &str| format!("/api/v1/metrics/records.cases_completed?org={MINGZHOU}&grain=day&date={day}");
+
+    // Act
+    let report = env.run().await;
+    let before = (env.app.json_as(&token, &completed(DAY)).await, env.app.json_as(&token, &completed(EVE)).await);
+
+    // Assert
+    assert_eq!((report.status, report.rows_stored), (RunStatus::Ok, 3_014), "{report:?}");
+    assert_eq!(env.cases().await.len(), 3_006);
+    let run = sync_run::Entity::find_by_id(report.run_id).one(&env.app.db).await.unwrap().unwrap();
+    assert_eq!(run.rows_stored, 3_014, "the page's rows counted once");
+    assert_eq!(before.0["card"]["value"], 1_505.0, "k1 to k5 and 1,500: {}", before.0["card"]);
+    assert_eq!(before.1["card"]["value"], 1_500.0, "the other 1,500: {}", before.1["card"]);
+
+    // Act: a later page reopens the 3,000: the days they were completed on are redone, those
+    // of both halves of the page.
+    let reopened: Vec<Value> = (0..3_000)
+        .map(|i| {
+            let mut c = case(&format!("m{i:04}"), "fx7", "s1", 2, None);
+            c["updatedAt"] = json!("2026-11-22T01:10:00Z");
+            c["completedAt"] = Value::Null;
+            c["result"] = json!("open");
+            c
+        })
+        .collect();
+    env.sandbox().deliver_records(RecordKind::Cases, reopened);
+    let again = env.run().await;
+    let after = (env.app.json_as(&token, &completed(DAY)).await, env.app.json_as(&token, &completed(EVE)).await);
+
+    // Assert
+    assert_eq!((again.status, again.rows_stored), (RunStatus::Ok, 3_000), "{again:?}");
+    assert_eq!(after.0["card"]["value"], 5.0, "only k1 to k5 stay completed that day: {}", after.0["card"]);
+    assert_eq!(after.1["card"]["value"], Value::Null, "none the day before, up the tree too: {}", after.1["card"]);
+}
+
+#[tokio::test]
 async fn lists_are_scoped_filtered_searched_and_paged_by_keyset() {
     // Arrange
     let env = synced_env().await;
@@ -620,7 +675,7 @@ async fn a_page_is_upserted_idempotently_with_its_text_intact_and_counted_up_to_
     let e = env(|_| {}).await;
     let db = &e.app.db;
     // Quotes, backslashes, control characters and Chinese survive the page's one statement
-    // (PostgreSQL reads its rows from one JSON parameter).
+    // (PostgreSQL reads its rows from one array parameter a column).
     let tricky = "食品\"经营\\许可\n\t\u{1}'; --";
     let page: Vec<records::Upsert> = (0..25)
         .map(|i| stored_case(&format!("x{i:02}"), MINGZHOU, if i < 20 { "completed" } else { "open" }, tricky, 100))
@@ -651,6 +706,19 @@ async fn a_page_is_upserted_idempotently_with_its_text_intact_and_counted_up_to_
     assert_eq!((name("x00").as_deref(), name("x02").as_deref()), (Some(tricky), Some("新")));
     assert!(name("x01").is_some() && name("x03").is_none(), "only the later tombstone deletes");
 
+    // The days whose statistics change: a reopened case names the completion day it replaced,
+    // a deleted case the day it had; a stale correction and an open case's tombstone none.
+    let txn = db.begin().await.unwrap();
+    let reopened = apply(&txn, RecordKind::Cases, &[stored_case("x04", MINGZHOU, "open", tricky, 102)], &[]).await;
+    let deleted = apply(&txn, RecordKind::Cases, &[], &[("x05".into(), 102)]).await;
+    let stale = apply(&txn, RecordKind::Cases, &[stored_case("x06", MINGZHOU, "open", tricky, 99)], &[]).await;
+    let open_gone = apply(&txn, RecordKind::Cases, &[], &[("x21".into(), 102)]).await;
+    txn.commit().await.unwrap();
+    assert_eq!(
+        (reopened.unwrap(), deleted.unwrap(), stale.unwrap(), open_gone.unwrap()),
+        (Some((20_781, 20_781)), Some((20_781, 20_781)), None, None)
+    );
+
     // The total: exact up to the cap, else one more than the cap.
     let completed = RecordKind::Cases.filters().iter().find(|f| f.param == "result").copied().unwrap();
     let query = Query {
@@ -661,7 +729,7 @@ async fn a_page_is_upserted_idempotently_with_its_text_intact_and_counted_up_to_
         sort: RecordKind::Cases.default_sort(),
     };
     let orgs = [OrgId(MINGZHOU), OrgId(DC_BUREAU)];
-    assert_eq!(count_capped(db, &query, Some(&orgs), 100).await.unwrap(), 19, "x03 is gone");
+    assert_eq!(count_capped(db, &query, Some(&orgs), 100).await.unwrap(), 17, "x03, x04 and x05 are not");
     assert_eq!(count_capped(db, &query, Some(&orgs), 10).await.unwrap(), 11);
     assert_eq!(count_capped(db, &query, Some(&[OrgId(LINJIANG)]), 10).await.unwrap(), 0);
 }

@@ -71,7 +71,7 @@ pub fn insert_columns(kind: RecordKind) -> &'static [&'static str] {
 }
 
 /// The PostgreSQL type of each of [`insert_columns`], for reading a page's rows from one JSON
-/// parameter (`json_to_recordset`).
+/// array parameter a column (`UNNEST`).
 fn pg_types(kind: RecordKind) -> &'static [&'static str] {
     match kind {
         RecordKind::Catalog => &["text", "integer", "text", "text", "text", "text", "text", "integer", "bigint"],
@@ -86,32 +86,29 @@ fn pg_types(kind: RecordKind) -> &'static [&'static str] {
     }
 }
 
-/// Writes a stored value as JSON (the values of [`Upsert::values`]: text, integers, flags or
-/// nulls).
-fn push_json(out: &mut String, v: &Value) {
-    use std::fmt::Write as _;
-    match v {
-        Value::String(Some(s)) => {
-            out.push('"');
-            for ch in s.chars() {
-                match ch {
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    c if (c as u32) < 0x20 => {
-                        let _ = write!(out, "\\u{:04x}", c as u32);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
+/// Texts as a PostgreSQL array literal (see [`array_literal`]).
+fn text_array<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("{");
+    for (i, s) in texts.enumerate() {
+        if i > 0 {
+            out.push(',');
         }
-        Value::Bool(Some(b)) => out.push_str(if *b { "true" } else { "false" }),
-        Value::TinyInt(Some(n)) => push_int(out, i64::from(*n)),
-        Value::SmallInt(Some(n)) => push_int(out, i64::from(*n)),
-        Value::Int(Some(n)) => push_int(out, i64::from(*n)),
-        Value::BigInt(Some(n)) => push_int(out, *n),
-        _ => out.push_str("null"),
+        push_array_text(&mut out, s);
     }
+    out.push('}');
+    out
+}
+
+/// One quoted element of an array literal.
+fn push_array_text(out: &mut String, s: &str) {
+    out.push('"');
+    for ch in s.chars() {
+        if ch == '"' || ch == '\\' {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('"');
 }
 
 fn push_int(out: &mut String, n: i64) {
@@ -119,7 +116,7 @@ fn push_int(out: &mut String, n: i64) {
     let _ = write!(out, "{n}");
 }
 
-/// Rows a PostgreSQL statement carries in its JSON parameter: one statement a page.
+/// Rows a PostgreSQL statement carries in its array parameters: one statement a page.
 const PG_ROWS_PER_STATEMENT: usize = 20_000;
 
 /// Bound values per statement: under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -184,60 +181,58 @@ pub async fn apply<C: ConnectionTrait>(
 ) -> Result<Option<(i32, i32)>, StoreError> {
     let backend = db.get_database_backend();
     let table = kind.table();
+    let cases = kind == RecordKind::Cases;
     let mut days: Option<(i32, i32)> = None;
-    let mut widen = |d: i32| {
-        days = Some(days.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
-    };
-    if kind == RecordKind::Cases {
-        let ids: Vec<&str> =
-            upserts.iter().map(|u| u.id.as_str()).chain(tombstones.iter().map(|t| t.0.as_str())).collect();
-        // PostgreSQL reads the page's ids from one JSON parameter: one statement a page.
-        let per_statement = if backend == DbBackend::Postgres { PG_ROWS_PER_STATEMENT } else { 5_000 };
-        for chunk in ids.chunks(per_statement) {
-            let mut sql = Sql::new(backend);
-            sql.push("SELECT MIN(completed_day) AS lo, MAX(completed_day) AS hi FROM record_cases WHERE id IN ");
-            if backend == DbBackend::Postgres {
-                let mut json = String::with_capacity(chunk.len() * 24);
-                json.push('[');
-                for (i, id) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        json.push(',');
-                    }
-                    push_json(&mut json, &Value::from(*id));
-                }
-                json.push(']');
-                sql.push("(SELECT json_array_elements_text(").param(json).push("::json))");
-            } else {
-                sql.list(chunk.iter().map(|s| (*s).to_owned()));
-            }
-            if let Some(row) = db.query_one_raw(sql.build()).await? {
-                for c in ["lo", "hi"] {
-                    if let Some(d) = row.try_get::<Option<i32>>("", c)? {
-                        widen(d);
-                    }
-                }
-            }
-        }
-        for d in upserts.iter().filter_map(|u| u.completed_day) {
-            widen(d);
-        }
-    }
-    let columns = insert_columns(kind);
-    let update: Vec<String> = columns.iter().filter(|c| **c != "id").map(|c| format!("{c} = excluded.{c}")).collect();
-    let on_conflict = format!(
-        " ON CONFLICT (id) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
-        update.join(", ")
-    );
+    // A case's upsert returns the completion day it replaced (`replaced_day`), a tombstone's
+    // delete the day it removed: those days' statistics are redone, and the new days'.
+    let returning = if cases { " RETURNING replaced_day AS day" } else { "" };
     if backend == DbBackend::Postgres {
-        // One statement for the page, its rows in one JSON parameter: no 65,535-parameter
-        // limit, one parse, and the server reads the rows with `json_to_recordset`.
+        let columns = insert_columns(kind);
+        let list = columns.join(", ");
+        let arrays: Vec<String> =
+            pg_types(kind).iter().enumerate().map(|(i, t)| format!("${}::{t}[]", i + 1)).collect();
+        // The page's rows travel as one array parameter a column, unnested by the server: no
+        // per-row parameters or JSON to parse, one statement text a kind, prepared once.
+        let insert = format!(
+            "INSERT INTO {table} ({list}) SELECT * FROM UNNEST({}){}{returning}",
+            arrays.join(", "),
+            on_conflict(kind)
+        );
+        let sql =
+            if cases { format!("WITH w AS ({insert}) SELECT MIN(day) AS lo, MAX(day) AS hi FROM w") } else { insert };
         for chunk in upserts.chunks(PG_ROWS_PER_STATEMENT) {
-            let mut sql = Sql::new(backend);
-            sql.push(&insert_from_json(kind)).param(rows_json(kind, chunk)).push("::json) AS r(");
-            sql.push(&record_type(kind)).push(")").push(&on_conflict);
-            db.execute_raw(sql.build()).await?;
+            let values: Vec<Value> =
+                (0..columns.len()).map(|i| Value::from(array_literal(chunk.iter().map(|u| &u.values[i])))).collect();
+            let statement = Statement::from_sql_and_values(backend, sql.clone(), values);
+            if cases {
+                if let Some(row) = db.query_one_raw(statement).await? {
+                    widen_from(&mut days, &row)?;
+                }
+            } else {
+                db.execute_raw(statement).await?;
+            }
+        }
+        if !tombstones.is_empty() {
+            let delete = format!(
+                "DELETE FROM {table} t USING UNNEST($1::text[], $2::int8[]) AS d(id, at) \
+                 WHERE t.id = d.id AND t.updated_at <= d.at"
+            );
+            let ids = text_array(tombstones.iter().map(|t| t.0.as_str()));
+            let ats = format!("{{{}}}", tombstones.iter().map(|t| t.1.to_string()).collect::<Vec<_>>().join(","));
+            let values = [Value::from(ids), Value::from(ats)];
+            if cases {
+                let sql = format!(
+                    "WITH d AS ({delete} RETURNING t.completed_day AS day) SELECT MIN(day) AS lo, MAX(day) AS hi FROM d"
+                );
+                if let Some(row) = db.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
+                    widen_from(&mut days, &row)?;
+                }
+            } else {
+                db.execute_raw(Statement::from_sql_and_values(backend, delete, values)).await?;
+            }
         }
     } else {
+        let columns = insert_columns(kind);
         let per_statement = (MAX_PARAMS / columns.len()).max(1);
         for chunk in upserts.chunks(per_statement) {
             let mut sql = Sql::new(backend);
@@ -248,52 +243,87 @@ pub async fn apply<C: ConnectionTrait>(
                 }
                 sql.list(u.values.iter().cloned());
             }
-            sql.push(&on_conflict);
-            db.execute_raw(sql.build()).await?;
+            sql.push(&on_conflict(kind)).push(returning);
+            if cases {
+                for row in db.query_all_raw(sql.build()).await? {
+                    if let Some(d) = row.try_get::<Option<i32>>("", "day")? {
+                        widen(&mut days, d);
+                    }
+                }
+            } else {
+                db.execute_raw(sql.build()).await?;
+            }
+        }
+        for (id, at) in tombstones {
+            let mut sql = Sql::new(backend);
+            sql.push(&format!("DELETE FROM {table} WHERE id = "))
+                .param(id.clone())
+                .push(" AND updated_at <= ")
+                .param(*at);
+            if cases {
+                sql.push(" RETURNING completed_day AS day");
+                if let Some(row) = db.query_one_raw(sql.build()).await?
+                    && let Some(d) = row.try_get::<Option<i32>>("", "day")?
+                {
+                    widen(&mut days, d);
+                }
+            } else {
+                db.execute_raw(sql.build()).await?;
+            }
         }
     }
-    for (id, at) in tombstones {
-        let mut sql = Sql::new(backend);
-        sql.push(&format!("DELETE FROM {table} WHERE id = ")).param(id.clone()).push(" AND updated_at <= ").param(*at);
-        db.execute_raw(sql.build()).await?;
+    for d in upserts.iter().filter_map(|u| u.completed_day) {
+        widen(&mut days, d);
     }
     Ok(days)
 }
 
-/// `INSERT INTO table (columns) SELECT columns FROM json_to_recordset(` (PostgreSQL).
-fn insert_from_json(kind: RecordKind) -> String {
-    let columns = insert_columns(kind).join(", ");
-    format!("INSERT INTO {} ({columns}) SELECT {columns} FROM json_to_recordset(", kind.table())
+fn widen(days: &mut Option<(i32, i32)>, d: i32) {
+    *days = Some(days.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
 }
 
-/// `id text, org_id integer, …`: the record type `json_to_recordset` reads.
-fn record_type(kind: RecordKind) -> String {
-    let pairs: Vec<String> = insert_columns(kind).iter().zip(pg_types(kind)).map(|(c, t)| format!("{c} {t}")).collect();
-    pairs.join(", ")
+/// Widens `days` by a row's `lo` and `hi` (either may be null).
+fn widen_from(days: &mut Option<(i32, i32)>, row: &QueryResult) -> Result<(), StoreError> {
+    for c in ["lo", "hi"] {
+        if let Some(d) = row.try_get::<Option<i32>>("", c)? {
+            widen(days, d);
+        }
+    }
+    Ok(())
 }
 
-/// The rows as a JSON array of objects keyed by column.
-fn rows_json(kind: RecordKind, rows: &[Upsert]) -> String {
-    let columns = insert_columns(kind);
-    let mut out = String::with_capacity(rows.len() * 64 * columns.len());
-    out.push('[');
-    for (i, row) in rows.iter().enumerate() {
+/// ` ON CONFLICT (id) DO UPDATE SET …`: a correction wins when it is not older than what is
+/// stored, so a replayed page changes nothing. A case keeps the completion day it replaces.
+fn on_conflict(kind: RecordKind) -> String {
+    let table = kind.table();
+    let mut update: Vec<String> =
+        insert_columns(kind).iter().filter(|c| **c != "id").map(|c| format!("{c} = excluded.{c}")).collect();
+    if kind == RecordKind::Cases {
+        update.push(format!("replaced_day = {table}.completed_day"));
+    }
+    format!(" ON CONFLICT (id) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at", update.join(", "))
+}
+
+/// Stored values as a PostgreSQL array literal (`{"a","b",NULL}`, `{1,NULL}`, `{t,f}`), cast
+/// to its element type by the statement. Text is always quoted, with `"` and `\` escaped.
+fn array_literal<'a>(values: impl Iterator<Item = &'a Value>) -> String {
+    let mut out = String::with_capacity(1024);
+    out.push('{');
+    for (i, v) in values.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push('{');
-        for (j, (c, v)) in columns.iter().zip(&row.values).enumerate() {
-            if j > 0 {
-                out.push(',');
-            }
-            out.push('"');
-            out.push_str(c);
-            out.push_str("\":");
-            push_json(&mut out, v);
+        match v {
+            Value::String(Some(s)) => push_array_text(&mut out, s),
+            Value::Bool(Some(b)) => out.push(if *b { 't' } else { 'f' }),
+            Value::TinyInt(Some(n)) => push_int(&mut out, i64::from(*n)),
+            Value::SmallInt(Some(n)) => push_int(&mut out, i64::from(*n)),
+            Value::Int(Some(n)) => push_int(&mut out, i64::from(*n)),
+            Value::BigInt(Some(n)) => push_int(&mut out, *n),
+            _ => out.push_str("NULL"),
         }
-        out.push('}');
     }
-    out.push(']');
+    out.push('}');
     out
 }
 

@@ -220,7 +220,17 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
     report.watermarks.insert(kind.as_str().to_owned(), since.clone());
     let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::wire::MAX_LIMIT);
     let mut restarted = false;
-    // The next page, fetched while this one is stored: the feed's answer and our write overlap.
+    // A page fetched and checked, the next one fetched and checked while this one is stored:
+    // the feed's answer, our check and the database's write overlap.
+    let fetch_checked = |req: PageRequest| async move {
+        let fetched = unless_cancelled(&ctx.cancel, ctx.feed.fetch_records(kind.as_str(), &req)).await;
+        fetched.map(|r| {
+            r.map(|f| {
+                let checked = check_page(kind, &f.page.items, lookups);
+                (f, checked)
+            })
+        })
+    };
     let mut prefetched = None;
     for _ in 0..ctx.settings.feed.max_pages {
         let req = PageRequest { since: since.clone(), cursor: cursor.clone(), limit, metrics: Vec::new() };
@@ -229,9 +239,9 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
         }
         let result = match prefetched.take() {
             Some(result) => result,
-            None => unless_cancelled(&ctx.cancel, ctx.feed.fetch_records(kind.as_str(), &req)).await,
+            None => fetch_checked(req).await,
         };
-        let fetched = match result? {
+        let (fetched, checked) = match result? {
             Ok(f) => f,
             Err(FetchError::BadRequest { code, message }) if !restarted && cursor.is_some() => {
                 tracing::warn!(code, message, %kind, "the feed refused our cursor; restarting from the stored watermark");
@@ -249,29 +259,17 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
         report.throttled += fetched.throttled;
         let page = fetched.page;
         let last = page.next_cursor.is_none();
-        let checked = check_page(kind, &page.items, lookups);
         let watermark = if last { page.watermark.as_deref() } else { None };
         let run_id = report.run_id;
         let store = async {
-            let txn = db.begin().await?;
-            let days = store::apply(&txn, kind, &checked.upserts, &checked.tombstones).await?;
-            if let Some((lo, hi)) = days {
-                record_stats::mark_pending(&txn, lo, hi).await?;
-            }
-            sync::reject(&txn, run_id, &source, &checked.rejected).await?;
-            let stored = (checked.upserts.len() + checked.tombstones.len()) as i64;
-            sync::add_counts(&txn, run_id, stored, checked.rejected.len() as i64).await?;
-            sync::save_position(&txn, &source, page.next_cursor.as_deref(), watermark).await?;
-            // The run's heartbeat: a run making progress is not taken for dead.
-            sync::touch(&txn, SOURCE).await?;
-            txn.commit().await?;
-            anyhow::Ok(())
+            let position = Position { source: &source, cursor: page.next_cursor.as_deref(), watermark };
+            store_page(db, kind, &checked, run_id, position).await
         };
         let next = PageRequest { since: since.clone(), cursor: page.next_cursor.clone(), limit, metrics: Vec::new() };
         let fetch_next = async {
             match last {
                 true => None,
-                false => Some(unless_cancelled(&ctx.cancel, ctx.feed.fetch_records(kind.as_str(), &next)).await),
+                false => Some(fetch_checked(next).await),
             }
         };
         let (written, next_page) = tokio::join!(store, fetch_next);
@@ -296,6 +294,74 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
         "records/{kind}: stopped after feed.max_pages ({}) pages; the next run continues from the stored cursor",
         ctx.settings.feed.max_pages
     )
+}
+
+/// Where a page leaves its kind's sync: saved with the page.
+#[derive(Clone, Copy)]
+struct Position<'a> {
+    source: &'a str,
+    cursor: Option<&'a str>,
+    watermark: Option<&'a str>,
+}
+
+/// A page's bookkeeping, in the transaction that commits it last: the rejected rows, the run's
+/// counts, the resume point and the run's heartbeat (a run making progress is not taken for
+/// dead).
+async fn bookkeeping(
+    txn: &sea_orm::DatabaseTransaction,
+    checked: &Checked,
+    run_id: i64,
+    position: Position<'_>,
+) -> Result<(), StoreError> {
+    sync::reject(txn, run_id, position.source, &checked.rejected).await?;
+    let stored = (checked.upserts.len() + checked.tombstones.len()) as i64;
+    sync::add_counts(txn, run_id, stored, checked.rejected.len() as i64).await?;
+    sync::save_position(txn, position.source, position.cursor, position.watermark).await?;
+    sync::touch(txn, SOURCE).await
+}
+
+/// Rows a page needs before PostgreSQL writes it as two halves.
+const SPLIT_ROWS: usize = 2_000;
+
+/// Stores a checked page with its bookkeeping (rejected rows, the run's counts, the resume
+/// point, the heartbeat) and marks the completion days it touched for the statistics.
+///
+/// SQLite writes the page in one transaction. PostgreSQL writes a large page as two halves
+/// (disjoint ids: a page holds an id once) on two connections at once, so that two server
+/// processes share the work: the first half's transaction also marks the days both halves
+/// touched and commits first; the second carries the bookkeeping and commits last. A crash
+/// between the two commits leaves the resume point before the page, and replaying the page
+/// changes nothing that was stored (a correction wins only when it is not older), so no row is
+/// lost or counted twice.
+async fn store_page(
+    db: &DatabaseConnection,
+    kind: RecordKind,
+    checked: &Checked,
+    run_id: i64,
+    position: Position<'_>,
+) -> anyhow::Result<()> {
+    let split = db.get_database_backend() == sea_orm::DbBackend::Postgres && checked.upserts.len() >= SPLIT_ROWS;
+    if !split {
+        let txn = db.begin().await?;
+        if let Some((lo, hi)) = store::apply(&txn, kind, &checked.upserts, &checked.tombstones).await? {
+            record_stats::mark_pending(&txn, lo, hi).await?;
+        }
+        bookkeeping(&txn, checked, run_id, position).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    let (first, second) = checked.upserts.split_at(checked.upserts.len() / 2);
+    let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
+    let (days_a, days_b) =
+        tokio::try_join!(store::apply(&a, kind, first, &[]), store::apply(&b, kind, second, &checked.tombstones))?;
+    let days = [days_a, days_b].into_iter().flatten().reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)));
+    if let Some((lo, hi)) = days {
+        record_stats::mark_pending(&a, lo, hi).await?;
+    }
+    a.commit().await?;
+    bookkeeping(&b, checked, run_id, position).await?;
+    b.commit().await?;
+    Ok(())
 }
 
 /// What records are checked against.
