@@ -337,3 +337,30 @@ async fn days_a_crashed_run_stored_but_never_rolled_up_are_rolled_up_by_the_next
     assert_eq!(parent.and_then(|f| f.value), Some(42.0));
     assert_eq!(canmou::workers::rollup::pending(&env.app.db).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_large_page_is_stored_whole_and_rolled_up_over_all_its_days() {
+    // Arrange: one page of 3,000 rows (750 days of four leaves), which PostgreSQL writes as
+    // two halves at once.
+    let env = feed_env(vec![meetings(3_000, "2026-12-02T01:10:00Z")], |s| s.feed.page_size = 5_000).await;
+
+    // Act
+    let report = env.run().await;
+
+    // Assert
+    assert_eq!((report.status, report.rows_stored, report.pages), (RunStatus::Ok, 3_000, 1), "{report:?}");
+    assert_eq!(env.upstream_facts("2026-12-01").await.len(), 3_000);
+    let run = sync_run::Entity::find_by_id(report.run_id).one(&env.app.db).await.unwrap().unwrap();
+    assert_eq!(run.rows_stored, 3_000, "counted once");
+    let province: Vec<fact::Model> = fact::Entity::find()
+        .filter(fact::Column::OrgId.eq(fixture::PROVINCE))
+        .filter(fact::Column::Grain.eq(0))
+        .all(&env.app.db)
+        .await
+        .unwrap();
+    // The first day is in the first half, the last in the second: both rolled up.
+    let (first, last) = (day("2026-12-01"), day("2026-12-01") + chrono::Days::new(749));
+    assert_eq!(value_of(&province, fixture::PROVINCE, first), Some(1.0 + 2.0 + 3.0 + 4.0));
+    assert_eq!(value_of(&province, fixture::PROVINCE, last), Some(2_997.0 + 2_998.0 + 2_999.0 + 3_000.0));
+    assert_eq!(province.len(), 750, "every day of the page");
+}

@@ -222,14 +222,27 @@ async fn sync_pages(
         let watermark = if last { page.watermark.as_deref() } else { None };
         let run_id = report.run_id;
         let store = async {
-            let txn = db.begin().await?;
-            let stored = facts::upsert(&txn, &rows).await?;
+            // The page's rows and the days the roll-up must redo, then its bookkeeping.
+            let (stored, txn) = if super::split_page(db, rows.len()) {
+                let (first, second) = rows.split_at(rows.len() / 2);
+                let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
+                let (stored_a, stored_b) = tokio::try_join!(facts::upsert(&a, first), facts::upsert(&b, second))?;
+                if let Some((from, to)) = day_range(&rows) {
+                    rollup::mark_pending(&a, from, to).await?;
+                }
+                a.commit().await?;
+                (stored_a + stored_b, b)
+            } else {
+                let txn = db.begin().await?;
+                let stored = facts::upsert(&txn, &rows).await?;
+                if let Some((from, to)) = day_range(&rows) {
+                    rollup::mark_pending(&txn, from, to).await?;
+                }
+                (stored, txn)
+            };
             sync::reject(&txn, run_id, SOURCE, &rejected).await?;
             sync::add_counts(&txn, run_id, rows.len() as i64, rejected.len() as i64).await?;
             sync::save_position(&txn, SOURCE, page.next_cursor.as_deref(), watermark).await?;
-            if let Some((from, to)) = day_range(&rows) {
-                rollup::mark_pending(&txn, from, to).await?;
-            }
             let mut moved = false;
             if last {
                 for (grain, start) in complete_of(&page) {

@@ -223,3 +223,17 @@ fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
         })
     })
 }
+
+/// Rows a page needs before PostgreSQL writes it as two halves.
+const SPLIT_ROWS: usize = 2_000;
+
+/// Whether a sync page of `rows` rows is written as two halves in two transactions at once:
+/// on PostgreSQL, where one server process writing a page was the bottleneck and a second
+/// one takes the other core (SQLite has one writer). A page holds a key once, so the halves
+/// never touch the same row. The first half's transaction also marks what the whole page
+/// changed and commits first; the second carries the page's bookkeeping and resume point and
+/// commits last: a crash between the two commits leaves the resume point before the page, and
+/// a replayed page changes nothing stored (a correction wins only when it is not older).
+pub(crate) fn split_page(db: &DatabaseConnection, rows: usize) -> bool {
+    db.get_database_backend() == sea_orm::DbBackend::Postgres && rows >= SPLIT_ROWS
+}

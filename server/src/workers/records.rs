@@ -320,19 +320,11 @@ async fn bookkeeping(
     sync::touch(txn, SOURCE).await
 }
 
-/// Rows a page needs before PostgreSQL writes it as two halves.
-const SPLIT_ROWS: usize = 2_000;
-
 /// Stores a checked page with its bookkeeping (rejected rows, the run's counts, the resume
 /// point, the heartbeat) and marks the completion days it touched for the statistics.
 ///
-/// SQLite writes the page in one transaction. PostgreSQL writes a large page as two halves
-/// (disjoint ids: a page holds an id once) on two connections at once, so that two server
-/// processes share the work: the first half's transaction also marks the days both halves
-/// touched and commits first; the second carries the bookkeeping and commits last. A crash
-/// between the two commits leaves the resume point before the page, and replaying the page
-/// changes nothing that was stored (a correction wins only when it is not older), so no row is
-/// lost or counted twice.
+/// A large page on PostgreSQL is written as two halves ([`super::split_page`]); the
+/// tombstones go with the second.
 async fn store_page(
     db: &DatabaseConnection,
     kind: RecordKind,
@@ -340,27 +332,26 @@ async fn store_page(
     run_id: i64,
     position: Position<'_>,
 ) -> anyhow::Result<()> {
-    let split = db.get_database_backend() == sea_orm::DbBackend::Postgres && checked.upserts.len() >= SPLIT_ROWS;
-    if !split {
+    let txn = if super::split_page(db, checked.upserts.len()) {
+        let (first, second) = checked.upserts.split_at(checked.upserts.len() / 2);
+        let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
+        let (days_a, days_b) =
+            tokio::try_join!(store::apply(&a, kind, first, &[]), store::apply(&b, kind, second, &checked.tombstones))?;
+        let days = [days_a, days_b].into_iter().flatten().reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)));
+        if let Some((lo, hi)) = days {
+            record_stats::mark_pending(&a, lo, hi).await?;
+        }
+        a.commit().await?;
+        b
+    } else {
         let txn = db.begin().await?;
         if let Some((lo, hi)) = store::apply(&txn, kind, &checked.upserts, &checked.tombstones).await? {
             record_stats::mark_pending(&txn, lo, hi).await?;
         }
-        bookkeeping(&txn, checked, run_id, position).await?;
-        txn.commit().await?;
-        return Ok(());
-    }
-    let (first, second) = checked.upserts.split_at(checked.upserts.len() / 2);
-    let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
-    let (days_a, days_b) =
-        tokio::try_join!(store::apply(&a, kind, first, &[]), store::apply(&b, kind, second, &checked.tombstones))?;
-    let days = [days_a, days_b].into_iter().flatten().reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)));
-    if let Some((lo, hi)) = days {
-        record_stats::mark_pending(&a, lo, hi).await?;
-    }
-    a.commit().await?;
-    bookkeeping(&b, checked, run_id, position).await?;
-    b.commit().await?;
+        txn
+    };
+    bookkeeping(&txn, checked, run_id, position).await?;
+    txn.commit().await?;
     Ok(())
 }
 
