@@ -44,3 +44,28 @@ async fn facts_come_back_bit_for_bit_from_batches_of_any_size_and_only_newer_cor
         assert_eq!(bits(s), bits(e), "stored {s:?}, sent {e:?}");
     }
 }
+
+#[tokio::test]
+async fn a_transaction_that_reads_then_writes_waits_for_another_writer_instead_of_failing() {
+    use sea_orm::ConnectionTrait;
+    // Arrange: a writer's transaction reads first (as the record statistics do).
+    let app = spawn_app().await;
+    let txn = canmou::store::begin_writer(&app.db).await.unwrap();
+    txn.execute_unprepared("SELECT COUNT(*) FROM sync_state").await.unwrap();
+
+    // Act: another connection writes meanwhile (SQLite: it waits for the lock), then the
+    // transaction writes and commits.
+    let db = app.db.clone();
+    let other = tokio::spawn(async move {
+        db.execute_unprepared("INSERT INTO sync_state (source, updated_at) VALUES ('other', CURRENT_TIMESTAMP)").await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let written =
+        txn.execute_unprepared("INSERT INTO sync_state (source, updated_at) VALUES ('mine', CURRENT_TIMESTAMP)").await;
+    let committed = txn.commit().await;
+
+    // Assert: neither fails (a deferred transaction's write fails here with "database is
+    // locked" on SQLite).
+    assert!(written.is_ok() && committed.is_ok(), "{written:?} {committed:?}");
+    assert!(other.await.unwrap().is_ok());
+}

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entities::metric;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::facts::{self, FactRow, origin};
 use super::records::Sql;
@@ -126,7 +126,7 @@ pub async fn refresh(
     let mut changes = Changes::default();
     let mut rows = Vec::new();
     let at = chrono::Utc::now().timestamp();
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_writer(db).await?;
     let backend = txn.get_database_backend();
 
     let flow_ids: Vec<i32> = FLOWS.iter().filter_map(|c| id(c)).collect();
