@@ -201,7 +201,7 @@ async function journey() {
   const heads = await page.$$eval('#sync-runs th', (ths) => ths.map((t) => t.textContent));
   assert.deepEqual(heads.slice(0, 6), ['编号', '类型', '触发方式', '开始时间', '结束时间', '状态']);
   const firstRun = await page.$$eval('#sync-runs tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
-  assert.ok(['通讯录同步', '指标数据同步'].includes(firstRun[1]), firstRun[1]);
+  assert.ok(['通讯录同步', '指标数据同步', '办件明细同步'].includes(firstRun[1]), firstRun[1]);
   assert.match(firstRun[3], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'a local time without zone or nanoseconds');
   assert.ok(['成功', '部分成功', '失败', '运行中'].includes(firstRun[5]), firstRun[5]);
   assert.doesNotMatch(await page.textContent('#sync-runs'), /startedAt|rowsStored|"\w+":/);
@@ -212,8 +212,10 @@ async function journey() {
   await page.click('#run-directory');
   await page.waitForFunction(() => /通讯录同步 #\d+：成功/.test(document.getElementById('toast').textContent), null, { timeout: 180000 });
   await page.waitForFunction((n) => document.querySelectorAll('#sync-runs tbody tr').length > n, before, { timeout: 180000 });
-  const newest = await page.$$eval('#sync-runs tbody tr:first-child td', (tds) => tds.map((t) => t.textContent));
-  assert.deepEqual([newest[1], newest[2], newest[5]], ['通讯录同步', '手动', '成功']);
+  // The scheduler may have started a run of its own since: find this one by its number.
+  const runId = /通讯录同步 #(\d+)/.exec(await page.textContent('#toast'))[1];
+  const byHand = await page.$$eval(`#sync-runs tbody tr[data-run="${runId}"] td`, (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual([byHand[1], byHand[2], byHand[5]], ['通讯录同步', '手动', '成功']);
   await shot('07b-sync-run-by-hand');
 
   // 简报投递: send the reported day's briefings, then counts and the per-person list.
@@ -282,6 +284,9 @@ async function journey() {
   const col = await page.$$eval('#records thead th', (ths) => ths.findIndex((t) => t.textContent.startsWith('已用工作日')));
   const days = await page.$$eval('#records tbody tr', (rows, i) => rows.map((r) => Number(r.children[i].textContent)), col);
   assert.deepEqual(days, [...days].sort((x, y) => x - y), 'sorted by working days');
+  const channelCol = await page.$$eval('#records thead th', (ths) => ths.findIndex((t) => t.textContent.startsWith('申办渠道')));
+  const channels = await page.$$eval('#records tbody tr', (rows, i) => rows.map((r) => r.children[i].textContent), channelCol);
+  assert.ok(channels.length > 0 && channels.every((c) => ['窗口', '网上', '掌上'].includes(c)), `channels by name: ${channels.slice(0, 3)}`);
   await page.fill('input[aria-label="搜索明细"]', '食品');
   await page.click('#records-search');
   await page.waitForFunction(() => {

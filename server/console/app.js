@@ -557,6 +557,9 @@ const DETAIL_LABELS = {
   orgs_created: '新增机构', orgs_updated: '更新机构', orgs_deactivated: '停用机构', users_created: '新增用户', users_updated: '更新用户',
   users_deactivated: '停用用户', memberships_changed: '成员关系变更', scopes_changed: '数据范围变更', facts_written: '写入指标值',
   failed_departments: '未能读取的部门', failedDepartments: '未能读取的部门',
+  runId: '运行编号', rowsStored: '入库行数', rowsDeleted: '删除行数', rowsRejected: '被拒绝行数', personalDropped: '丢弃的个人字段',
+  stocksChanged: '存量有变化', attempts: '请求次数', restarts: '从水位重新开始', watermarks: '水位', facts: '生成指标值',
+  millis: '耗时（毫秒）', pagesMillis: '拉取入库耗时（毫秒）',
 };
 const DELIVERY_STATUS = {
   pending: '待发送', sending: '发送中', sent: '已发送', read: '已读', unread: '未读', forbidden: '被拒收',
@@ -571,6 +574,7 @@ function badge(map, key) {
 // A run's report as a readable list: Chinese names where known, nested parts indented.
 function detailList(v) {
   if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return v ? '是' : '否';
   if (typeof v !== 'object') return String(v);
   if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join('，') : '—';
   return h('dl', { class: 'detail' }, Object.entries(v).flatMap(([k, x]) => [
@@ -606,6 +610,7 @@ async function viewSync(main) {
     h('div', { class: 'row' },
       h('button', { type: 'button', id: 'run-directory', onclick: () => runNow('directory') }, '立即同步通讯录'),
       h('button', { type: 'button', id: 'run-feed', onclick: () => runNow('feed') }, '立即同步指标数据'),
+      h('button', { type: 'button', id: 'run-records', onclick: () => runNow('records') }, '立即同步办件明细'),
       h('span', { class: 'note' }, '时间均为北京时间。')),
     progress,
     runs.length ? h('table', { id: 'sync-runs' }, h('thead', {}, h('tr', {}, ['编号', '类型', '触发方式', '开始时间', '结束时间', '状态', '入库行数', '被拒绝行数', '错误', '详情'].map((t) => h('th', {}, t)))), h('tbody', {}, rows))
@@ -729,8 +734,15 @@ async function viewRecords(main, opts) {
   const page = await api(`/records/${o.kind}?${query()}`);
   const cols = page.columns;
   const tbody = h('tbody', {});
-  const cell = (v) => (v === true ? '是' : v === false ? '否' : v === null || v === undefined ? '—' : String(v));
-  const addRows = (items) => tbody.append(...items.map((r) => h('tr', { 'data-id': r.id }, cols.map((c) => h('td', {}, cell(r[c.key]))))));
+  // Enumerated values by the names the server gives them (办结, not completed); times as local
+  // times, like every other table here.
+  const cell = (c, v) => {
+    if (v === true || v === false) return v ? '是' : '否';
+    if (v === null || v === undefined) return '—';
+    if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return fmtTime(v);
+    return (c.values && c.values[v]) || String(v);
+  };
+  const addRows = (items) => tbody.append(...items.map((r) => h('tr', { 'data-id': r.id }, cols.map((c) => h('td', {}, cell(c, r[c.key]))))));
   addRows(page.items);
   let cursor = page.nextCursor;
   const more = h('button', { type: 'button', id: 'records-more', hidden: !cursor, onclick: async () => {

@@ -558,6 +558,11 @@ async fn a_saved_column_set_is_used_and_one_record_comes_with_its_item_and_catal
     let keys: Vec<&str> = list["columns"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["caseNo", "rating"]);
     assert_eq!(list["items"][0], json!({"id": "k1", "caseNo": "NO-k1", "rating": 5}));
+    // An enumerated column names its values for the tables; a plain one has none.
+    let named = env.app.json_as(&token, "/api/v1/records/cases?columns=caseNo,result&limit=1").await;
+    assert_eq!(named["columns"][1]["values"]["completed"], "办结");
+    assert_eq!(named["columns"][1]["values"]["open"], "在办");
+    assert!(named["columns"][0].get("values").is_none(), "{named}");
     let one = env.app.json_as(&token, "/api/v1/records/cases/k2").await;
     assert_eq!(one["record"]["org"], "东城区大数据局");
     assert_eq!(one["record"]["overdue"], true);

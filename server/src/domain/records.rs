@@ -221,30 +221,24 @@ const CASE_FILTERS: &[FilterDef] = &[
     filter("completedTo", "completed_day", FilterType::DayTo),
 ];
 
-/// The Chinese name of an enumerated value, for files (`completed` → `办结`).
+/// The Chinese names of a column's enumerated values (`completed` → `办结`), in the order the
+/// contract lists them; empty for a column that is not enumerated. Files and both front ends
+/// show these names, never the wire values.
+pub fn value_labels(column: &str) -> &'static [(&'static str, &'static str)] {
+    match column {
+        "status" => &[("draft", "草稿"), ("published", "已发布"), ("suspended", "已暂停"), ("cancelled", "已取消")],
+        "level" => &[("province", "省级"), ("city", "市级"), ("county", "县级")],
+        "implementation" => &[("not_started", "未实施"), ("decomposed", "已拆解"), ("implemented", "已实施")],
+        "channel" => &[("window", "窗口"), ("online", "网上"), ("mobile", "掌上")],
+        "applicantKind" => &[("person", "个人"), ("legal_person", "法人")],
+        "result" => &[("completed", "办结"), ("rejected", "不予受理"), ("returned", "退回"), ("open", "在办")],
+        _ => &[],
+    }
+}
+
+/// The Chinese name of one enumerated value.
 pub fn value_label(column: &str, value: &str) -> Option<&'static str> {
-    Some(match (column, value) {
-        ("status", "draft") => "草稿",
-        ("status", "published") => "已发布",
-        ("status", "suspended") => "已暂停",
-        ("status", "cancelled") => "已取消",
-        ("level", "province") => "省级",
-        ("level", "city") => "市级",
-        ("level", "county") => "县级",
-        ("implementation", "not_started") => "未实施",
-        ("implementation", "decomposed") => "已拆解",
-        ("implementation", "implemented") => "已实施",
-        ("channel", "window") => "窗口",
-        ("channel", "online") => "网上",
-        ("channel", "mobile") => "掌上",
-        ("applicantKind", "person") => "个人",
-        ("applicantKind", "legal_person") => "法人",
-        ("result", "completed") => "办结",
-        ("result", "rejected") => "不予受理",
-        ("result", "returned") => "退回",
-        ("result", "open") => "在办",
-        _ => return None,
-    })
+    value_labels(column).iter().find(|(v, _)| *v == value).map(|(_, label)| *label)
 }
 
 /// A checked filter value.

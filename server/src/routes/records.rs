@@ -167,10 +167,20 @@ struct ColumnDto {
     key: &'static str,
     label: &'static str,
     sortable: bool,
+    /// An enumerated column's values by their Chinese names (`{"completed": "办结"}`).
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    values: Map<String, Value>,
 }
 
 fn column_dtos(cols: &[&'static Column]) -> Vec<ColumnDto> {
-    cols.iter().map(|c| ColumnDto { key: c.key, label: c.label, sortable: c.sortable }).collect()
+    cols.iter()
+        .map(|c| ColumnDto {
+            key: c.key,
+            label: c.label,
+            sortable: c.sortable,
+            values: records::value_labels(c.key).iter().map(|(v, l)| ((*v).to_owned(), Value::from(*l))).collect(),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
