@@ -12,7 +12,7 @@ use anyhow::Context;
 use canmou_sandboxes::feed::{DemoFeed, FeedRow, rfc3339};
 use chrono::{Days, NaiveDate, TimeZone};
 use entities::metric;
-use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 
 use super::model::{DIRECTORY_METRICS, Leaf, Model};
 use canmou::domain::metric::{Aggregation, Kind};
@@ -273,7 +273,7 @@ pub async fn facts(
             _ => derived_table(&m.code, m.kind, &model, &tree, &timeline),
         };
         let rows = rows_of(m, &table, &tree, &timeline, &updated_at);
-        let txn = db.begin().await?;
+        let txn = canmou::store::begin_writer(db).await?;
         total += facts::upsert(&txn, &rows).await.with_context(|| format!("loading {}", m.code))?;
         txn.commit().await?;
         if let Some(code) = needed.iter().find(|c| **c == m.code) {

@@ -9,7 +9,7 @@ use entities::org::OrgKind;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Weekday};
-use sea_orm::{DatabaseConnection, TransactionTrait, Value};
+use sea_orm::{DatabaseConnection, Value};
 use serde_json::json;
 
 use canmou::domain::period::day_number;
@@ -406,7 +406,7 @@ pub async fn history(
     {
         let checked = canmou::workers::records::check_page(kind, &rows, &lookups);
         anyhow::ensure!(checked.rejected.is_empty(), "the demo's {kind} has bad rows: {:?}", checked.rejected.first());
-        let txn = db.begin().await?;
+        let txn = canmou::store::begin_writer(db).await?;
         canmou::store::records::apply(&txn, kind, &checked.upserts, &[]).await?;
         txn.commit().await?;
         match kind {
@@ -423,7 +423,7 @@ pub async fn history(
         }
         day = day + Days::new(1);
         if batch.len() >= 50_000 || day > last_day {
-            let txn = db.begin().await?;
+            let txn = canmou::store::begin_writer(db).await?;
             canmou::store::records::insert_new(&txn, RecordKind::Cases, &batch).await?;
             txn.commit().await?;
             stats.cases += batch.len();

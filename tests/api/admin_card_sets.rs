@@ -472,3 +472,33 @@ async fn only_a_set_that_reaches_nobody_can_be_deleted() {
     assert_eq!(audit["items"][0]["target"], format!("card_set:{id}"));
     assert_eq!(audit["items"][0]["before"]["name"], "临时");
 }
+
+/// Administrators saving at the same moment all succeed: on SQLite a transaction that reads
+/// before it writes would otherwise fail with "database is locked" (a 500) when another one
+/// committed in between.
+#[tokio::test]
+async fn administrators_saving_at_once_all_succeed() {
+    let a = admins().await;
+    let mut saves = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (client, token, base) = (a.app.client.clone(), a.province.clone(), a.app.url("/api/v1/admin/card-sets"));
+        saves.spawn(async move {
+            let body = json!({"name": format!("并发{i}"), "cards": [{"metric": "collab.msg_total"}]});
+            let res = client.post(&base).bearer_auth(&token).json(&body).send().await.unwrap();
+            let status = res.status().as_u16();
+            let set: Value = res.json().await.unwrap();
+            if status != 201 {
+                return (status, set.to_string());
+            }
+            let publish = format!("{base}/{}/publish", set["id"]);
+            let res = client.post(&publish).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        });
+    }
+    while let Some(done) = saves.join_next().await {
+        let (status, body) = done.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    let sets = a.app.json_as(&a.province, "/api/v1/admin/card-sets").await.to_string();
+    assert!((0..24).all(|i| sets.contains(&format!("并发{i}"))), "every set was stored");
+}

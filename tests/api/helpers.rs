@@ -87,6 +87,11 @@ pub struct TestApp {
 /// Settings for a test: a random port, the given database, quiet logs.
 pub fn test_settings(db: &TestDb) -> Settings {
     let mut settings = Settings::default();
+    // `RUST_LOG=warn cargo test …` shows the server's own lines (a 500's cause, say) beside the
+    // test's output; without it, tests are quiet.
+    if std::env::var_os("RUST_LOG").is_some() {
+        canmou::telemetry::init(&settings.log);
+    }
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.database.url = db.url.clone().into();

@@ -12,7 +12,7 @@ use entities::{card, card_set, card_set_assignment, card_set_version, metric};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, NotSet,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 
 use entities::ids::{MetricId, OrgId, UserId};
@@ -193,7 +193,7 @@ async fn write_cards<C: ConnectionTrait>(db: &C, set_id: i32, cards: &[NewCard])
 
 /// A new, unpublished set (revision 1, version 0).
 pub async fn create(db: &DatabaseConnection, draft: &Draft, created_by: UserId) -> Result<CardSet, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     let set = card_set::ActiveModel {
         id: NotSet,
         name: Set(draft.name.clone()),
@@ -236,7 +236,7 @@ async fn claim<C: ConnectionTrait>(db: &C, id: i32, revision: i32, draft: Option
 
 /// Replaces the draft (name, description, grain, the whole ordered list of cards).
 pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Draft) -> Result<CardSet, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     claim(&txn, id, revision, Some(draft)).await?;
     write_cards(&txn, id, &draft.cards).await?;
     let view = get(&txn, id).await?;
@@ -246,7 +246,7 @@ pub async fn update(db: &DatabaseConnection, id: i32, revision: i32, draft: &Dra
 
 /// Puts the draft's cards in the order of `order` (every card id of the draft, once).
 pub async fn reorder(db: &DatabaseConnection, id: i32, revision: i32, order: &[i32]) -> Result<CardSet, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     claim(&txn, id, revision, None).await?;
     let current = card::Entity::find()
         .filter(card::Column::CardSetId.eq(id))
@@ -285,7 +285,7 @@ pub async fn publish(
     revision: Option<i32>,
     actor: UserId,
 ) -> Result<CardSet, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     let view = publish_in(&txn, id, revision, actor).await?;
     txn.commit().await?;
     Ok(view)
@@ -380,7 +380,7 @@ pub async fn restore(
     revision: Option<i32>,
     actor: UserId,
 ) -> Result<CardSet, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     let current = get(&txn, id).await?;
     let old = card_set_version::Entity::find()
         .filter(card_set_version::Column::CardSetId.eq(id))
@@ -419,7 +419,7 @@ pub struct Moved {
 
 /// Assigns the set to `orgs` and `users` (taking them from any other set).
 pub async fn assign(db: &DatabaseConnection, id: i32, orgs: &[OrgId], users: &[UserId]) -> Result<Moved, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     card_set::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
     let mut moved = Moved::default();
     for org in orgs {

@@ -51,12 +51,14 @@ impl StoreError {
     }
 }
 
-/// Begins a transaction that reads before it writes. On SQLite it takes the write lock at
-/// `BEGIN` (`IMMEDIATE`): a deferred transaction that has read cannot become a writer after
-/// another connection committed, and fails at once with "database is locked" (the busy
+/// Begins a transaction that writes — every one of Canmou's does. On SQLite it takes the write
+/// lock at `BEGIN` (`IMMEDIATE`): a deferred transaction that has read cannot become a writer
+/// after another connection committed, and fails at once with "database is locked" (the busy
 /// timeout never applies to that case), where this one waits its turn. PostgreSQL ignores it.
-pub async fn begin_writer(db: &sea_orm::DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, DbErr> {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+/// (A `db.begin()` would work alone and fail under load: a 500 to an administrator saving a
+/// card set while a sync commits.)
+pub async fn begin_writer<C: sea_orm::TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions};
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
     db.begin_with_options(options).await

@@ -73,7 +73,7 @@ pub async fn open<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<Opened, StoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     session::ActiveModel {
         id: Set(id.clone()),
@@ -116,7 +116,7 @@ pub async fn rotate<C: ConnectionTrait + TransactionTrait>(
     let Some(row) = refresh_token::Entity::find_by_id(hash.clone()).one(db).await? else {
         return Ok(Err(Refused::Invalid));
     };
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     // Only one caller can move `used_at` from NULL: a second one (a thief or the victim) finds
     // the token used and ends the session for both.
     let taken = refresh_token::Entity::update_many()

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use entities::{rejected_row, sync_run, sync_state};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 pub use entities::sync_run::{Busy, Job, RunStatus, RunTrigger};
@@ -61,7 +61,7 @@ pub async fn claim(
     stale_after: chrono::Duration,
 ) -> Result<Claim, StoreError> {
     let source = job.as_str();
-    let txn = db.begin().await?;
+    let txn = super::begin_writer(db).await?;
     let state = lock_state(&txn, source).await?;
     let running = sync_run::Entity::find()
         .filter(sync_run::Column::Source.eq(job))

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use chrono::Utc;
 use entities::sync_run;
 use sea_orm::ActiveValue::{Set, Unchanged};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseConnection};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -157,7 +157,7 @@ pub async fn execute(
         users_complete: walk.failed_departments.is_empty(),
     };
     let today = business_date(tz, Utc::now());
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_writer(db).await?;
     let applied = apply(&txn, &snapshot, today).await;
     let changes = match applied {
         Ok(changes) => {

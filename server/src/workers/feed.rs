@@ -233,7 +233,7 @@ async fn sync_pages(
                 a.commit().await?;
                 (stored_a + stored_b, b)
             } else {
-                let txn = db.begin().await?;
+                let txn = crate::store::begin_writer(db).await?;
                 let stored = facts::upsert(&txn, &rows).await?;
                 if let Some((from, to)) = day_range(&rows) {
                     rollup::mark_pending(&txn, from, to).await?;

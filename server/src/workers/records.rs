@@ -344,7 +344,7 @@ async fn store_page(
         a.commit().await?;
         b
     } else {
-        let txn = db.begin().await?;
+        let txn = crate::store::begin_writer(db).await?;
         if let Some((lo, hi)) = store::apply(&txn, kind, &checked.upserts, &checked.tombstones).await? {
             record_stats::mark_pending(&txn, lo, hi).await?;
         }

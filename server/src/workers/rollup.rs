@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use entities::{metric, org};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::domain::metric::Kind;
 use crate::domain::period::{Grain, Period, day_number, from_day_number};
@@ -136,7 +136,7 @@ pub async fn apply(db: &DatabaseConnection, changes: &Changes) -> anyhow::Result
     while let Some(done) = tasks.join_next().await {
         out.extend(done??);
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_writer(db).await?;
     let rows = facts::upsert_rollups(&txn, &out.rows).await?;
     facts::delete_rollups(&txn, &out.gone).await?;
     facts::bump_data_version(&txn).await?;
