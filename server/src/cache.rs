@@ -221,8 +221,33 @@ where
     if let Some(hit) = cache.get(&key).await {
         return Ok(hit.respond(req));
     }
-    let answer = Arc::new(Answer::new(etag, render().await?));
-    cache.insert(key, answer.clone()).await;
+    // A miss renders once however many ask at the same moment (the morning's rush after a
+    // sync is hundreds of officials opening the same screens): the others wait for that
+    // render instead of running the same queries beside it.
+    let mut render = Some(render);
+    let mut failed = None;
+    let made = cache
+        .cache
+        .optionally_get_with_by_ref(&key, async {
+            let render = render.take()?;
+            match render().await {
+                Ok(json) => Some(Arc::new(Answer::new(etag.clone(), json))),
+                Err(e) => {
+                    failed = Some(e);
+                    None
+                }
+            }
+        })
+        .await;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let answer = match (made, render) {
+        (Some(answer), _) => answer,
+        // Another request's render failed while this one waited: this one tries on its own.
+        (None, Some(render)) => Arc::new(Answer::new(etag, render().await?)),
+        (None, None) => return Err(ApiError::Internal(anyhow::anyhow!("the answer was neither cached nor rendered"))),
+    };
     Ok(answer.respond(req))
 }
 
@@ -410,5 +435,30 @@ mod tests {
         for body in [b"{\"a\":1}".to_vec(), noise.clone(), b"{\"b\":2}".to_vec()] {
             assert_eq!(gunzip(&gzip_json(&body)), body);
         }
+    }
+
+    /// Sixteen requests missing the same answer at once run one render between them; a failed
+    /// render fails its own request, and the next asker renders again.
+    #[tokio::test]
+    async fn simultaneous_misses_render_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = AnswerCache::new(1);
+        let renders = AtomicUsize::new(0);
+        let render = || async {
+            renders.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok(br#"{"cards":[]}"#.to_vec())
+        };
+        let req = TestRequest::default().to_http_request();
+        let answers = futures_util::future::join_all((0..16).map(|_| serve(&req, &cache, key(), render))).await;
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|r| r.status() == 200)));
+
+        let other = AnswerKey { extra: "org=43".into(), ..key() };
+        let failing = || async { Err(ApiError::Internal(anyhow::anyhow!("the database went away"))) };
+        assert!(serve(&req, &cache, other.clone(), failing).await.is_err());
+        assert!(cache.get(&other).await.is_none(), "a failure is not cached");
+        assert!(serve(&req, &cache, other, render).await.is_ok());
+        assert_eq!(renders.load(Ordering::SeqCst), 2);
     }
 }
