@@ -216,11 +216,14 @@ where
 {
     let etag = key.etag();
     if let Some(res) = not_modified(req, &etag) {
+        cache.counts.not_modified.inc();
         return Ok(res);
     }
     if let Some(hit) = cache.get(&key).await {
+        cache.counts.hit.inc();
         return Ok(hit.respond(req));
     }
+    cache.counts.miss.inc();
     // A miss renders once however many ask at the same moment (the morning's rush after a
     // sync is hundreds of officials opening the same screens): the others wait for that
     // render instead of running the same queries beside it.
@@ -259,15 +262,50 @@ pub fn to_json<T: serde::Serialize>(view: &T) -> Result<Vec<u8>, ApiError> {
 #[derive(Clone)]
 pub struct AnswerCache {
     cache: Cache<AnswerKey, Arc<Answer>>,
+    counts: Counts,
+}
+
+/// `canmou_answer_cache_requests_total{outcome}`: how the cached endpoints answered — from the
+/// cache, by rendering (`miss`, also counting requests that waited on another's render), or
+/// with a `304`. The hit ratio an operator watches after a sync.
+#[derive(Clone)]
+struct Counts {
+    all: prometheus::IntCounterVec,
+    hit: prometheus::IntCounter,
+    miss: prometheus::IntCounter,
+    not_modified: prometheus::IntCounter,
+}
+
+impl Counts {
+    fn new() -> Result<Counts, prometheus::Error> {
+        let all = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "canmou_answer_cache_requests_total",
+                "Answers of the cached endpoints, by outcome: hit, miss (rendered or waited for) or not_modified (304)",
+            ),
+            &["outcome"],
+        )?;
+        Ok(Counts {
+            hit: all.with_label_values(&["hit"]),
+            miss: all.with_label_values(&["miss"]),
+            not_modified: all.with_label_values(&["not_modified"]),
+            all,
+        })
+    }
 }
 
 impl AnswerCache {
-    pub fn new(max_mb: u64) -> AnswerCache {
+    pub fn new(max_mb: u64) -> Result<AnswerCache, prometheus::Error> {
         let cache = Cache::builder()
             .max_capacity(max_mb.max(1) * 1024 * 1024)
             .weigher(|_k: &AnswerKey, v: &Arc<Answer>| v.weight())
             .build();
-        AnswerCache { cache }
+        Ok(AnswerCache { cache, counts: Counts::new()? })
+    }
+
+    /// Exports the cache's counters through `registry` (the one `/metrics` answers from).
+    pub fn register(&self, registry: &prometheus::Registry) -> Result<(), prometheus::Error> {
+        registry.register(Box::new(self.counts.all.clone()))
     }
 
     pub async fn get(&self, key: &AnswerKey) -> Option<Arc<Answer>> {
@@ -442,7 +480,7 @@ mod tests {
     #[tokio::test]
     async fn simultaneous_misses_render_once() {
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let cache = AnswerCache::new(1);
+        let cache = AnswerCache::new(1).unwrap();
         let renders = AtomicUsize::new(0);
         let render = || async {
             renders.fetch_add(1, Ordering::SeqCst);

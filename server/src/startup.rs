@@ -116,6 +116,7 @@ impl Application {
             .mask_unmatched_patterns("UNKNOWN")
             .build()
             .map_err(|e| anyhow::anyhow!("cannot build the Prometheus registry: {e}"))?;
+        state.answers.register(&prometheus.registry).context("cannot register the answer cache's counters")?;
         let body_limit = settings.server.body_limit;
         let request_timeout = settings.server.request_timeout_secs;
         let registry = web::Data::new(prometheus.registry.clone());

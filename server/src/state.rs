@@ -63,7 +63,7 @@ impl AppState {
             jwt: JwtKeys::from_settings(&settings.auth),
             principals: PrincipalCache::new(user_ttl, callers.clone()),
             sessions: crate::auth::principal::SessionCache::new(user_ttl, callers),
-            answers: AnswerCache::new(settings.cache.max_mb),
+            answers: AnswerCache::new(settings.cache.max_mb)?,
             feed: crate::feed::FeedClient::new(&settings.feed)?,
             open: crate::open::OpenState::new(&settings, db.clone())?,
             settings: Arc::new(settings),

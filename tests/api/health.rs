@@ -58,6 +58,29 @@ async fn prometheus_metrics_count_requests_by_route_and_status() {
     assert!(text.contains("canmou_http_requests_duration_seconds_bucket"), "{text}");
 }
 
+/// The answer cache's outcomes are counted: a first home screen is a miss, the same again a
+/// hit, and a revalidation with its ETag a 304.
+#[tokio::test]
+async fn the_answer_cache_counts_hits_misses_and_304s() {
+    let app = spawn_app().await;
+    crate::fixture::seed(&app.db).await;
+    let official = crate::fixture::add_user(&app.db, "counted", "viewer", &[crate::fixture::MINGZHOU], true).await;
+    app.state.reload().await.unwrap();
+    let token = crate::fixture::token(&app.db, &app.settings, official).await;
+    let first = app.get_as(&token, "/api/v1/home").await;
+    assert_eq!(first.status().as_u16(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(app.get_as(&token, "/api/v1/home").await.status().as_u16(), 200);
+    let url = app.url("/api/v1/home");
+    let again = app.client.get(url).bearer_auth(&token).header("If-None-Match", etag).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    let text = app.get("/metrics").await.text().await.unwrap();
+    for outcome in ["hit", "miss", "not_modified"] {
+        let line = format!("canmou_answer_cache_requests_total{{outcome=\"{outcome}\"}} 1");
+        assert!(text.contains(&line), "{line} in\n{text}");
+    }
+}
+
 #[tokio::test]
 async fn every_route_of_the_table_is_described_with_its_methods_and_path_parameters() {
     let app = spawn_app().await;
