@@ -489,6 +489,48 @@ async fn lists_are_scoped_filtered_searched_and_paged_by_keyset() {
     let days: Vec<i64> = seen.iter().map(|s| s.0).collect();
     assert_eq!(days, [5, 4, 3, 2, 1], "{seen:?}");
 
+    // By acceptance (the default order), across the orgs of the subtree, both ways: pages of
+    // one walk the same order as the whole list sorted here.
+    let whole = env.app.json_as(&mingzhou, "/api/v1/records/cases?limit=200&columns=acceptedAt").await;
+    let mut expected: Vec<(String, String)> = whole["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["acceptedAt"].as_str().unwrap().to_owned(), r["id"].as_str().unwrap().to_owned()))
+        .collect();
+    expected.sort();
+    for sort in ["acceptedAt", "-acceptedAt"] {
+        let mut walked = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..10 {
+            let page = env
+                .app
+                .json_as(&mingzhou, &format!("/api/v1/records/cases?sort={sort}&limit=1&columns=acceptedAt{cursor}"))
+                .await;
+            for r in page["items"].as_array().unwrap() {
+                walked.push((r["acceptedAt"].as_str().unwrap().to_owned(), r["id"].as_str().unwrap().to_owned()));
+            }
+            match page["nextCursor"].as_str() {
+                Some(c) => cursor = format!("&cursor={c}"),
+                None => break,
+            }
+        }
+        let mut want = expected.clone();
+        if sort.starts_with('-') {
+            want.reverse();
+        }
+        assert_eq!(walked, want, "sort={sort}");
+    }
+    assert_eq!(expected.len(), 5);
+    let orgs: std::collections::HashSet<String> =
+        env.app.json_as(&mingzhou, "/api/v1/records/cases?limit=200&columns=org").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["org"].to_string())
+            .collect();
+    assert!(orgs.len() > 1, "the cases lie in several orgs of the subtree: {orgs:?}");
+
     // A cursor of another query is refused.
     let first = env.app.json_as(&mingzhou, "/api/v1/records/cases?limit=1").await;
     let cursor = first["nextCursor"].as_str().unwrap();

@@ -433,26 +433,30 @@ pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Ve
     let order = format!(" ORDER BY {table}.{} {dir}, {table}.id {dir} LIMIT {}", sort.sql, spec.limit + 1);
     match spec.orgs.as_deref() {
         // SQLite reads an org subtree sorted by acceptance from the org's index, every org of
-        // it, and sorts all their rows (a city: 90,000 rows for a page of 50): instead, a page
-        // from each org in index order (`(org_id, accepted_at, id)`), merged.
+        // it, and sorts all their rows (a city: 90,000 rows for a page of 50): instead, one arm
+        // an org under the compound's ORDER BY, which SQLite runs as a merge of co-routines,
+        // each reading its org's index (`(org_id, accepted_at, id)`) in order and only as far
+        // as the page needs. The sort key is the bare column: an arm sorted by an expression
+        // (`CAST(…)`) would sort its org's every row first.
         Some(orgs)
             if backend == DbBackend::Sqlite
                 && kind == RecordKind::Cases
                 && sort.sql == "accepted_at"
                 && (2..=SQLITE_MERGED_ORGS).contains(&orgs.len()) =>
         {
-            sql.push("SELECT * FROM (");
+            let mut select: Vec<String> = vec!["id".into(), format!("{table}.{} AS sort_key", sort.sql)];
+            select.extend(spec.columns.iter().map(|c| select_expr(c)));
+            let select = select.join(", ");
             for (i, org) in orgs.iter().enumerate() {
                 if i > 0 {
                     sql.push(" UNION ALL ");
                 }
-                sql.push("SELECT * FROM (SELECT ").push(&select).push(" FROM record_cases INDEXED BY ");
+                sql.push("SELECT ").push(&select).push(" FROM record_cases INDEXED BY ");
                 sql.push("idx_record_cases_org_accepted");
                 push_where(&mut sql, query, Some(&[*org]));
                 push_after(&mut sql, query, sort, spec.after.as_ref());
-                sql.push(&order).push(")");
             }
-            sql.push(&format!(") ORDER BY sort_key {dir}, id {dir} LIMIT {}", spec.limit + 1));
+            sql.push(&format!(" ORDER BY sort_key {dir}, id {dir} LIMIT {}", spec.limit + 1));
         }
         orgs => {
             sql.push("SELECT ").push(&select).push(" FROM ").push(kind.table());
