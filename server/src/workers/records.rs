@@ -261,10 +261,18 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
         let last = page.next_cursor.is_none();
         let watermark = if last { page.watermark.as_deref() } else { None };
         let run_id = report.run_id;
-        let store = async {
-            let position = Position { source: &source, cursor: page.next_cursor.as_deref(), watermark };
-            store_page(db, kind, &checked, run_id, position).await
-        };
+        let (upserts, tombstones, rejected) = (checked.upserts.len(), checked.tombstones.len(), checked.rejected.len());
+        let personal = checked.personal;
+        // The page is written from a task of its own: its statements' round trips to the
+        // database go on while this task parses and checks the next page.
+        let store = tokio::spawn({
+            let (db, source) = (db.clone(), source.clone());
+            let (cursor, watermark) = (page.next_cursor.clone(), watermark.map(str::to_owned));
+            async move {
+                let position = Position { source: &source, cursor: cursor.as_deref(), watermark: watermark.as_deref() };
+                store_page(&db, kind, &checked, run_id, position).await
+            }
+        });
         let next = PageRequest { since: since.clone(), cursor: page.next_cursor.clone(), limit, metrics: Vec::new() };
         let fetch_next = async {
             match last {
@@ -273,13 +281,13 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
             }
         };
         let (written, next_page) = tokio::join!(store, fetch_next);
-        written?;
+        written.map_err(|e| anyhow::anyhow!("the page's writer stopped: {e}"))??;
         prefetched = next_page;
-        report.rows_stored += checked.upserts.len() as i64;
-        report.rows_deleted += checked.tombstones.len() as i64;
-        report.rows_rejected += checked.rejected.len() as i64;
-        report.personal_dropped += checked.personal;
-        if kind != RecordKind::Cases && (!checked.upserts.is_empty() || !checked.tombstones.is_empty()) {
+        report.rows_stored += upserts as i64;
+        report.rows_deleted += tombstones as i64;
+        report.rows_rejected += rejected as i64;
+        report.personal_dropped += personal;
+        if kind != RecordKind::Cases && (upserts > 0 || tombstones > 0) {
             report.stocks_changed = true;
         }
         if last {
