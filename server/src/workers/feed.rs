@@ -221,39 +221,52 @@ async fn sync_pages(
         let (rows, rejected) = check_page(&page, &lookups);
         let watermark = if last { page.watermark.as_deref() } else { None };
         let run_id = report.run_id;
-        let store = async {
-            // The page's rows and the days the roll-up must redo, then its bookkeeping.
-            let (stored, txn) = if super::split_page(db, rows.len()) {
-                let (first, second) = rows.split_at(rows.len() / 2);
-                let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
-                let (stored_a, stored_b) = tokio::try_join!(facts::upsert(&a, first), facts::upsert(&b, second))?;
-                if let Some((from, to)) = day_range(&rows) {
-                    rollup::mark_pending(&a, from, to).await?;
+        let (n_rows, n_rejected) = (rows.len(), rejected.len());
+        let days = day_range(&rows);
+        let completes = if last { complete_of(&page) } else { Vec::new() };
+        let moved = completes.iter().any(|&(grain, start)| {
+            complete_before.get(&grain.code()) != Some(&day_number(Period::containing(grain, start).start()))
+        });
+        let derived: Vec<(i32, i32, i32)> = rows
+            .iter()
+            .filter(|r| r.grain == Grain::Day.code() && lookups.derivable(r.metric_id))
+            .map(|r| (r.metric_id, r.org_id, r.period_start))
+            .collect();
+        // The page is written from a task of its own: its statements' round trips to the
+        // database go on while this task reads the next page.
+        let store = tokio::spawn({
+            let db = db.clone();
+            let (next_cursor, watermark) = (page.next_cursor.clone(), watermark.map(str::to_owned));
+            async move {
+                let db = &db;
+                // The page's rows and the days the roll-up must redo, then its bookkeeping.
+                let (stored, txn) = if super::split_page(db, rows.len()) {
+                    let (first, second) = rows.split_at(rows.len() / 2);
+                    let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
+                    let (stored_a, stored_b) = tokio::try_join!(facts::upsert(&a, first), facts::upsert(&b, second))?;
+                    if let Some((from, to)) = days {
+                        rollup::mark_pending(&a, from, to).await?;
+                    }
+                    a.commit().await?;
+                    (stored_a + stored_b, b)
+                } else {
+                    let txn = crate::store::begin_writer(db).await?;
+                    let stored = facts::upsert(&txn, &rows).await?;
+                    if let Some((from, to)) = days {
+                        rollup::mark_pending(&txn, from, to).await?;
+                    }
+                    (stored, txn)
+                };
+                sync::reject(&txn, run_id, SOURCE, &rejected).await?;
+                sync::add_counts(&txn, run_id, rows.len() as i64, rejected.len() as i64).await?;
+                sync::save_position(&txn, SOURCE, next_cursor.as_deref(), watermark.as_deref()).await?;
+                for (grain, start) in completes {
+                    facts::mark_complete(&txn, Period::containing(grain, start)).await?;
                 }
-                a.commit().await?;
-                (stored_a + stored_b, b)
-            } else {
-                let txn = crate::store::begin_writer(db).await?;
-                let stored = facts::upsert(&txn, &rows).await?;
-                if let Some((from, to)) = day_range(&rows) {
-                    rollup::mark_pending(&txn, from, to).await?;
-                }
-                (stored, txn)
-            };
-            sync::reject(&txn, run_id, SOURCE, &rejected).await?;
-            sync::add_counts(&txn, run_id, rows.len() as i64, rejected.len() as i64).await?;
-            sync::save_position(&txn, SOURCE, page.next_cursor.as_deref(), watermark).await?;
-            let mut moved = false;
-            if last {
-                for (grain, start) in complete_of(&page) {
-                    let p = Period::containing(grain, start);
-                    moved |= complete_before.get(&grain.code()) != Some(&day_number(p.start()));
-                    facts::mark_complete(&txn, p).await?;
-                }
+                txn.commit().await?;
+                anyhow::Ok(stored)
             }
-            txn.commit().await?;
-            anyhow::Ok((stored, moved))
-        };
+        });
         let next = PageRequest { since: since.clone(), cursor: page.next_cursor.clone(), limit, metrics: Vec::new() };
         let fetch_next = async {
             match last {
@@ -262,16 +275,14 @@ async fn sync_pages(
             }
         };
         let (written, next_page) = tokio::join!(store, fetch_next);
-        let (stored, moved) = written?;
+        let stored = written.map_err(|e| anyhow::anyhow!("the page's writer stopped: {e}"))??;
         *complete_moved |= moved;
         prefetched = next_page;
-        tracing::debug!(rows = rows.len(), stored, rejected = rejected.len(), last, "feed page committed");
-        report.rows_stored += rows.len() as i64;
-        report.rows_rejected += rejected.len() as i64;
-        for r in rows.iter().filter(|r| r.grain == Grain::Day.code()) {
-            if lookups.derivable(r.metric_id) {
-                changes.add(r.metric_id, r.org_id, r.period_start);
-            }
+        tracing::debug!(rows = n_rows, stored, rejected = n_rejected, last, "feed page committed");
+        report.rows_stored += n_rows as i64;
+        report.rows_rejected += n_rejected as i64;
+        for (metric_id, org_id, period_start) in derived {
+            changes.add(metric_id, org_id, period_start);
         }
         if last {
             if let Some(w) = watermark {
