@@ -250,7 +250,8 @@ function comparisonRows(card, metric) {
     },
     {
       key: 'yoy',
-      label: '同比',
+      // A working day is compared with the nearest working day a year earlier: say which.
+      label: card.yoyLabel ? '同比（较' + card.yoyLabel + '）' : '同比',
       value: yoy,
       change: '',
       cls: goodClass(goodFromDelta(card.yoyDelta, direction), yoy),

@@ -112,6 +112,8 @@ test('comparison rows use the server’s words and say which day is compared wit
   assert.equal(rows[2].cls, 'bad');
   assert.equal(rows[3].change, '完成 80%');
   assert.equal(rows[3].cls, 'bad');
+  const monday = f.comparisonRows({ unit: '件', yoyLabel: '2025年12月1日', yoyDisplay: '↑3.0%', comparison: 'yoy' }, null);
+  assert.equal(monday.find((r) => r.key === 'yoy').label, '同比（较2025年12月1日）');
 });
 
 test('ranking rows keep the server’s order (the order toggle)', () => {

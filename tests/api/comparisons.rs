@@ -135,3 +135,42 @@ async fn a_trend_carries_last_year_for_its_comparison_line() {
     assert_eq!(last_year.last().unwrap(), &json!(100.0), "2025-11-20");
     assert_eq!(last_year[0], Value::Null);
 }
+
+#[tokio::test]
+async fn a_working_day_compares_year_on_year_with_the_nearest_working_day_a_year_earlier() {
+    let (app, token) = seeded().await;
+    let msg = metric_id(&app.db, "collab.msg_total").await;
+    let pv = metric_id(&app.db, "mobile.pv").await;
+    facts::upsert(
+        &app.db,
+        &[
+            fact(msg, MINGZHOU, "2025-11-14", 15_000.0), // Friday, two days before
+            fact(msg, MINGZHOU, "2025-11-16", 1_000.0),  // Sunday, the same date
+            fact(msg, MINGZHOU, "2025-11-17", 16_000.0), // Monday, one day after
+            fact(msg, MINGZHOU, "2026-11-16", 17_600.0), // Monday
+            fact(pv, MINGZHOU, "2025-11-16", 800.0),
+            fact(pv, MINGZHOU, "2026-11-16", 1_000.0),
+        ],
+    )
+    .await
+    .unwrap();
+    app.state.reload().await.unwrap();
+
+    // A Monday is not compared with last year's Sunday (↑1660%), but with the nearest working
+    // day, and the answer says which.
+    let monday = app.json_as(&token, "/api/v1/metrics/collab.msg_total?grain=day&date=2026-11-16").await;
+    let card = &monday["card"];
+    assert_eq!(card["yoy"], 16_000.0, "{card}");
+    assert_eq!(card["yoyDisplay"], "↑10.0%");
+    assert_eq!(card["yoyLabel"], "2025年11月17日");
+    // The home screen's card says the same.
+    let home = app.json_as(&token, &format!("/api/v1/home?org={MINGZHOU}&grain=day&date=2026-11-16")).await;
+    let c = home["cards"].as_array().unwrap().iter().find(|c| c["metric"] == "collab.msg_total");
+    let c = c.unwrap_or_else(|| panic!("the card set shows collab.msg_total: {home}"));
+    assert_eq!(c["yoy"], 16_000.0, "{c}");
+    assert_eq!(c["yoyLabel"], "2025年11月17日");
+    // An indicator outside the working week keeps the same date a year earlier, unlabelled.
+    let visits = app.json_as(&token, "/api/v1/metrics/mobile.pv?grain=day&date=2026-11-16").await;
+    assert_eq!(visits["card"]["yoy"], 800.0);
+    assert!(visits["card"].get("yoyLabel").is_none(), "{}", visits["card"]);
+}

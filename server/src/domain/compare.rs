@@ -50,6 +50,23 @@ pub fn previous(period: Period, working_days: bool, calendar: &WorkCalendar) -> 
         .map_or_else(|| period.prev(), |d| Period::containing(Grain::Day, d))
 }
 
+/// The base of 同比 for `period`: the same period a year earlier — for a day of an indicator of
+/// the working week, the day of the same kind (working or rest) nearest to that date, the earlier
+/// of two equally near: a Monday is not compared with last year's Sunday.
+pub fn year_ago(period: Period, working_days: bool, calendar: &WorkCalendar) -> Period {
+    let base = period.year_ago();
+    if period.grain() != Grain::Day || !working_days {
+        return base;
+    }
+    let working = calendar.is_working_day(period.start());
+    let date = base.start();
+    (0..=LOOKBACK_DAYS)
+        .flat_map(|n| [date.checked_sub_days(Days::new(n)), date.checked_add_days(Days::new(n))])
+        .flatten()
+        .find(|d| calendar.is_working_day(*d) == working)
+        .map_or(base, |d| Period::containing(Grain::Day, d))
+}
+
 /// Per metric, the first business date with data: periods starting earlier are partial.
 #[derive(Debug, Clone, Default)]
 pub struct Coverage {
@@ -94,6 +111,25 @@ mod tests {
 
     fn day(s: &str) -> Period {
         Period::containing(Grain::Day, d(s))
+    }
+
+    #[test]
+    fn a_working_day_is_compared_with_the_nearest_working_day_a_year_earlier() {
+        let cal = WorkCalendar::default();
+        // 2026-11-30 is a Monday; 2025-11-30 was a Sunday: the nearest working days are Friday
+        // 2025-11-28 (two days earlier) and Monday 2025-12-01 (one day later).
+        assert_eq!(year_ago(day("2026-11-30"), true, &cal).start(), d("2025-12-01"));
+        // 2026-11-29 is a Sunday; 2025-11-29 was a Saturday: a rest day either way.
+        assert_eq!(year_ago(day("2026-11-29"), true, &cal).start(), d("2025-11-29"));
+        // 2026-11-28 is a Saturday; 2025-11-28 was a Friday: Saturday 2025-11-29 is nearest.
+        assert_eq!(year_ago(day("2026-11-28"), true, &cal).start(), d("2025-11-29"));
+        // Equally near on both sides: the earlier. 2027-06-02 is a Wednesday; 2026-06-02 was a
+        // Tuesday, a working day itself.
+        assert_eq!(year_ago(day("2027-06-02"), true, &cal).start(), d("2026-06-02"));
+        // Other indicators, and other grains, keep the same date a year earlier.
+        assert_eq!(year_ago(day("2026-11-30"), false, &cal).start(), d("2025-11-30"));
+        let week = Period::containing(Grain::Week, d("2026-11-30"));
+        assert_eq!(year_ago(week, true, &cal), week.year_ago());
     }
 
     #[test]

@@ -113,7 +113,9 @@ pub struct HomeQuery<'a> {
     /// Period starts (day numbers, inclusive); peers' values are taken at `to`.
     pub from: i32,
     pub to: i32,
-    pub year_ago: i32,
+    /// The bases of 同比 (day numbers, inclusive): one day, or a few when indicators of the
+    /// working week compare with a like day near it.
+    pub year_ago: (i32, i32),
 }
 
 pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRead, StoreError> {
@@ -136,7 +138,7 @@ pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRe
             .into_query()
     };
     let mut query = own(q.from, q.to);
-    query.union(UnionType::All, own(q.year_ago, q.year_ago));
+    query.union(UnionType::All, own(q.year_ago.0, q.year_ago.1));
     if !q.peer_metrics.is_empty() && !q.peers.is_empty() {
         let peers = part(1, q.peer_metrics)
             .filter(fact::Column::OrgId.is_in(q.peers.iter().copied()))

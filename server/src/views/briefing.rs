@@ -96,8 +96,8 @@ fn change(c: &CardDto) -> Option<(Option<f64>, String)> {
         let base = if c.comparison == Comparison::Prev { "上期" } else { "上年同期" };
         return missing.map(|m| (None, format!("{label}：{base}{}", m.label_zh())));
     };
-    let against = match (c.comparison, c.prev_label.as_deref()) {
-        (Comparison::Prev, Some(day)) => format!("（较{day}）"),
+    let against = match (c.comparison, c.prev_label.as_deref(), c.yoy_label.as_deref()) {
+        (Comparison::Prev, Some(day), _) | (Comparison::Yoy, _, Some(day)) => format!("（较{day}）"),
         _ => String::new(),
     };
     Some((pct, format!("{label}{display}{against}")))
@@ -182,6 +182,7 @@ mod tests {
             delta_display: Some(crate::domain::format::change(delta, Some(pct), "", 0)),
             prev_missing: None,
             prev_label: None,
+            yoy_label: None,
             yoy_missing: None,
             yoy: None,
             yoy_delta: None,
@@ -280,8 +281,15 @@ mod tests {
         cases.comparison = Comparison::Yoy;
         cases.yoy_missing = Some(crate::domain::compare::Missing::Partial);
         let flat = card("活跃人数", 900.0, "900人", 0.0, 0.0, true);
-        let msg = briefing(date(), "明州市", &[monday, cases, flat], LAYOUT);
+        let mut yearly = card("办件量", 3_833.0, "3833件", 0.0, 0.0, true);
+        yearly.comparison = Comparison::Yoy;
+        yearly.yoy_display = Some("↑3.0%".into());
+        yearly.yoy_delta = Some(111.0);
+        yearly.yoy_delta_pct = Some(3.0);
+        yearly.yoy_label = Some("2025年12月1日".into());
+        let msg = briefing(date(), "明州市", &[monday, cases, flat, yearly], LAYOUT);
         let md = markdown(&msg);
+        assert!(md.contains("- 办件量 **3833件** 同比↑3.0%（较2025年12月1日）"), "{md}");
         assert!(md.contains("- 消息总数 **1.8万条** 环比↑10.0%（较11月20日）"), "{md}");
         assert!(md.contains("- 办结量 **470件** 同比：上年同期数据不完整，不作比较"), "{md}");
         assert!(md.contains("- 活跃人数 **900人** 环比持平"), "{md}");

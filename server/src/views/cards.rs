@@ -6,7 +6,7 @@ use entities::ids::MetricId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
@@ -115,7 +115,18 @@ pub async fn compute<C: ConnectionTrait>(
         specs.iter().map(|s| compare::previous(period, s.metric.working_days, &snap.calendar)).collect();
     let from = window.iter().chain(&bases).map(|p| p.start()).min().unwrap_or(period.start());
 
-    let year_ago = day_number(period.year_ago().start());
+    // Each card's base of 同比 (a like day near the date a year earlier for indicators of the
+    // working week).
+    let yoy_bases: Vec<Period> =
+        specs.iter().map(|s| compare::year_ago(period, s.metric.working_days, &snap.calendar)).collect();
+    let year_ago = yoy_bases
+        .iter()
+        .map(|p| day_number(p.start()))
+        .fold(None, |acc: Option<(i32, i32)>, d| Some(acc.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d)))));
+    let year_ago = year_ago.unwrap_or_else(|| {
+        let d = day_number(period.year_ago().start());
+        (d, d)
+    });
     let to = day_number(period.start());
     let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id.get()).collect();
     // The peers' values at the period, from this version's memo where a sibling has read them.
@@ -154,7 +165,8 @@ pub async fn compute<C: ConnectionTrait>(
     let cards = specs
         .iter()
         .zip(bases)
-        .map(|(spec, base)| {
+        .zip(yoy_bases)
+        .map(|((spec, base), yoy_base)| {
             let m = &spec.metric;
             let value = by_key.get(&(m.id.get(), to)).and_then(|f| f.value);
             let compared = |base: Period| -> (Option<f64>, Option<Missing>) {
@@ -168,7 +180,7 @@ pub async fn compute<C: ConnectionTrait>(
                 }
             };
             let (prev, prev_missing) = compared(base);
-            let (yoy, yoy_missing) = compared(period.year_ago());
+            let (yoy, yoy_missing) = compared(yoy_base);
             let covered = snap.coverage.covers(m.id, period);
             let (delta, delta_pct) = card::change(value, prev);
             let (yoy_delta, yoy_delta_pct) = card::change(value, yoy);
@@ -197,6 +209,10 @@ pub async fn compute<C: ConnectionTrait>(
                 prev,
                 prev_missing,
                 prev_label: (base != period.prev()).then(|| base.label_zh()),
+                yoy_label: (yoy_base != period.year_ago()).then(|| {
+                    let d = yoy_base.start();
+                    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+                }),
                 delta: delta.map(format::derived),
                 delta_pct: delta_pct.map(format::derived),
                 delta_display: delta.map(|d| format::change(d, delta_pct, &m.unit, m.precision)),

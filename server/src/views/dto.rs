@@ -146,6 +146,10 @@ pub struct CardDto {
     pub yoy: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub yoy_missing: Option<Missing>,
+    /// The base of 同比 when it is not simply the same date a year earlier (a working day
+    /// compared with the nearest working day then): `12月1日`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yoy_label: Option<String>,
     pub yoy_delta: Option<f64>,
     pub yoy_delta_pct: Option<f64>,
     pub yoy_display: Option<String>,
