@@ -39,15 +39,9 @@ impl Missing {
 /// working week, the previous day of the same kind (a working day with the previous working
 /// day, a rest day with the previous rest day).
 pub fn previous(period: Period, working_days: bool, calendar: &WorkCalendar) -> Period {
-    if period.grain() != Grain::Day || !working_days {
-        return period.prev();
-    }
     let day = period.start();
-    let working = calendar.is_working_day(day);
-    (1..=LOOKBACK_DAYS)
-        .filter_map(|n| day.checked_sub_days(Days::new(n)))
-        .find(|d| calendar.is_working_day(*d) == working)
-        .map_or_else(|| period.prev(), |d| Period::containing(Grain::Day, d))
+    let earlier = (1..=LOOKBACK_DAYS).map(|n| day.checked_sub_days(Days::new(n)));
+    like_day(period, working_days, calendar, earlier).unwrap_or_else(|| period.prev())
 }
 
 /// The base of 同比 for `period`: the same period a year earlier — for a day of an indicator of
@@ -55,16 +49,25 @@ pub fn previous(period: Period, working_days: bool, calendar: &WorkCalendar) -> 
 /// of two equally near: a Monday is not compared with last year's Sunday.
 pub fn year_ago(period: Period, working_days: bool, calendar: &WorkCalendar) -> Period {
     let base = period.year_ago();
+    let date = base.start();
+    let nearest =
+        (0..=LOOKBACK_DAYS).flat_map(|n| [date.checked_sub_days(Days::new(n)), date.checked_add_days(Days::new(n))]);
+    like_day(period, working_days, calendar, nearest).unwrap_or(base)
+}
+
+/// For a day of an indicator of the working week, the first of `candidates` of the same kind
+/// (working or rest) as that day; `None` for any other period or indicator, or if none is.
+fn like_day(
+    period: Period,
+    working_days: bool,
+    calendar: &WorkCalendar,
+    candidates: impl Iterator<Item = Option<NaiveDate>>,
+) -> Option<Period> {
     if period.grain() != Grain::Day || !working_days {
-        return base;
+        return None;
     }
     let working = calendar.is_working_day(period.start());
-    let date = base.start();
-    (0..=LOOKBACK_DAYS)
-        .flat_map(|n| [date.checked_sub_days(Days::new(n)), date.checked_add_days(Days::new(n))])
-        .flatten()
-        .find(|d| calendar.is_working_day(*d) == working)
-        .map_or(base, |d| Period::containing(Grain::Day, d))
+    candidates.flatten().find(|d| calendar.is_working_day(*d) == working).map(|d| Period::containing(Grain::Day, d))
 }
 
 /// Per metric, the first business date with data: periods starting earlier are partial.

@@ -423,37 +423,29 @@ pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Ve
     let sort = query.sort.column(kind).ok_or_else(|| DbErr::Custom("sort column".into()))?;
     let backend = db.get_database_backend();
     let mut sql = Sql::new(backend);
-    let mut select: Vec<String> = vec!["id".into(), format!("{} AS sort_key", select_expr_key(sort))];
+    let dir = if query.sort.descending { "DESC" } else { "ASC" };
+    let table = kind.table();
+    let completed_index = sqlite_completed_index(backend, query);
+    // SQLite reads an org subtree sorted by acceptance from the org's index, every org of it,
+    // and sorts all their rows (a city: 90,000 rows for a page of 50): instead, one arm an org
+    // under the compound's ORDER BY, which SQLite runs as a merge of co-routines, each reading
+    // its org's index (`(org_id, accepted_at, id)`) in order and only as far as the page needs.
+    // (A short completion range reads the completion index instead.)
+    let merged = spec.orgs.as_deref().filter(|orgs| {
+        backend == DbBackend::Sqlite
+            && kind == RecordKind::Cases
+            && sort.sql == "accepted_at"
+            && completed_index.is_none()
+            && (2..=SQLITE_MERGED_ORGS).contains(&orgs.len())
+    });
+    // The merged arms sort by the bare column: an arm sorted by an expression (`CAST(…)`)
+    // would sort its org's every row first.
+    let sort_key = if merged.is_some() { format!("{table}.{}", sort.sql) } else { select_expr_key(sort) };
+    let mut select: Vec<String> = vec!["id".into(), format!("{sort_key} AS sort_key")];
     select.extend(spec.columns.iter().map(|c| select_expr(c)));
     let select = select.join(", ");
-    let dir = if query.sort.descending { "DESC" } else { "ASC" };
-    // Qualified: a bare name would be the selected cell of that name (`CAST(… AS BIGINT) AS
-    // accepted_at`), which SQLite sorts in a temporary b-tree, every matching row of it.
-    let table = kind.table();
-    let order = format!(" ORDER BY {table}.{} {dir}, {table}.id {dir} LIMIT {}", sort.sql, spec.limit + 1);
-    let completed_index = sqlite_completed_index(backend, query);
-    match spec.orgs.as_deref() {
-        orgs if completed_index.is_some() => {
-            sql.push("SELECT ").push(&select).push(" FROM ").push(table).push(completed_index.unwrap_or_default());
-            push_where(&mut sql, query, orgs);
-            push_after(&mut sql, query, sort, spec.after.as_ref());
-            sql.push(&order);
-        }
-        // SQLite reads an org subtree sorted by acceptance from the org's index, every org of
-        // it, and sorts all their rows (a city: 90,000 rows for a page of 50): instead, one arm
-        // an org under the compound's ORDER BY, which SQLite runs as a merge of co-routines,
-        // each reading its org's index (`(org_id, accepted_at, id)`) in order and only as far
-        // as the page needs. The sort key is the bare column: an arm sorted by an expression
-        // (`CAST(…)`) would sort its org's every row first.
-        Some(orgs)
-            if backend == DbBackend::Sqlite
-                && kind == RecordKind::Cases
-                && sort.sql == "accepted_at"
-                && (2..=SQLITE_MERGED_ORGS).contains(&orgs.len()) =>
-        {
-            let mut select: Vec<String> = vec!["id".into(), format!("{table}.{} AS sort_key", sort.sql)];
-            select.extend(spec.columns.iter().map(|c| select_expr(c)));
-            let select = select.join(", ");
+    match merged {
+        Some(orgs) => {
             for (i, org) in orgs.iter().enumerate() {
                 if i > 0 {
                     sql.push(" UNION ALL ");
@@ -465,11 +457,15 @@ pub async fn list<C: ConnectionTrait>(db: &C, spec: &ListSpec<'_>) -> Result<(Ve
             }
             sql.push(&format!(" ORDER BY sort_key {dir}, id {dir} LIMIT {}", spec.limit + 1));
         }
-        orgs => {
-            sql.push("SELECT ").push(&select).push(" FROM ").push(kind.table());
+        None => {
+            let orgs = spec.orgs.as_deref();
+            sql.push("SELECT ").push(&select).push(" FROM ").push(table).push(completed_index.unwrap_or_default());
             push_where(&mut sql, query, orgs);
             push_after(&mut sql, query, sort, spec.after.as_ref());
-            sql.push(&order);
+            // Qualified: a bare name would be the selected cell of that name (`CAST(… AS
+            // BIGINT) AS accepted_at`), which SQLite sorts in a temporary b-tree, every
+            // matching row of it.
+            sql.push(&format!(" ORDER BY {table}.{} {dir}, {table}.id {dir} LIMIT {}", sort.sql, spec.limit + 1));
         }
     }
     let rows = db.query_all_raw(sql.build()).await?;

@@ -119,15 +119,9 @@ pub async fn compute<C: ConnectionTrait>(
     // working week).
     let yoy_bases: Vec<Period> =
         specs.iter().map(|s| compare::year_ago(period, s.metric.working_days, &snap.calendar)).collect();
-    let year_ago = yoy_bases
-        .iter()
-        .map(|p| day_number(p.start()))
-        .fold(None, |acc: Option<(i32, i32)>, d| Some(acc.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d)))));
-    let year_ago = year_ago.unwrap_or_else(|| {
-        let d = day_number(period.year_ago().start());
-        (d, d)
-    });
     let to = day_number(period.start());
+    let yoy_days = yoy_bases.iter().map(|p| day_number(p.start()));
+    let year_ago = (yoy_days.clone().min().unwrap_or(to), yoy_days.max().unwrap_or(to));
     let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id.get()).collect();
     // The peers' values at the period, from this version's memo where a sibling has read them.
     let at = (peers.len() > 1).then(|| peers.iter().copied().min()).flatten().map(|group| PeerGroup {
