@@ -225,7 +225,7 @@ async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyh
         Command::Sync { source: SyncSource::Feed } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let ctx = workers::Context::standalone(conn, settings)?.with_cancel(jobs.token());
+            let ctx = workers::Context::standalone(conn, settings).await?.with_cancel(jobs.token());
             let report = workers::feed::run(&ctx, RunTrigger::Manual).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if !report.status.succeeded() {
@@ -235,7 +235,7 @@ async fn run(command: Command, mut settings: Settings, jobs: Supervisor) -> anyh
         Command::Sync { source: SyncSource::Records } => {
             let conn = db::connect(&settings.database).await?;
             db::migrate(&conn).await?;
-            let ctx = workers::Context::standalone(conn, settings)?.with_cancel(jobs.token());
+            let ctx = workers::Context::standalone(conn, settings).await?.with_cancel(jobs.token());
             let report = workers::records::run(&ctx, RunTrigger::Manual).await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if !report.status.succeeded() {

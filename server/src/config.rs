@@ -64,6 +64,9 @@ pub struct DatabaseSettings {
     pub acquire_timeout_secs: u64,
     /// SQLite only: the page cache of each connection, in MiB.
     pub sqlite_cache_mb: u32,
+    /// SQLite only: the page cache of the one connection the syncs write their pages through,
+    /// in MiB; it closes after a minute idle.
+    pub sqlite_sync_cache_mb: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -269,6 +272,7 @@ impl Default for Settings {
                 max_connections: 16,
                 acquire_timeout_secs: 5,
                 sqlite_cache_mb: 4,
+                sqlite_sync_cache_mb: 64,
             },
             business: BusinessSettings { timezone: "Asia/Shanghai".into() },
             auth: AuthSettings {

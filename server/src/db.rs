@@ -51,8 +51,38 @@ pub fn check_sqlite_file(path: &Path) -> anyhow::Result<()> {
 
 /// Connects with the settings' pool limits; for SQLite, WAL and a busy timeout.
 pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    let url = settings.url.expose_secret();
-    let mut url = url.to_owned();
+    let url = file_url(settings)?;
+    // SQLite has one writer and runs each connection on a thread of its own: a few connections
+    // serve a 2-core machine as well as many, with a page cache each.
+    let sqlite = url.starts_with("sqlite:");
+    let connections = if sqlite { settings.max_connections.min(6) } else { settings.max_connections };
+    let mut options = options(url, settings, settings.sqlite_cache_mb);
+    options.max_connections(connections);
+    let db = Database::connect(options).await.context("cannot connect to the database")?;
+    Ok(db)
+}
+
+/// The connection the syncs write their pages through. On a SQLite file, a pool of its own with
+/// one connection and a large page cache (`database.sqlite_sync_cache_mb`): a page of upserts
+/// touches pages of every index of its table, and a cache that keeps them from one page to the
+/// next spares reading them again; the connection closes after a minute idle and gives the
+/// memory back. SQLite has one writer whatever the pool, so this costs no concurrency. On
+/// PostgreSQL (or an in-memory SQLite, which a second pool would not see) it is `db` itself.
+pub async fn connect_sync_writer(
+    settings: &DatabaseSettings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if db.get_database_backend() != DbBackend::Sqlite || sqlite_path(settings.url.expose_secret()).is_none() {
+        return Ok(db.clone());
+    }
+    let mut options = options(file_url(settings)?, settings, settings.sqlite_sync_cache_mb);
+    options.max_connections(1).min_connections(0).idle_timeout(Duration::from_secs(60)).connect_lazy(true);
+    Database::connect(options).await.context("cannot connect to the database")
+}
+
+/// The settings' URL; for a SQLite file, checked, its folder made, opened read-write-create.
+fn file_url(settings: &DatabaseSettings) -> anyhow::Result<String> {
+    let mut url = settings.url.expose_secret().to_owned();
     if let Some(path) = sqlite_path(&url) {
         check_sqlite_file(&path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -62,11 +92,13 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
             url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
         }
     }
-    // SQLite has one writer and runs each connection on a thread of its own: a few connections
-    // serve a 2-core machine as well as many, with a page cache each.
+    Ok(url)
+}
+
+/// A pool's options but its size; SQLite's connections get a page cache of `cache_mb`.
+fn options(url: String, settings: &DatabaseSettings, cache_mb: u32) -> ConnectOptions {
     let sqlite = url.starts_with("sqlite:");
-    let connections = if sqlite { settings.max_connections.min(6) } else { settings.max_connections };
-    let cache_mb = settings.sqlite_cache_mb.max(1);
+    let cache_kib = u64::from(cache_mb.max(1)) * 1024;
     let mut options = ConnectOptions::new(url);
     if sqlite {
         // A file cannot drop a connection: pinging it on every checkout would only add a
@@ -77,7 +109,6 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         options.test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
     options
-        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .sqlx_logging(false)
@@ -90,10 +121,9 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
                 // rather than in hand-offs of 50 between the connection's thread and ours.
                 .row_buffer_size(256)
                 // A negative size is in KiB.
-                .pragma("cache_size", format!("-{}", u64::from(cache_mb) * 1024))
+                .pragma("cache_size", format!("-{cache_kib}"))
         });
-    let db = Database::connect(options).await.context("cannot connect to the database")?;
-    Ok(db)
+    options
 }
 
 /// Refuses a database that already holds tables but not Canmou's migration history, or one
@@ -149,6 +179,36 @@ mod tests {
         assert_eq!(sqlite_path("sqlite:///tmp/x.db?mode=rwc"), Some(PathBuf::from("/tmp/x.db")));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://localhost/test"), None);
+    }
+
+    async fn cache_size(db: &DatabaseConnection) -> i64 {
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "PRAGMA cache_size")).await.unwrap();
+        row.unwrap().try_get_by_index(0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_syncs_write_through_one_connection_with_a_large_cache_and_see_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = crate::config::Settings::default().database;
+        settings.url = format!("sqlite://{}", dir.path().join("canmou.db").display()).into();
+        let db = connect(&settings).await.unwrap();
+        let writer = connect_sync_writer(&settings, &db).await.unwrap();
+        assert_eq!(cache_size(&db).await, -4 * 1024);
+        assert_eq!(cache_size(&writer).await, -64 * 1024);
+        writer.execute_unprepared("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7)").await.unwrap();
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT x FROM t")).await.unwrap();
+        assert_eq!(row.unwrap().try_get_by_index::<i64>(0).unwrap(), 7);
+    }
+
+    #[tokio::test]
+    async fn an_in_memory_database_is_written_through_its_own_pool() {
+        let mut settings = crate::config::Settings::default().database;
+        settings.url = "sqlite::memory:".to_owned().into();
+        settings.max_connections = 1;
+        let db = connect(&settings).await.unwrap();
+        let writer = connect_sync_writer(&settings, &db).await.unwrap();
+        writer.execute_unprepared("CREATE TABLE t (x INTEGER)").await.unwrap();
+        db.execute_unprepared("INSERT INTO t VALUES (1)").await.unwrap();
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub type LoginLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// What the syncs write their pages through ([`crate::db::connect_sync_writer`]).
+    pub sync_db: DatabaseConnection,
     pub dingtalk: crate::dingtalk::DingTalkClient,
     pub login_limiter: LoginLimiter,
     pub settings: Arc<Settings>,
@@ -66,6 +68,7 @@ impl AppState {
             answers: AnswerCache::new(settings.cache.max_mb)?,
             feed: crate::feed::FeedClient::new(&settings.feed)?,
             open: crate::open::OpenState::new(&settings, db.clone())?,
+            sync_db: crate::db::connect_sync_writer(&settings.database, &db).await?,
             settings: Arc::new(settings),
             db,
             jobs,

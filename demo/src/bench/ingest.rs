@@ -51,7 +51,7 @@ pub async fn ingest(mut settings: Settings, rows: u64, page_size: u32) -> anyhow
     let prepare_s = prepared.elapsed().as_secs_f64();
     let spawned = sandbox::spawn(sandbox).await?;
     tune(&mut settings, &spawned.base_url, page_size);
-    let ctx = workers::Context::standalone(conn, settings)?;
+    let ctx = workers::Context::standalone(conn, settings).await?;
     let report = feed::run(&ctx, RunTrigger::Manual).await?;
     spawned.stop().await;
     if report.status == RunStatus::Failed {
@@ -137,7 +137,7 @@ pub async fn next_day(mut settings: Settings, page_size: u32) -> anyhow::Result<
     let available = sandbox.rows_after(Some(since));
     let spawned = sandbox::spawn(sandbox).await?;
     tune(&mut settings, &spawned.base_url, page_size);
-    let ctx = workers::Context::standalone(conn, settings)?;
+    let ctx = workers::Context::standalone(conn, settings).await?;
     let report = feed::run(&ctx, RunTrigger::Manual).await?;
     spawned.stop().await;
     if report.status == RunStatus::Failed {

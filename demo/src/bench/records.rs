@@ -287,7 +287,7 @@ async fn sync_and_load(
     settings.feed.token = DEMO_TOKEN.into();
     settings.feed.page_size = 10_000;
     settings.feed.timeout_secs = 120;
-    let ctx = workers::Context::standalone(conn.clone(), settings)?;
+    let ctx = workers::Context::standalone(conn.clone(), settings).await?;
     let report = records::run(&ctx, RunTrigger::Manual).await?;
     spawned.stop().await;
     if report.status != RunStatus::Ok {

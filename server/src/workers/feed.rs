@@ -235,7 +235,7 @@ async fn sync_pages(
         // The page is written from a task of its own: its statements' round trips to the
         // database go on while this task reads the next page.
         let store = tokio::spawn({
-            let db = db.clone();
+            let db = ctx.sync_db.clone();
             let (next_cursor, watermark) = (page.next_cursor.clone(), watermark.map(str::to_owned));
             async move {
                 let db = &db;

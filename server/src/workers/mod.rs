@@ -24,6 +24,8 @@ use crate::store::sync::Claim;
 #[derive(Clone)]
 pub struct Context {
     pub db: DatabaseConnection,
+    /// What the syncs write their pages through ([`crate::db::connect_sync_writer`]).
+    pub sync_db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub feed: FeedClient,
     /// The running server's state, reloaded and warmed after a sync; `None` from the command
@@ -35,9 +37,10 @@ pub struct Context {
 
 impl Context {
     /// A context for the command line: no server to refresh.
-    pub fn standalone(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Context> {
+    pub async fn standalone(db: DatabaseConnection, settings: Settings) -> anyhow::Result<Context> {
         let feed = FeedClient::new(&settings.feed)?;
-        Ok(Context { db, settings: Arc::new(settings), feed, state: None, cancel: CancellationToken::new() })
+        let sync_db = crate::db::connect_sync_writer(&settings.database, &db).await?;
+        Ok(Context { db, sync_db, settings: Arc::new(settings), feed, state: None, cancel: CancellationToken::new() })
     }
 
     /// Runs stop at their next safe point once `cancel` is cancelled.
@@ -56,6 +59,7 @@ impl Context {
     pub fn in_server(state: Arc<AppState>) -> Context {
         Context {
             db: state.db.clone(),
+            sync_db: state.sync_db.clone(),
             settings: state.settings.clone(),
             feed: state.feed.clone(),
             cancel: state.jobs.token(),

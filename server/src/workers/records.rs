@@ -266,7 +266,7 @@ async fn sync_kind(ctx: &Context, kind: RecordKind, lookups: &Lookups<'_>, repor
         // The page is written from a task of its own: its statements' round trips to the
         // database go on while this task parses and checks the next page.
         let store = tokio::spawn({
-            let (db, source) = (db.clone(), source.clone());
+            let (db, source) = (ctx.sync_db.clone(), source.clone());
             let (cursor, watermark) = (page.next_cursor.clone(), watermark.map(str::to_owned));
             async move {
                 let position = Position { source: &source, cursor: cursor.as_deref(), watermark: watermark.as_deref() };
