@@ -24,6 +24,7 @@ mod m20261202_000042_policy_and_sessions;
 mod m20261202_000050_create_open_apps;
 mod m20261203_000060_record_cases_count_index;
 mod m20261204_000070_record_cases_replaced_day;
+mod m20261205_000080_facts_fillfactor;
 pub mod seed;
 
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000050_create_open_apps::Migration),
             Box::new(m20261203_000060_record_cases_count_index::Migration),
             Box::new(m20261204_000070_record_cases_replaced_day::Migration),
+            Box::new(m20261205_000080_facts_fillfactor::Migration),
         ]
     }
 }
