@@ -116,9 +116,12 @@ async fn fill_records(
     let first = yesterday - Days::new(record_days(settings) - 1);
     let made = records::history(conn, &model, first, yesterday, stamp).await?;
     let started = std::time::Instant::now();
+    let records = made.catalog + made.items + made.cases;
+    canmou::workers::analyze_after_bulk(conn, "record_catalog, record_items, record_cases", records as u64).await;
     let (lo, hi) = (canmou::domain::period::day_number(first), canmou::domain::period::day_number(yesterday));
     canmou::store::record_stats::mark_pending(conn, lo, hi).await?;
     let (facts, changes) = canmou::store::record_stats::refresh(conn, yesterday, true).await?;
+    canmou::workers::analyze_after_bulk(conn, "facts", facts).await;
     let rollup = canmou::workers::rollup::apply(conn, &changes).await?;
     tracing::info!(
         catalog = made.catalog,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate};
 use entities::{metric, org, period_status};
-use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
 
 use super::rollup::{self, Changes};
@@ -25,9 +25,6 @@ use crate::feed::{FetchError, PageRequest};
 use crate::store::facts::{self, FactRow, origin};
 use crate::store::sync::{self, RunStatus};
 use crate::supervisor::{Cancelled, unless_cancelled};
-
-/// A run storing this many rows is a bulk load.
-const BULK_ROWS: i64 = 100_000;
 
 /// `sync_runs.source` and `sync_state.source` of this job.
 pub const JOB: Job = Job::Feed;
@@ -85,14 +82,8 @@ pub async fn execute(ctx: &Context, run_id: i64) -> Report {
     // Stopped by a shutdown: what was committed stays, marked pending; the next run resumes
     // from the saved cursor and rolls the pending days up first.
     let cancelled = result.as_ref().is_err_and(|e| e.downcast_ref::<Cancelled>().is_some());
-    // After a bulk load PostgreSQL's statistics are stale and it would plan the roll-up's
-    // lookups as scans of whole metrics; autovacuum would catch up, but later.
-    if report.rows_stored >= BULK_ROWS
-        && ctx.db.get_database_backend() == sea_orm::DbBackend::Postgres
-        && let Err(e) = ctx.db.execute_unprepared("ANALYZE facts").await
-    {
-        tracing::warn!(error = %e, "could not refresh the statistics of facts");
-    }
+    // Before the roll-up, whose lookups stale statistics would plan as scans of whole metrics.
+    super::analyze_after_bulk(&ctx.db, "facts", report.rows_stored.max(0) as u64).await;
     // Whatever was committed is rolled up, even after a failure.
     if !cancelled && (!changes.is_empty() || complete_moved || report.rows_stored > 0) {
         match rollup::apply(&ctx.db, &changes).await {

@@ -231,6 +231,24 @@ fn feed_job(ctx: &Context, pattern: &str) -> anyhow::Result<scheduler::Job> {
 /// Rows a page needs before PostgreSQL writes it as two halves.
 const SPLIT_ROWS: usize = 2_000;
 
+/// A run that writes this many rows into a table is a bulk load.
+pub const BULK_ROWS: u64 = 100_000;
+
+/// Refreshes PostgreSQL's statistics of `tables` (`ANALYZE`, comma-separated) when a run wrote
+/// a bulk load (`rows` ≥ [`BULK_ROWS`]) into them. Stale statistics take a metric or an org
+/// loaded since for empty, and the planner then reads a whole metric's rows for a handful of
+/// orgs: a breakdown of a records-backed indicator took 130–200 ms instead of 2. Autovacuum
+/// would catch up, but only after a tenth of the table changed. Nothing on SQLite; a failure
+/// is logged and the run goes on.
+pub async fn analyze_after_bulk(db: &DatabaseConnection, tables: &str, rows: u64) {
+    if rows < BULK_ROWS || db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    if let Err(e) = sea_orm::ConnectionTrait::execute_unprepared(db, &format!("ANALYZE {tables}")).await {
+        tracing::warn!(error = %e, tables, "could not refresh the statistics after a bulk load");
+    }
+}
+
 /// Whether a sync page of `rows` rows is written as two halves in two transactions at once:
 /// on PostgreSQL, where one server process writing a page was the bottleneck and a second
 /// one takes the other core (SQLite has one writer). A page holds a key once, so the halves
