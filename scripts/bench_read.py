@@ -107,6 +107,23 @@ def wrk(name, file, args, base=BASE):
             "requests": int(n), "non2xx": int(bad), "errors": int(errs)}
 
 
+def bare_ceiling(args, secret, name):
+    """The bare ceiling (`canmou bench-ceiling`) started, measured and stopped."""
+    ceiling = subprocess.Popen([BIN, "bench-ceiling", "--port", str(CEILING_PORT), "--secret", secret],
+                               stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(CEILING, timeout=1)
+            except urllib.error.HTTPError:
+                break  # 401 without a token: it is up
+            except Exception:
+                time.sleep(0.1)
+        return wrk(name, "ceiling.tsv", args, CEILING)
+    finally:
+        stop(ceiling)
+
+
 def run_suite(label, proc, args, db_env, secret):
     subprocess.run([BIN, "bench-prepare", "--users", str(args.users), "--out", OUT], env=env(db_env), check=True)
     hits = lines("home_hits.tsv")
@@ -121,20 +138,8 @@ def run_suite(label, proc, args, db_env, secret):
         with open(os.path.join(OUT, name), "w") as f:
             for token, _ in hits:
                 f.write(f"{token}\t/api/v1/metrics/collab.msg_total{suffix}\n")
-    ceiling = subprocess.Popen([BIN, "bench-ceiling", "--port", str(CEILING_PORT), "--secret", secret],
-                               stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(CEILING, timeout=1)
-            except urllib.error.HTTPError:
-                break  # 401 without a token: it is up
-            except Exception:
-                time.sleep(0.1)
-        # The bare ceiling first, alone on the machine like every scenario after it.
-        results = [wrk("bare ceiling (actix + HS256, 1 KB)", "ceiling.tsv", args, CEILING)]
-    finally:
-        stop(ceiling)
+    # The bare ceiling first, alone on the machine like every scenario after it.
+    results = [bare_ceiling(args, secret, "bare ceiling (actix + HS256, 1 KB)")]
     watch = RssWatch(proc.pid)
     watch.start()
     results.append(wrk("/healthz (full middleware)", "healthz.tsv", args))
@@ -147,11 +152,15 @@ def run_suite(label, proc, args, db_env, secret):
     results.append(wrk("/metrics/{code} cache hit", warm("metric_hits.tsv"), args))
     results.append(wrk("/metrics/{code}/series cache hit", warm("series_hits.tsv"), args))
     results.append(wrk("breakdown cache hit", warm("breakdown_hits.tsv"), args))
+    # This virtual machine's speed drifts within a run: the ceiling again, after the hits. The
+    # ratios are to the faster of its two readings, so a slow moment of the ceiling never
+    # flatters Canmou.
+    results.append(bare_ceiling(args, secret, "bare ceiling, again after the hits"))
     results.append(wrk("/home cache miss", "home_misses.tsv", args))
     results.append(wrk("breakdown cache miss", "breakdown_misses.tsv", args))
     watch.stop = True
     watch.join()
-    ceiling = results[0]["rps"]
+    ceiling = max(r["rps"] for r in results if r["name"].startswith("bare ceiling"))
     print(f"\n## {label}  (wrk -t2 -c{args.connections} -d{args.duration}s over loopback, 2-core machine)\n")
     print("| scenario | req/s | × bare ceiling | p50 ms | p99 ms | not 200 | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")
