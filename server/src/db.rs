@@ -66,16 +66,26 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
 /// one connection and a large page cache (`database.sqlite_sync_cache_mb`): a page of upserts
 /// touches pages of every index of its table, and a cache that keeps them from one page to the
 /// next spares reading them again; the connection closes after a minute idle and gives the
-/// memory back. SQLite has one writer whatever the pool, so this costs no concurrency. On
+/// memory back. SQLite has one writer whatever the pool, so this costs no concurrency. It opens
+/// the file `db` has open, whatever the settings name (the demo opens a file of its own). On
 /// PostgreSQL (or an in-memory SQLite, which a second pool would not see) it is `db` itself.
 pub async fn connect_sync_writer(
     settings: &DatabaseSettings,
     db: &DatabaseConnection,
 ) -> anyhow::Result<DatabaseConnection> {
-    if db.get_database_backend() != DbBackend::Sqlite || sqlite_path(settings.url.expose_secret()).is_none() {
+    if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(db.clone());
     }
-    let mut options = options(file_url(settings)?, settings, settings.sqlite_sync_cache_mb);
+    let sql = "SELECT file FROM pragma_database_list WHERE name = 'main'";
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, sql)).await?;
+    let file: String = row.and_then(|r| r.try_get_by_index(0).ok()).unwrap_or_default();
+    if file.is_empty() {
+        return Ok(db.clone());
+    }
+    // The URL's path is percent-decoded: a `?`, `#` or `%` in the file's name stays in it.
+    const PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%').add(b'?').add(b'#').add(b' ');
+    let url = format!("sqlite://{}?mode=rw", percent_encoding::utf8_percent_encode(&file, PATH));
+    let mut options = options(url, settings, settings.sqlite_sync_cache_mb);
     options.max_connections(1).min_connections(0).idle_timeout(Duration::from_secs(60)).connect_lazy(true);
     Database::connect(options).await.context("cannot connect to the database")
 }
@@ -190,14 +200,23 @@ mod tests {
     async fn the_syncs_write_through_one_connection_with_a_large_cache_and_see_the_same_file() {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = crate::config::Settings::default().database;
-        settings.url = format!("sqlite://{}", dir.path().join("canmou.db").display()).into();
+        // A name the URL must carry intact.
+        settings.url = format!(
+            "sqlite://{}",
+            dir.path().join("canmou 50%?.db").display().to_string().replace('%', "%25").replace('?', "%3F")
+        )
+        .into();
         let db = connect(&settings).await.unwrap();
+        // The demo opens a file of its own: the settings may name another.
+        settings.url = format!("sqlite://{}", dir.path().join("elsewhere.db").display()).into();
         let writer = connect_sync_writer(&settings, &db).await.unwrap();
         assert_eq!(cache_size(&db).await, -4 * 1024);
         assert_eq!(cache_size(&writer).await, -64 * 1024);
         writer.execute_unprepared("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7)").await.unwrap();
         let row = db.query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT x FROM t")).await.unwrap();
         assert_eq!(row.unwrap().try_get_by_index::<i64>(0).unwrap(), 7);
+        assert!(!dir.path().join("elsewhere.db").exists());
+        assert!(dir.path().join("canmou 50%?.db").exists());
     }
 
     #[tokio::test]
