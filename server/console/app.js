@@ -560,6 +560,10 @@ const DETAIL_LABELS = {
   runId: '运行编号', rowsStored: '入库行数', rowsDeleted: '删除行数', rowsRejected: '被拒绝行数', personalDropped: '丢弃的个人字段',
   stocksChanged: '存量有变化', attempts: '请求次数', restarts: '从水位重新开始', watermarks: '水位', facts: '生成指标值',
   millis: '耗时（毫秒）', pagesMillis: '拉取入库耗时（毫秒）',
+  // The record sync's report: tombstones applied, and its watermarks by kind.
+  deleted: '删除行数', catalog: '目录', items: '事项', cases: '办件',
+  // The feed sync's report: its watermark before and after, and the home screens it warmed.
+  watermarkBefore: '同步前水位', watermarkAfter: '同步后水位', warmed: '首页预热', screens: '已预热', wanted: '应预热',
 };
 const DELIVERY_STATUS = {
   pending: '待发送', sending: '发送中', sent: '已发送', read: '已读', unread: '未读', forbidden: '被拒收',
