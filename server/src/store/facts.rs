@@ -5,7 +5,7 @@
 //! prepares it once. A correction wins only when it is not older than what is stored, so a
 //! replayed page changes nothing.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, StreamTrait, Value};
 
 use crate::domain::period::{Period, day_number};
 use crate::store::StoreError;
@@ -218,7 +218,11 @@ pub async fn mark_complete<C: ConnectionTrait>(db: &C, period: Period) -> Result
 
 /// Stored rows of one metric and grain for some orgs over a range of period starts (day
 /// numbers, inclusive).
-pub async fn load<C: ConnectionTrait>(
+///
+/// Streamed: a roll-up over a year reads hundreds of thousands of rows, and the driver's rows
+/// (on SQLite, a copy of every value) would cost ten times the [`FactRow`]s they become if
+/// they were all held at once.
+pub async fn load<C: ConnectionTrait + StreamTrait + Send>(
     db: &C,
     metric_id: i32,
     grain: i16,
@@ -227,6 +231,7 @@ pub async fn load<C: ConnectionTrait>(
     to: i32,
 ) -> Result<Vec<FactRow>, StoreError> {
     use entities::fact;
+    use futures_util::TryStreamExt;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let mut out = Vec::new();
     // Chunks keep the bound parameters under SQLite's limit.
@@ -236,19 +241,22 @@ pub async fn load<C: ConnectionTrait>(
             .filter(fact::Column::OrgId.is_in(chunk.iter().copied()))
             .filter(fact::Column::Grain.eq(grain))
             .filter(fact::Column::PeriodStart.between(from, to))
-            .all(db)
+            .stream(db)
             .await?;
-        out.extend(rows.into_iter().map(|f| FactRow {
-            metric_id: f.metric_id.get(),
-            org_id: f.org_id.get(),
-            grain: f.grain,
-            period_start: f.period_start,
-            value: f.value,
-            num: f.num,
-            den: f.den,
-            updated_at: f.updated_at,
-            origin: f.origin,
-        }));
+        let mut rows = std::pin::pin!(rows);
+        while let Some(f) = rows.try_next().await? {
+            out.push(FactRow {
+                metric_id: f.metric_id.get(),
+                org_id: f.org_id.get(),
+                grain: f.grain,
+                period_start: f.period_start,
+                value: f.value,
+                num: f.num,
+                den: f.den,
+                updated_at: f.updated_at,
+                origin: f.origin,
+            });
+        }
     }
     Ok(out)
 }

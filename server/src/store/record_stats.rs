@@ -12,7 +12,8 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use entities::metric;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use futures_util::TryStreamExt;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, StreamTrait};
 
 use super::facts::{self, FactRow, origin};
 use super::records::Sql;
@@ -127,7 +128,7 @@ pub async fn refresh(
     let mut rows = Vec::new();
     let at = chrono::Utc::now().timestamp();
     let txn = crate::store::begin_writer(db).await?;
-    let backend = txn.get_database_backend();
+    let backend = ConnectionTrait::get_database_backend(&txn);
 
     let flow_ids: Vec<i32> = FLOWS.iter().filter_map(|c| id(c)).collect();
     if let Some((lo, hi)) = pending(&txn).await?
@@ -147,7 +148,10 @@ pub async fn refresh(
         .push(" AND ")
         .param(hi)
         .push(" GROUP BY org_id, completed_day");
-        for row in txn.query_all_raw(sql.build()).await? {
+        // Streamed: a year of days is some 200,000 groups, whose rows the driver would
+        // otherwise hold all at once, each value copied.
+        let mut groups = Box::pin(txn.stream_raw(sql.build()).await?);
+        while let Some(row) = groups.try_next().await? {
             let org: i32 = row.try_get("", "org_id")?;
             let day: i32 = row.try_get("", "completed_day")?;
             let n = int(&row, "n")?;
@@ -168,6 +172,8 @@ pub async fn refresh(
                 changes.add(*metric, org, day);
             }
         }
+        // The stream holds the transaction's connection until it is dropped.
+        drop(groups);
         sync::set_cursor(&txn, PENDING, None).await?;
     }
 
