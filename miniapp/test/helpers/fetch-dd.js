@@ -11,6 +11,8 @@ function createFetchDd(opts) {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
   const userid = opts.userid || 'demo-official';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'canmou-contract-'));
+  // The downloads are read by the test that made them; nothing is left behind in the temp dir.
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   let files = 0;
   const dd = {
     corpId: 'ding-contract',
