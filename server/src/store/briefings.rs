@@ -89,6 +89,11 @@ pub async fn save_contents<C: ConnectionTrait>(
     contents: &[(String, String)],
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // In key order: two instances saving the same contents take the rows' locks in the same
+    // order, so one waits for the other instead of both deadlocking (PostgreSQL).
+    let mut contents: Vec<&(String, String)> = contents.iter().collect();
+    contents.sort_by(|a, b| a.0.cmp(&b.0));
+    contents.dedup_by(|a, b| a.0 == b.0);
     for chunk in contents.chunks(200) {
         let rows = chunk.iter().map(|(hash, message)| briefing_content::ActiveModel {
             hash: Set(hash.clone()),
@@ -138,6 +143,9 @@ pub async fn record<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let mut inserted = 0;
+    // In key order, for the same reason as the contents.
+    let mut deliveries: Vec<&NewDelivery<'_>> = deliveries.iter().collect();
+    deliveries.sort_by_key(|d| d.user_id);
     for chunk in deliveries.chunks(500) {
         let rows = chunk.iter().map(|d| briefing_delivery::ActiveModel {
             id: NotSet,
