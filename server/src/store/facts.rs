@@ -120,25 +120,30 @@ fn unnest_sql(condition: &str) -> String {
     )
 }
 
-/// A column of figures as a binary array, NaN for a missing one.
-fn figures(rows: &[FactRow], column: impl Fn(&FactRow) -> Option<f64>) -> Value {
-    rows.iter().map(|r| column(r).unwrap_or(f64::NAN)).collect::<Vec<f64>>().into()
+/// One column of the rows as a binary array.
+fn column<T>(rows: &[FactRow], get: impl Fn(&FactRow) -> T) -> Value
+where
+    Vec<T>: Into<Value>,
+{
+    rows.iter().map(get).collect::<Vec<T>>().into()
 }
 
 async fn upsert_unnest<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, StoreError> {
     let sql = unnest_sql(condition);
     let mut written = 0;
+    // A missing figure travels as NaN (see `unnest_sql`).
+    let figure = |f: Option<f64>| f.unwrap_or(f64::NAN);
     for chunk in rows.chunks(PG_BATCH_ROWS) {
         let values = vec![
-            chunk.iter().map(|r| r.metric_id).collect::<Vec<i32>>().into(),
-            chunk.iter().map(|r| r.org_id).collect::<Vec<i32>>().into(),
-            chunk.iter().map(|r| r.grain).collect::<Vec<i16>>().into(),
-            chunk.iter().map(|r| r.period_start).collect::<Vec<i32>>().into(),
-            figures(chunk, |r| r.value),
-            figures(chunk, |r| r.num),
-            figures(chunk, |r| r.den),
-            chunk.iter().map(|r| r.updated_at).collect::<Vec<i64>>().into(),
-            chunk.iter().map(|r| r.origin).collect::<Vec<i16>>().into(),
+            column(chunk, |r| r.metric_id),
+            column(chunk, |r| r.org_id),
+            column(chunk, |r| r.grain),
+            column(chunk, |r| r.period_start),
+            column(chunk, |r| figure(r.value)),
+            column(chunk, |r| figure(r.num)),
+            column(chunk, |r| figure(r.den)),
+            column(chunk, |r| r.updated_at),
+            column(chunk, |r| r.origin),
         ];
         let result = db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql.clone(), values)).await?;
         written += result.rows_affected();
