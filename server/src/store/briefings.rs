@@ -93,7 +93,6 @@ pub async fn save_contents<C: ConnectionTrait>(
     // order, so one waits for the other instead of both deadlocking (PostgreSQL).
     let mut contents: Vec<&(String, String)> = contents.iter().collect();
     contents.sort_by(|a, b| a.0.cmp(&b.0));
-    contents.dedup_by(|a, b| a.0 == b.0);
     for chunk in contents.chunks(200) {
         let rows = chunk.iter().map(|(hash, message)| briefing_content::ActiveModel {
             hash: Set(hash.clone()),
