@@ -330,61 +330,84 @@ pub struct PeerGroup {
     pub group: i32,
 }
 
-/// Peers' values for ranks, sorted ascending, remembered for one data version: it lives in the
-/// snapshot, so a new version starts empty. Sibling orgs opening the same day read their
-/// group's values once between them, instead of every uncached home screen reading them again.
+/// Each metric's peers' values at one group and period, sorted ascending (by metric id).
+pub type PeerSet = HashMap<i32, Arc<[f64]>>;
+
+/// Peers' values for ranks, remembered for one data version: it lives in the snapshot, so a
+/// new version starts empty. Sibling orgs opening the same day read their group's values once
+/// between them, instead of every uncached home screen reading them again — also when they
+/// open at the same moment, as a benchmark's or a morning's concurrent requests for siblings
+/// do: the others wait for the one read.
 #[derive(Clone)]
 pub struct PeerValues {
-    cache: Cache<(i32, PeerGroup), Arc<[f64]>>,
+    /// By group and period, and the metrics asked for (sorted: a card set's, or one metric's).
+    cache: Cache<(PeerGroup, Arc<[i32]>), Arc<PeerSet>>,
 }
 
 impl PeerValues {
     /// About 4 MiB: tens of thousands of groups.
     const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
-    /// The remembered values of each of `metrics` (by metric id), and the metrics not
-    /// remembered.
-    pub async fn known(&self, at: PeerGroup, metrics: &[i32]) -> (HashMap<i32, Arc<[f64]>>, Vec<i32>) {
-        let mut known = HashMap::new();
-        let mut missing = Vec::new();
-        for &metric_id in metrics {
-            match self.cache.get(&(metric_id, at)).await {
-                Some(values) => {
-                    known.insert(metric_id, values);
-                }
-                None => missing.push(metric_id),
-            }
-        }
-        (known, missing)
-    }
-
-    /// Sorts and remembers the values `read` (`(metric id, value)`) for `metrics` — a metric
-    /// that no peer has a value for is remembered empty — and adds them to `known`.
-    pub async fn remember(
+    /// The peers' values of `metrics` at `at`: remembered, or read by `read` — `(metric id,
+    /// value)`, no nulls — once however many ask at the same moment. A failed read is the
+    /// error of the caller whose read it was; those that waited on it then read on their own.
+    pub async fn get_or_read<E, Fut>(
         &self,
         at: PeerGroup,
         metrics: &[i32],
-        read: Vec<(i32, f64)>,
-        known: &mut HashMap<i32, Arc<[f64]>>,
-    ) {
-        let mut by_metric: HashMap<i32, Vec<f64>> = metrics.iter().map(|&m| (m, Vec::new())).collect();
-        for (metric_id, value) in read {
-            by_metric.entry(metric_id).or_default().push(value);
-        }
-        for (metric_id, mut values) in by_metric {
-            values.sort_by(f64::total_cmp);
-            let values: Arc<[f64]> = values.into();
-            self.cache.insert((metric_id, at), values.clone()).await;
-            known.insert(metric_id, values);
+        read: impl Fn() -> Fut,
+    ) -> Result<Arc<PeerSet>, E>
+    where
+        Fut: Future<Output = Result<Vec<(i32, f64)>, E>>,
+    {
+        let mut sorted = metrics.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let key = (at, Arc::from(sorted));
+        let mut failed = None;
+        let made = self
+            .cache
+            .optionally_get_with_by_ref(&key, async {
+                match read().await {
+                    Ok(rows) => Some(Arc::new(peer_set(metrics, rows))),
+                    Err(e) => {
+                        failed = Some(e);
+                        None
+                    }
+                }
+            })
+            .await;
+        match (made, failed) {
+            (Some(set), _) => Ok(set),
+            (None, Some(e)) => Err(e),
+            (None, None) => Ok(Arc::new(peer_set(metrics, read().await?))),
         }
     }
+}
+
+/// `rows` by metric, sorted; a metric that no peer has a value for is there, empty.
+fn peer_set(metrics: &[i32], rows: Vec<(i32, f64)>) -> PeerSet {
+    let mut by_metric: HashMap<i32, Vec<f64>> = metrics.iter().map(|&m| (m, Vec::new())).collect();
+    for (metric_id, value) in rows {
+        by_metric.entry(metric_id).or_default().push(value);
+    }
+    by_metric
+        .into_iter()
+        .map(|(metric_id, mut values)| {
+            values.sort_by(f64::total_cmp);
+            (metric_id, values.into())
+        })
+        .collect()
 }
 
 impl Default for PeerValues {
     fn default() -> PeerValues {
         let cache = Cache::builder()
             .max_capacity(Self::MAX_BYTES)
-            .weigher(|_k: &(i32, PeerGroup), v: &Arc<[f64]>| u32::try_from(96 + 8 * v.len()).unwrap_or(u32::MAX))
+            .weigher(|(_, metrics): &(PeerGroup, Arc<[i32]>), set: &Arc<PeerSet>| {
+                let values: usize = set.values().map(|v| v.len()).sum();
+                u32::try_from(96 + 4 * metrics.len() + 48 * set.len() + 8 * values).unwrap_or(u32::MAX)
+            })
             .build();
         PeerValues { cache }
     }
@@ -498,5 +521,35 @@ mod tests {
         assert!(cache.get(&other).await.is_none(), "a failure is not cached");
         assert!(serve(&req, &cache, other, render).await.is_ok());
         assert_eq!(renders.load(Ordering::SeqCst), 2);
+    }
+
+    /// Siblings' home screens missing at the same moment read their group's values once
+    /// between them, sorted for ranks; a failed read is its caller's error and is not kept.
+    #[tokio::test]
+    async fn siblings_missing_at_once_read_their_peers_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let memo = PeerValues::default();
+        let reads = AtomicUsize::new(0);
+        let read = || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok::<_, String>(vec![(7, 3.0), (7, 1.0), (7, 2.0)])
+        };
+        let at = PeerGroup { grain: 0, period: 20_000, group: 5 };
+        // The same metrics in another order are the same set.
+        let asks = (0..16).map(|i| memo.get_or_read(at, if i % 2 == 0 { &[7, 9] } else { &[9, 7] }, read));
+        let sets = futures_util::future::join_all(asks).await;
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        for set in &sets {
+            let set = set.as_ref().unwrap();
+            assert_eq!(&set[&7][..], &[1.0, 2.0, 3.0]);
+            assert!(set[&9].is_empty(), "a metric no peer has a value for ranks nothing");
+        }
+
+        let elsewhere = PeerGroup { period: 20_001, ..at };
+        let failing = || async { Err::<Vec<(i32, f64)>, _>("the database went away".to_owned()) };
+        assert_eq!(memo.get_or_read(elsewhere, &[7], failing).await.unwrap_err(), "the database went away");
+        assert_eq!(memo.get_or_read(elsewhere, &[7], read).await.unwrap()[&7].len(), 3);
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "the failure was not remembered");
     }
 }

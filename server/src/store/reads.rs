@@ -2,7 +2,7 @@
 //! The read hot path: ids are bare `i32` here, as in the facts table and the peer-value memo.
 
 use entities::fact;
-use sea_orm::sea_query::{Expr, UnionType};
+use sea_orm::sea_query::UnionType;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use crate::domain::period::Grain;
@@ -89,28 +89,13 @@ pub async fn at<C: ConnectionTrait>(
         .collect())
 }
 
-/// What a home screen reads, in one statement and one trip to the database.
-#[derive(Debug, Default)]
-pub struct HomeRead {
-    /// The org's values over the sparkline's periods and the same period last year (`num`
-    /// and `den` are not read).
-    pub points: Vec<Point>,
-    /// The peers' values at the last period, for the metrics asked for in
-    /// [`HomeQuery::peer_metrics`]: `(metric_id, value)`, the org's own included, no nulls.
-    pub peer_values: Vec<(i32, f64)>,
-}
-
 /// The request behind [`home`].
 #[derive(Debug, Clone, Copy)]
 pub struct HomeQuery<'a> {
     pub metrics: &'a [i32],
     pub org: i32,
-    /// The org and its siblings of the same kind.
-    pub peers: &'a [i32],
-    /// The metrics whose peers' values to read (the others' are known already).
-    pub peer_metrics: &'a [i32],
     pub grain: Grain,
-    /// Period starts (day numbers, inclusive); peers' values are taken at `to`.
+    /// Period starts (day numbers, inclusive): the sparklines' and the bases of 环比.
     pub from: i32,
     pub to: i32,
     /// The bases of 同比 (day numbers, inclusive): one day, or a few when indicators of the
@@ -118,49 +103,58 @@ pub struct HomeQuery<'a> {
     pub year_ago: (i32, i32),
 }
 
-pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<HomeRead, StoreError> {
+/// What a home screen reads of its org, in one statement: the values over the sparklines'
+/// periods and the same period last year (`num` and `den` are not read).
+pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<Vec<Point>, StoreError> {
     if q.metrics.is_empty() {
-        return Ok(HomeRead::default());
+        return Ok(Vec::new());
     }
-    // `part` tells the org's own values (0) from its peers' (1) in the one result.
-    let part = |part: i32, metrics: &[i32]| {
+    let own = |from: i32, to: i32| {
         fact::Entity::find()
             .select_only()
-            .expr_as(Expr::val(part), "part")
             .columns([fact::Column::MetricId, fact::Column::PeriodStart, fact::Column::Value])
-            .filter(fact::Column::MetricId.is_in(metrics.iter().copied()))
+            .filter(fact::Column::MetricId.is_in(q.metrics.iter().copied()))
             .filter(fact::Column::Grain.eq(q.grain.code()))
-    };
-    let own = |from: i32, to: i32| {
-        part(0, q.metrics)
             .filter(fact::Column::OrgId.eq(q.org))
             .filter(fact::Column::PeriodStart.between(from, to))
             .into_query()
     };
     let mut query = own(q.from, q.to);
     query.union(UnionType::All, own(q.year_ago.0, q.year_ago.1));
-    if !q.peer_metrics.is_empty() && !q.peers.is_empty() {
-        let peers = part(1, q.peer_metrics)
-            .filter(fact::Column::OrgId.is_in(q.peers.iter().copied()))
-            .filter(fact::Column::PeriodStart.eq(q.to))
-            .filter(fact::Column::Value.is_not_null());
-        query.union(UnionType::All, peers.into_query());
-    }
     let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
-    let mut read = HomeRead::default();
+    let mut points = Vec::with_capacity(rows.len());
     for r in rows {
-        let metric_id: i32 = r.try_get("", "metric_id")?;
-        let value: Option<f64> = r.try_get("", "value")?;
-        if r.try_get::<i32>("", "part")? == 0 {
-            read.points.push(Point {
-                metric_id,
-                org_id: q.org,
-                period_start: r.try_get("", "period_start")?,
-                figure: Figure { value, num: None, den: None },
-            });
-        } else if let Some(v) = value {
-            read.peer_values.push((metric_id, v));
-        }
+        points.push(Point {
+            metric_id: r.try_get("", "metric_id")?,
+            org_id: q.org,
+            period_start: r.try_get("", "period_start")?,
+            figure: Figure { value: r.try_get("", "value")?, num: None, den: None },
+        });
     }
-    Ok(read)
+    Ok(points)
+}
+
+/// The values of `metrics` of `orgs` at one period start, for ranks: `(metric id, value)`,
+/// no nulls.
+pub async fn peer_values<C: ConnectionTrait>(
+    db: &C,
+    metrics: &[i32],
+    orgs: &[i32],
+    grain: Grain,
+    at: i32,
+) -> Result<Vec<(i32, f64)>, StoreError> {
+    if metrics.is_empty() || orgs.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(fact::Entity::find()
+        .select_only()
+        .columns([fact::Column::MetricId, fact::Column::Value])
+        .filter(fact::Column::MetricId.is_in(metrics.iter().copied()))
+        .filter(fact::Column::OrgId.is_in(orgs.iter().copied()))
+        .filter(fact::Column::Grain.eq(grain.code()))
+        .filter(fact::Column::PeriodStart.eq(at))
+        .filter(fact::Column::Value.is_not_null())
+        .into_tuple::<(i32, f64)>()
+        .all(db)
+        .await?)
 }

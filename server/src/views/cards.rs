@@ -123,36 +123,23 @@ pub async fn compute<C: ConnectionTrait>(
     let yoy_days = yoy_bases.iter().map(|p| day_number(p.start()));
     let year_ago = (yoy_days.clone().min().unwrap_or(to), yoy_days.max().unwrap_or(to));
     let peers: Vec<i32> = snap.orgs.peers(org.id).iter().map(|n| n.id.get()).collect();
-    // The peers' values at the period, from this version's memo where a sibling has read them.
-    let at = (peers.len() > 1).then(|| peers.iter().copied().min()).flatten().map(|group| PeerGroup {
-        grain: grain.code(),
-        period: to,
-        group,
-    });
-    let (mut peer_values, peer_metrics) = match at {
-        Some(at) => snap.peer_values.known(at, &metric_ids).await,
-        None => (HashMap::new(), Vec::new()),
-    };
-    let read = reads::home(
+    let own = reads::home(
         db,
-        reads::HomeQuery {
-            metrics: &metric_ids,
-            org: org.id.get(),
-            peers: &peers,
-            peer_metrics: &peer_metrics,
-            grain,
-            from: day_number(from),
-            to,
-            year_ago,
-        },
-    )
-    .await?;
-    if let Some(at) = at {
-        snap.peer_values.remember(at, &peer_metrics, read.peer_values, &mut peer_values).await;
-    }
+        reads::HomeQuery { metrics: &metric_ids, org: org.id.get(), grain, from: day_number(from), to, year_ago },
+    );
+    // The peers' values at the period, from this version's memo where a sibling has read them
+    // (the group is named by its smallest org id), read beside the org's own otherwise.
+    let group = (peers.len() > 1).then(|| peers.iter().copied().min()).flatten();
+    let peer_values = async {
+        let Some(group) = group else { return Ok(None) };
+        let at = PeerGroup { grain: grain.code(), period: to, group };
+        let read = || reads::peer_values(db, &metric_ids, &peers, grain, to);
+        snap.peer_values.get_or_read(at, &metric_ids, read).await.map(Some)
+    };
+    let (points, peer_values) = tokio::try_join!(own, peer_values)?;
     // The org's own figures by (metric, period start): the sparkline's periods and a year ago.
     let mut by_key: HashMap<(i32, i32), Figure> =
-        read.points.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
+        points.iter().map(|p| ((p.metric_id, p.period_start), p.figure)).collect();
     let complete = snap.complete.is_complete(period);
     let lag = snap.complete.as_of().map_or(i64::MAX, |d| (today - d).num_days() - 1);
 
@@ -190,7 +177,7 @@ pub async fn compute<C: ConnectionTrait>(
                 .map(|p| by_key.remove(&(m.id.get(), day_number(p.start()))).and_then(|f| f.value).map(format::derived))
                 .collect();
             let rank = value
-                .zip(peer_values.get(&m.id.get()))
+                .zip(peer_values.as_ref().and_then(|set| set.get(&m.id.get())))
                 .map(|(mine, sorted)| card::rank_in_sorted(sorted, mine, m.direction));
             let target = spec.def.target;
             CardDto {
