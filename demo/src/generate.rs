@@ -274,7 +274,7 @@ pub async fn facts(
         };
         let rows = rows_of(m, &table, &tree, &timeline, &updated_at);
         let txn = canmou::store::begin_writer(db).await?;
-        total += facts::upsert(&txn, &rows).await.with_context(|| format!("loading {}", m.code))?;
+        total += facts::insert_new(&txn, &rows).await.with_context(|| format!("loading {}", m.code))?;
         txn.commit().await?;
         if let Some(code) = needed.iter().find(|c| **c == m.code) {
             kept.insert(code, table);

@@ -46,6 +46,55 @@ async fn facts_come_back_bit_for_bit_from_batches_of_any_size_and_only_newer_cor
 }
 
 #[tokio::test]
+async fn inserting_mostly_new_rows_has_the_upserts_outcome_when_some_are_stored_already() {
+    // Arrange: a history of new days and weeks (2001-01-01 is a Monday), stored in one
+    // writer's transaction.
+    let app = spawn_app().await;
+    let meetings = fixture::metric_id(&app.db, "collab.meetings").await;
+    let first = fixture::fact(meetings, DC_BUREAU, "2001-01-01", 0.0);
+    let week_grain = canmou::domain::period::Grain::Week.code();
+    let day = |i: i32, value: f64| FactRow {
+        period_start: first.period_start + i,
+        value: Some(value),
+        updated_at: 100,
+        ..first
+    };
+    let week = |i: i32, value: f64| FactRow { grain: week_grain, ..day(7 * i, value) };
+    let mut history: Vec<FactRow> = (0..10_050).map(|i| day(i, f64::from(i))).collect();
+    history.extend((0..3).map(|i| week(i, 7.0 * f64::from(i))));
+    let txn = canmou::store::begin_writer(&app.db).await.unwrap();
+    assert_eq!(facts::insert_new(&txn, &history).await.unwrap(), 10_053);
+
+    // Act: a full batch of new days, then a batch that mixes new days with a stale correction
+    // (ignored) and a newer one (kept), among them a restated week and a new one; the same
+    // transaction writes on and commits.
+    let stale = FactRow { value: Some(-1.0), updated_at: 99, ..history[5] };
+    let newer = FactRow { value: Some(-2.0), updated_at: 101, ..history[10_020] };
+    let restated = FactRow { value: Some(-3.0), updated_at: 101, ..week(2, 0.0) };
+    let mut next: Vec<FactRow> = (10_050..20_050).map(|i| day(i, f64::from(i))).collect();
+    next.extend([day(20_050, 1.5), restated, stale, week(3, 21.0), newer, day(20_051, 2.5)]);
+    let written = facts::insert_new(&txn, &next).await.unwrap();
+    facts::insert_new(&txn, &[day(20_052, 3.5)]).await.unwrap();
+    txn.commit().await.unwrap();
+
+    // Assert: every new day and week once, the newer corrections, not the stale one.
+    assert_eq!(written, 10_000 + 5, "new rows and newer corrections count, the stale one does not");
+    let last = first.period_start + 20_052;
+    let days = facts::load(&app.db, meetings, first.grain, &[DC_BUREAU], first.period_start, last).await.unwrap();
+    let value = |i: i32| days.iter().find(|r| r.period_start == first.period_start + i).and_then(|r| r.value);
+    assert_eq!(days.len(), 20_053);
+    assert_eq!((value(5), value(10_020)), (Some(5.0), Some(-2.0)));
+    assert_eq!(
+        (value(10_049), value(20_049), value(20_050), value(20_052)),
+        (Some(10_049.0), Some(20_049.0), Some(1.5), Some(3.5))
+    );
+    let mut weeks = facts::load(&app.db, meetings, week_grain, &[DC_BUREAU], first.period_start, last).await.unwrap();
+    weeks.sort_by_key(|r| r.period_start);
+    let weeks: Vec<Option<f64>> = weeks.iter().map(|r| r.value).collect();
+    assert_eq!(weeks, [Some(0.0), Some(7.0), Some(-3.0), Some(21.0)]);
+}
+
+#[tokio::test]
 async fn a_transaction_that_reads_then_writes_waits_for_another_writer_instead_of_failing() {
     use sea_orm::ConnectionTrait;
     // Arrange: a writer's transaction reads first (as the record statistics do).

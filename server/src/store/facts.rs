@@ -5,7 +5,9 @@
 //! prepares it once. A correction wins only when it is not older than what is stored, so a
 //! replayed page changes nothing.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, StreamTrait, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, DbBackend, SqlErr, Statement, StreamTrait, TransactionTrait, Value,
+};
 
 use crate::domain::period::{Period, day_number};
 use crate::store::StoreError;
@@ -104,6 +106,7 @@ const UPSERT_TAIL: &str = " ON CONFLICT (metric_id, org_id, grain, period_start)
 
 /// PostgreSQL's form: nine array parameters, whatever the number of rows, unnested into rows.
 /// One short statement, prepared once, instead of nine parameters a row to bind and check.
+/// With an `on_conflict` condition it is the upsert, without it a plain insert.
 ///
 /// - The arrays travel in binary, so neither side prints or parses a number.
 /// - They are unnested in the select list, which yields row after row, not with `UNNEST(…)`
@@ -111,12 +114,13 @@ const UPSERT_TAIL: &str = " ON CONFLICT (metric_id, org_id, grain, period_start)
 /// - A binary array of floats cannot carry a NULL here, so a missing figure travels as NaN:
 ///   no stored figure is NaN (the feed refuses non-finite numbers, a ratio over nothing has no
 ///   value), and PostgreSQL's NaN equals NaN.
-fn unnest_sql(condition: &str) -> String {
+fn unnest_sql(on_conflict: Option<&str>) -> String {
+    let tail = on_conflict.map(|condition| format!("{UPSERT_TAIL}{condition}")).unwrap_or_default();
     format!(
         "INSERT INTO facts (metric_id, org_id, grain, period_start, value, num, den, updated_at, origin) \
          SELECT unnest($1::int4[]), unnest($2::int4[]), unnest($3::int2[]), unnest($4::int4[]), \
          nullif(unnest($5::float8[]), 'NaN'), nullif(unnest($6::float8[]), 'NaN'), \
-         nullif(unnest($7::float8[]), 'NaN'), unnest($8::int8[]), unnest($9::int2[]){UPSERT_TAIL}{condition}"
+         nullif(unnest($7::float8[]), 'NaN'), unnest($8::int8[]), unnest($9::int2[]){tail}"
     )
 }
 
@@ -128,25 +132,73 @@ where
     rows.iter().map(get).collect::<Vec<T>>().into()
 }
 
-async fn upsert_unnest<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, StoreError> {
-    let sql = unnest_sql(condition);
-    let mut written = 0;
+/// The nine arrays of [`unnest_sql`] for `rows`, as one statement.
+fn unnest_statement(sql: &str, rows: &[FactRow]) -> Statement {
     // A missing figure travels as NaN (see `unnest_sql`).
     let figure = |f: Option<f64>| f.unwrap_or(f64::NAN);
+    let values = vec![
+        column(rows, |r| r.metric_id),
+        column(rows, |r| r.org_id),
+        column(rows, |r| r.grain),
+        column(rows, |r| r.period_start),
+        column(rows, |r| figure(r.value)),
+        column(rows, |r| figure(r.num)),
+        column(rows, |r| figure(r.den)),
+        column(rows, |r| r.updated_at),
+        column(rows, |r| r.origin),
+    ];
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+async fn upsert_unnest<C: ConnectionTrait>(db: &C, rows: &[FactRow], condition: &str) -> Result<u64, StoreError> {
+    let sql = unnest_sql(Some(condition));
+    let mut written = 0;
     for chunk in rows.chunks(PG_BATCH_ROWS) {
-        let values = vec![
-            column(chunk, |r| r.metric_id),
-            column(chunk, |r| r.org_id),
-            column(chunk, |r| r.grain),
-            column(chunk, |r| r.period_start),
-            column(chunk, |r| figure(r.value)),
-            column(chunk, |r| figure(r.num)),
-            column(chunk, |r| figure(r.den)),
-            column(chunk, |r| r.updated_at),
-            column(chunk, |r| r.origin),
-        ];
-        let result = db.execute_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql.clone(), values)).await?;
-        written += result.rows_affected();
+        written += db.execute_raw(unnest_statement(&sql, chunk)).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+/// Stores upstream rows with the same outcome as [`upsert`], faster where most are new — a
+/// feed's new days, a generated history. On PostgreSQL an upsert inserts speculatively (it
+/// probes the key, inserts, then confirms), which makes it about 1.7 times as slow as a plain
+/// insert of new rows. So each grain's rows are first plain inserts, a batch at a time under a
+/// savepoint; at a key stored already the insert fails as a whole, the savepoint takes it back,
+/// and that batch and the rest of that grain's rows are upserted. By grain, because a feed
+/// delivers a day once and then only corrects it, but restates a running week, month, quarter
+/// and year every day: those fall back at once, the new days go on as inserts.
+pub async fn insert_new(txn: &DatabaseTransaction, rows: &[FactRow]) -> Result<u64, StoreError> {
+    if ConnectionTrait::get_database_backend(txn) != DbBackend::Postgres {
+        return upsert(txn, rows).await;
+    }
+    let insert = unnest_sql(None);
+    let upsert = unnest_sql(Some(UPSTREAM_WINS));
+    let mut grains: Vec<i16> = rows.iter().map(|r| r.grain).collect();
+    grains.sort_unstable();
+    grains.dedup();
+    let mut written = 0;
+    for grain in grains {
+        // A key is in one grain only, so a correction stays behind its first delivery.
+        let rows: Vec<FactRow> = rows.iter().filter(|r| r.grain == grain).copied().collect();
+        let mut optimistic = true;
+        for chunk in rows.chunks(PG_BATCH_ROWS) {
+            if optimistic {
+                let savepoint = txn.begin().await?;
+                match savepoint.execute_raw(unnest_statement(&insert, chunk)).await {
+                    Ok(done) => {
+                        savepoint.commit().await?;
+                        written += done.rows_affected();
+                        continue;
+                    }
+                    Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                        savepoint.rollback().await?;
+                        optimistic = false;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            written += txn.execute_raw(unnest_statement(&upsert, chunk)).await?.rows_affected();
+        }
     }
     Ok(written)
 }

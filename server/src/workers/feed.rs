@@ -4,9 +4,11 @@
 //! roll-up of what changed, the data-version bump, and — inside the server — a snapshot
 //! reload and warm home screens.
 //!
-//! Idempotent: storing is an upsert where the later `updatedAt` wins, so a page delivered
-//! twice (a retry, a resume) changes nothing; a crash at any point loses no row and stores
-//! none twice.
+//! Idempotent: storing has the outcome of an upsert where the later `updatedAt` wins, so a
+//! page delivered twice (a retry, a resume) changes nothing; a crash at any point loses no row
+//! and stores none twice. Most rows of a page are new days, so on PostgreSQL a page is first a
+//! plain insert and falls back to the upsert at the first key already stored
+//! ([`facts::insert_new`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -234,7 +236,8 @@ async fn sync_pages(
                 let (stored, txn) = if super::split_page(db, rows.len()) {
                     let (first, second) = rows.split_at(rows.len() / 2);
                     let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
-                    let (stored_a, stored_b) = tokio::try_join!(facts::upsert(&a, first), facts::upsert(&b, second))?;
+                    let (stored_a, stored_b) =
+                        tokio::try_join!(facts::insert_new(&a, first), facts::insert_new(&b, second))?;
                     if let Some((from, to)) = days {
                         rollup::mark_pending(&a, from, to).await?;
                     }
@@ -242,7 +245,7 @@ async fn sync_pages(
                     (stored_a + stored_b, b)
                 } else {
                     let txn = crate::store::begin_writer(db).await?;
-                    let stored = facts::upsert(&txn, &rows).await?;
+                    let stored = facts::insert_new(&txn, &rows).await?;
                     if let Some((from, to)) = days {
                         rollup::mark_pending(&txn, from, to).await?;
                     }
