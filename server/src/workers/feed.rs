@@ -6,9 +6,9 @@
 //!
 //! Idempotent: storing has the outcome of an upsert where the later `updatedAt` wins, so a
 //! page delivered twice (a retry, a resume) changes nothing; a crash at any point loses no row
-//! and stores none twice. Most rows of a page are new days, so on PostgreSQL a page is first a
-//! plain insert and falls back to the upsert at the first key already stored
-//! ([`facts::insert_new`]).
+//! and stores none twice (a page whose commit the crash took back is fetched again:
+//! [`super::commit_lazily`]). On PostgreSQL new days are plain inserts; a grain's rows fall
+//! back to the upsert at the first key stored already ([`facts::insert_new`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,6 +22,7 @@ use super::{Context, Job, RunTrigger};
 use crate::domain::metric::Kind;
 use crate::domain::period::{Grain, Period, day_number};
 use crate::domain::rollup::Figure;
+use crate::feed::client::Fetched;
 use crate::feed::wire::{Num, Page, RawRow};
 use crate::feed::{FetchError, PageRequest};
 use crate::store::facts::{self, FactRow, origin};
@@ -182,7 +183,8 @@ async fn sync_pages(
         period_status::Entity::find().all(db).await?.into_iter().map(|s| (s.grain, s.complete_through)).collect();
     let limit = ctx.settings.feed.page_size.clamp(1, crate::feed::wire::MAX_LIMIT);
     let mut restarted = false;
-    // The next page, fetched while this one is stored: the feed's answer and our write overlap.
+    // The next page, fetched and checked while this one is stored: the feed's answer, our
+    // checks and our write overlap.
     let mut prefetched = None;
     for _ in 0..ctx.settings.feed.max_pages {
         let req = PageRequest { since: since.clone(), cursor: cursor.clone(), limit, metrics: Vec::new() };
@@ -192,9 +194,9 @@ async fn sync_pages(
         // Fetching stores nothing: a shutdown may drop it where it stands (backoff included).
         let result = match prefetched.take() {
             Some(result) => result,
-            None => unless_cancelled(&ctx.cancel, ctx.feed.fetch(&req)).await,
+            None => unless_cancelled(&ctx.cancel, fetch_checked(ctx, &req, &lookups)).await,
         };
-        let fetched = match result? {
+        let Checked { fetched, rows, rejected } = match result? {
             Ok(f) => f,
             Err(FetchError::BadRequest { code, message }) if !restarted && cursor.is_some() => {
                 tracing::warn!(code, message, "the feed refused our cursor; restarting from the stored watermark");
@@ -211,7 +213,6 @@ async fn sync_pages(
         report.throttled += fetched.throttled;
         let page = fetched.page;
         let last = page.next_cursor.is_none();
-        let (rows, rejected) = check_page(&page, &lookups);
         let watermark = if last { page.watermark.as_deref() } else { None };
         let run_id = report.run_id;
         let (n_rows, n_rejected) = (rows.len(), rejected.len());
@@ -236,6 +237,8 @@ async fn sync_pages(
                 let (stored, txn) = if super::split_page(db, rows.len()) {
                     let (first, second) = rows.split_at(rows.len() / 2);
                     let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
+                    // Lazily: the second half commits after it, and a durable commit there covers it.
+                    super::commit_lazily(&a).await?;
                     let (stored_a, stored_b) =
                         tokio::try_join!(facts::insert_new(&a, first), facts::insert_new(&b, second))?;
                     if let Some((from, to)) = days {
@@ -251,6 +254,9 @@ async fn sync_pages(
                     }
                     (stored, txn)
                 };
+                if !last {
+                    super::commit_lazily(&txn).await?;
+                }
                 sync::reject(&txn, run_id, SOURCE, &rejected).await?;
                 sync::add_counts(&txn, run_id, rows.len() as i64, rejected.len() as i64).await?;
                 sync::save_position(&txn, SOURCE, next_cursor.as_deref(), watermark.as_deref()).await?;
@@ -265,7 +271,7 @@ async fn sync_pages(
         let fetch_next = async {
             match last {
                 true => None,
-                false => Some(unless_cancelled(&ctx.cancel, ctx.feed.fetch(&next)).await),
+                false => Some(unless_cancelled(&ctx.cancel, fetch_checked(ctx, &next, &lookups)).await),
             }
         };
         let (written, next_page) = tokio::join!(store, fetch_next);
@@ -297,6 +303,19 @@ impl Lookups {
         // Few metrics: a scan is cheaper than a second map.
         self.metrics.values().any(|(id, kind)| *id == metric_id && kind.derivable())
     }
+}
+
+/// A page and its rows checked (see [`check_page`]).
+struct Checked {
+    fetched: Fetched,
+    rows: Vec<FactRow>,
+    rejected: Vec<(String, String)>,
+}
+
+async fn fetch_checked(ctx: &Context, req: &PageRequest, lookups: &Lookups) -> Result<Checked, FetchError> {
+    let fetched = ctx.feed.fetch(req).await?;
+    let (rows, rejected) = check_page(&fetched.page, lookups);
+    Ok(Checked { fetched, rows, rejected })
 }
 
 fn complete_of(page: &Page) -> Vec<(Grain, NaiveDate)> {

@@ -259,3 +259,17 @@ pub async fn analyze_after_bulk(db: &DatabaseConnection, tables: &str, rows: u64
 pub(crate) fn split_page(db: &DatabaseConnection, rows: usize) -> bool {
     db.get_database_backend() == sea_orm::DbBackend::Postgres && rows >= SPLIT_ROWS
 }
+
+/// Lets a sync page's transaction commit without waiting for the disk, when another page
+/// follows it: on PostgreSQL `SET LOCAL synchronous_commit = off`, for this transaction only
+/// (SQLite has no such setting a transaction). A crash may then lose the last few pages'
+/// commits, each whole and with its resume point, so the next run fetches them again; nothing
+/// is half stored. The run's last page commits durably, and with it every page before it: the
+/// log is written in order.
+pub(crate) async fn commit_lazily(txn: &sea_orm::DatabaseTransaction) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL synchronous_commit = off").await?;
+    }
+    Ok(())
+}

@@ -348,6 +348,8 @@ async fn store_page(
     let txn = if super::split_page(db, checked.upserts.len()) {
         let (first, second) = checked.upserts.split_at(checked.upserts.len() / 2);
         let (a, b) = tokio::try_join!(db.begin(), db.begin())?;
+        // Lazily: the second half commits after it, and a durable commit there covers it.
+        super::commit_lazily(&a).await?;
         let (days_a, days_b) =
             tokio::try_join!(store::apply(&a, kind, first, &[]), store::apply(&b, kind, second, &checked.tombstones))?;
         let days = [days_a, days_b].into_iter().flatten().reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)));
@@ -363,6 +365,9 @@ async fn store_page(
         }
         txn
     };
+    if position.cursor.is_some() {
+        super::commit_lazily(&txn).await?;
+    }
     bookkeeping(&txn, checked, run_id, position).await?;
     txn.commit().await?;
     Ok(())
