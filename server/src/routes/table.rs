@@ -49,12 +49,21 @@ macro_rules! routes {
 // Every endpoint Canmou serves (what the demo mounts beside it aside). The server is
 // configured from it, and the authorization test walks it, so a route cannot be added without
 // the test knowing. The console's pages are described too (tag `console`), as what they are.
+//
+// A request is matched against the rows in this order (a regular expression for each row with
+// a `{parameter}`), so the mini-program's reads, nearly all of a morning's requests, come
+// first: behind sixty rows, matching took 9.5 % of a cached trend's time, 7 % in front
+// (`perf`, 100 k req/s).
 routes! {
     {
         use crate::routes::admin::{audit, boards as admin_boards, card_sets, console, metrics, open_apps, preview, users};
         use crate::routes::{auth, boards, calendar, catalogue, deliveries, exports, health, home, me, metric, openapi, orgs};
         use crate::routes::{records, subscription, sync};
     }
+    GET "/api/v1/home" => home::home,
+    GET "/api/v1/metrics/{code}" => metric::detail,
+    GET "/api/v1/metrics/{code}/series" => metric::series,
+    GET "/api/v1/metrics/{code}/breakdown" => metric::breakdown,
     GET "/healthz" => health::healthz,
     GET "/readyz" => health::readyz,
     GET "/metrics" => health::metrics,
@@ -68,12 +77,8 @@ routes! {
     GET "/api/v1/me" => me::me,
     GET "/api/v1/me/briefing" => subscription::get,
     POST "/api/v1/me/briefing" => subscription::set,
-    GET "/api/v1/home" => home::home,
     GET "/api/v1/boards" => boards::list,
     GET "/api/v1/boards/{code}" => boards::board,
-    GET "/api/v1/metrics/{code}" => metric::detail,
-    GET "/api/v1/metrics/{code}/series" => metric::series,
-    GET "/api/v1/metrics/{code}/breakdown" => metric::breakdown,
     GET "/api/v1/orgs" => orgs::search,
     GET "/api/v1/orgs/{id}" => orgs::get,
     GET "/api/v1/orgs/{id}/children" => orgs::children,
