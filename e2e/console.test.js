@@ -160,6 +160,9 @@ async function journey() {
   const metrics = await page.$$eval('#phone .m-card', (els) => els.map((e) => e.dataset.metric));
   assert.deepEqual(metrics, ['mobile.pv', 'service.cases_completed', 'collab.msg_total']);
   assert.equal(await page.textContent('#phone .m-card .t >> nth=0').then((t) => t.replace(/（.*）$/, '')), '掌上办访问');
+  // Each value reads as on the phone: its display carries the unit once (9.1万次, 3722件).
+  const values = await page.$$eval('#phone .m-card .v', (els) => els.map((e) => e.textContent));
+  for (const v of values) assert.match(v, /^[\d.]+万?[次件条]$/, `value ${v}`);
   await shot('04-preview-as-official');
 
   // The audit log shows what was done.

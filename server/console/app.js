@@ -468,7 +468,7 @@ function renderPhone(phone, home) {
         ? (c.target !== null && c.target !== undefined ? `目标 ${c.unit === '%' ? (c.target * 100).toFixed(1) + '%' : c.target}` : '') : c.deltaDisplay && `环比 ${c.deltaDisplay}`;
       return h('div', { class: 'm-card', 'data-metric': c.metric },
         h('div', { class: 't' }, c.title, status[c.status] || ''),
-        h('div', { class: 'v' }, c.display, c.unit && c.unit !== '%' ? h('small', {}, ' ' + c.unit) : null),
+        h('div', { class: 'v' }, c.display),
         h('div', { class: 'd ' + (c.good === true ? 'good' : c.good === false ? 'bad' : '') }, change || '—', c.rank ? `　排名 ${c.rank}/${c.peers}` : ''),
         spark(c.spark || []));
     }) : [h('div', { class: 'empty' }, '该卡片集没有卡片。')]));
