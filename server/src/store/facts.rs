@@ -173,13 +173,12 @@ pub async fn insert_new(txn: &DatabaseTransaction, rows: &[FactRow]) -> Result<u
     }
     let insert = unnest_sql(None);
     let upsert = unnest_sql(Some(UPSTREAM_WINS));
-    let mut grains: Vec<i16> = rows.iter().map(|r| r.grain).collect();
-    grains.sort_unstable();
-    grains.dedup();
+    // By grain, each in its order (a key is in one grain only, so a correction stays behind
+    // its first delivery).
+    let mut by_grain = rows.to_vec();
+    by_grain.sort_by_key(|r| r.grain);
     let mut written = 0;
-    for grain in grains {
-        // A key is in one grain only, so a correction stays behind its first delivery.
-        let rows: Vec<FactRow> = rows.iter().filter(|r| r.grain == grain).copied().collect();
+    for rows in by_grain.chunk_by(|a, b| a.grain == b.grain) {
         let mut optimistic = true;
         for chunk in rows.chunks(PG_BATCH_ROWS) {
             if optimistic {

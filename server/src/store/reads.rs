@@ -133,28 +133,3 @@ pub async fn home<C: ConnectionTrait>(db: &C, q: HomeQuery<'_>) -> Result<Vec<Po
     }
     Ok(points)
 }
-
-/// The values of `metrics` of `orgs` at one period start, for ranks: `(metric id, value)`,
-/// no nulls.
-pub async fn peer_values<C: ConnectionTrait>(
-    db: &C,
-    metrics: &[i32],
-    orgs: &[i32],
-    grain: Grain,
-    at: i32,
-) -> Result<Vec<(i32, f64)>, StoreError> {
-    if metrics.is_empty() || orgs.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(fact::Entity::find()
-        .select_only()
-        .columns([fact::Column::MetricId, fact::Column::Value])
-        .filter(fact::Column::MetricId.is_in(metrics.iter().copied()))
-        .filter(fact::Column::OrgId.is_in(orgs.iter().copied()))
-        .filter(fact::Column::Grain.eq(grain.code()))
-        .filter(fact::Column::PeriodStart.eq(at))
-        .filter(fact::Column::Value.is_not_null())
-        .into_tuple::<(i32, f64)>()
-        .all(db)
-        .await?)
-}

@@ -22,7 +22,7 @@ use crate::domain::rollup::Figure;
 use crate::error::ApiError;
 use crate::state::Snapshot;
 use crate::store::card_sets::{CardDef, CardSetDef};
-use crate::store::reads;
+use crate::store::{StoreError, reads};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -133,7 +133,10 @@ pub async fn compute<C: ConnectionTrait>(
     let peer_values = async {
         let Some(group) = group else { return Ok(None) };
         let at = PeerGroup { grain: grain.code(), period: to, group };
-        let read = || reads::peer_values(db, &metric_ids, &peers, grain, to);
+        let read = || async {
+            let points = reads::at(db, &metric_ids, &peers, grain, &[to]).await?;
+            Ok::<_, StoreError>(points.into_iter().filter_map(|p| Some((p.metric_id, p.figure.value?))).collect())
+        };
         snap.peer_values.get_or_read(at, &metric_ids, read).await.map(Some)
     };
     let (points, peer_values) = tokio::try_join!(own, peer_values)?;
